@@ -1,0 +1,83 @@
+// Times one training step (forward, backward, SGD update) of the CIFAR
+// ResNet at batch 128 on random data, constant vs stochastic depth:
+//   bazel run //lib/model:resnet_benchmark
+//   bazel run //lib/model:resnet_benchmark -- --benchmark_filter=1202
+// Depth 1202 is registered only when the filter names it.
+#include <benchmark/benchmark.h>
+#include <torch/torch.h>
+
+#include <cstring>
+#include <string>
+
+#include "lib/model/resnet.h"
+#include "lib/training/runtime.h"
+#include "lib/training/sgd.h"
+
+namespace sdbench {
+namespace {
+
+constexpr int kBatch = 128;
+
+void BM_TrainStep(benchmark::State& state) {
+  ResNetOptions options;
+  options.depth = static_cast<int>(state.range(0));
+  const bool stochastic = state.range(1) != 0;
+  options.schedule =
+      stochastic ? SurvivalSchedule::kLinear : SurvivalSchedule::kConstant;
+  ResNet net = *MakeResNet(options);
+  net->train();
+  NesterovSgd sgd(net->parameters(), SgdOptions());
+  torch::Tensor images = torch::randn({kBatch, 3, 32, 32});
+  torch::Tensor labels = torch::randint(0, 10, {kBatch});
+  double active_blocks = 0;
+  for (auto _ : state) {
+    sgd.ZeroGrad();
+    torch::Tensor loss =
+        torch::nn::functional::cross_entropy(net->forward(images), labels);
+    loss.backward();
+    sgd.Step(0.1);
+    active_blocks += net->last_active_blocks();
+  }
+  state.counters["images_per_s"] = benchmark::Counter(
+      static_cast<double>(state.iterations()) * kBatch,
+      benchmark::Counter::kIsRate);
+  state.counters["active_blocks"] = active_blocks / state.iterations();
+  state.counters["expected_active_blocks"] = net->expected_active_blocks();
+}
+
+void Register(int depth) {
+  for (int stochastic : {0, 1}) {
+    benchmark::RegisterBenchmark(
+        ("BM_TrainStep/" + std::to_string(depth) + "/" +
+         (stochastic ? "stochastic" : "constant"))
+            .c_str(),
+        BM_TrainStep)
+        ->Args({depth, stochastic})
+        ->Unit(benchmark::kMillisecond)
+        ->MinTime(depth >= 1202 ? 30.0 : 3.0)
+        ->UseRealTime();
+  }
+}
+
+}  // namespace
+}  // namespace sdbench
+
+int main(int argc, char** argv) {
+  bool want_1202 = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strncmp(argv[i], "--benchmark_filter=", 19) == 0 &&
+        std::strstr(argv[i], "1202") != nullptr) {
+      want_1202 = true;
+    }
+  }
+  (void)sdbench::ConfigureThreads(0);
+  for (int depth : {20, 56, 110}) sdbench::Register(depth);
+  if (want_1202) sdbench::Register(1202);
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::AddCustomContext("torch_threads",
+                              std::to_string(torch::get_num_threads()));
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

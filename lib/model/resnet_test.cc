@@ -1,0 +1,420 @@
+#include "lib/model/resnet.h"
+
+#include <ATen/record_function.h>
+#include <torch/torch.h>
+
+#include <atomic>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "lib/training/sgd.h"
+
+namespace sdbench {
+namespace {
+
+using torch::indexing::None;
+using torch::indexing::Slice;
+
+ResNetOptions Options(int depth) {
+  ResNetOptions options;
+  options.depth = depth;
+  return options;
+}
+
+int64_t ParameterCount(const ResNet& net) {
+  int64_t count = 0;
+  for (const auto& p : net->parameters()) count += p.numel();
+  return count;
+}
+
+TEST(ResNetTest, ParameterCountsOfThe110LayerNet) {
+  ResNetOptions options = Options(110);
+  EXPECT_EQ(ParameterCount(*MakeResNet(options)), 1732010);
+  options.conv_bias = false;
+  EXPECT_EQ(ParameterCount(*MakeResNet(options)), 1727962);
+}
+
+TEST(ResNetTest, ParameterCountsOfDeeperNets) {
+  // PAPER_SPEC 1: 152 layers about 2.41M, 1202 layers about 19.47M.
+  EXPECT_NEAR(ParameterCount(*MakeResNet(Options(152))) / 1e6, 2.41, 0.005);
+  EXPECT_NEAR(ParameterCount(*MakeResNet(Options(1202))) / 1e6, 19.47, 0.005);
+}
+
+TEST(ResNetTest, OutputShapes) {
+  for (int n : {1, 18, 200}) {
+    ResNetOptions options = Options(6 * n + 2);
+    options.num_classes = 100;
+    ResNet net = *MakeResNet(options);
+    EXPECT_EQ(net->num_blocks(), 3 * n);
+    torch::NoGradGuard no_grad;
+    net->eval();
+    EXPECT_EQ(net->forward(torch::randn({2, 3, 32, 32})).sizes(),
+              (std::vector<int64_t>{2, 100}))
+        << "N = " << n;
+    if (n < 200) {
+      net->train();
+      EXPECT_EQ(net->forward(torch::randn({3, 3, 32, 32})).sizes(),
+                (std::vector<int64_t>{3, 100}));
+    }
+  }
+}
+
+TEST(ResNetTest, ExpectedActiveBlocks) {
+  EXPECT_NEAR((*MakeResNet(Options(110)))->expected_active_blocks(), 40.25,
+              1e-9);
+  EXPECT_NEAR((*MakeResNet(Options(1202)))->expected_active_blocks(), 449.75,
+              1e-9);
+  ResNetOptions constant = Options(110);
+  constant.schedule = SurvivalSchedule::kConstant;
+  EXPECT_EQ((*MakeResNet(constant))->expected_active_blocks(), 54.0);
+}
+
+TEST(ResNetTest, RejectsBadOptions) {
+  for (int depth : {0, 2, 7, 9, 111, -4}) {
+    auto net = MakeResNet(Options(depth));
+    ASSERT_FALSE(net.ok()) << depth;
+    EXPECT_NE(net.status().message().find("6N+2"), std::string::npos);
+  }
+  for (double p_last : {0.0, -0.1, 1.5}) {
+    ResNetOptions options = Options(20);
+    options.p_last = p_last;
+    EXPECT_FALSE(MakeResNet(options).ok()) << p_last;
+  }
+  ResNetOptions options = Options(20);
+  options.num_classes = 0;
+  EXPECT_FALSE(MakeResNet(options).ok());
+  EXPECT_THROW(ResNet(Options(21)), std::invalid_argument);
+}
+
+TEST(ResNetTest, ParsesOptionNamesAndRejectsUnknownOnes) {
+  EXPECT_EQ(*ParseShortcutSubsampling("stride"), ShortcutSubsampling::kStride);
+  EXPECT_EQ(*ParseShortcutSubsampling("avg2x2"), ShortcutSubsampling::kAvg2x2);
+  EXPECT_EQ(*ParseBnGammaInit("uniform01"), BnGammaInit::kUniform01);
+  EXPECT_EQ(*ParseBnGammaInit("ones"), BnGammaInit::kOnes);
+  EXPECT_EQ(*ParseBnGammaInit("normal_1_0.002"), BnGammaInit::kNormal1_0_002);
+  EXPECT_EQ(*ParseTestScaling("paper"), TestScaling::kPaper);
+  EXPECT_EQ(*ParseTestScaling("inverted"), TestScaling::kInverted);
+  EXPECT_EQ(*ParseGateMode("batch"), GateMode::kBatch);
+  EXPECT_EQ(*ParseGateMode("row"), GateMode::kRow);
+  EXPECT_FALSE(ParseShortcutSubsampling("1x1conv").ok());
+  EXPECT_FALSE(ParseBnGammaInit("zeros").ok());
+  EXPECT_FALSE(ParseTestScaling("none").ok());
+  EXPECT_FALSE(ParseGateMode("sample").ok());
+  EXPECT_STREQ(GateModeName(GateMode::kRow), "row");
+}
+
+TEST(ResNetTest, InitialisationFollowsThePaper) {
+  ResNet net = *MakeResNet(Options(110));
+  // Conv weights N(0, sqrt(2 / fan_in)): check the std of the big convs.
+  const auto& conv = net->blocks().back()->conv2;
+  const double expected_std = std::sqrt(2.0 / (64 * 9));
+  EXPECT_NEAR(conv->weight.std().item<double>(), expected_std,
+              0.02 * expected_std);
+  EXPECT_EQ(conv->bias.abs().max().item<double>(), 0.0);
+  // BN gamma U(0, 1), beta 0.
+  torch::Tensor gammas = torch::cat(
+      {net->blocks()[0]->bn1->weight, net->blocks()[5]->bn2->weight});
+  EXPECT_GE(gammas.min().item<double>(), 0.0);
+  EXPECT_LE(gammas.max().item<double>(), 1.0);
+  EXPECT_GT(gammas.std().item<double>(), 0.2);  // U(0,1): 0.289.
+  EXPECT_EQ(net->blocks()[0]->bn1->bias.abs().max().item<double>(), 0.0);
+
+  ResNetOptions ones = Options(20);
+  ones.bn_gamma_init = BnGammaInit::kOnes;
+  EXPECT_EQ((*MakeResNet(ones))->blocks()[0]->bn1->weight.min().item<double>(),
+            1.0);
+  ResNetOptions normal = Options(20);
+  normal.bn_gamma_init = BnGammaInit::kNormal1_0_002;
+  torch::Tensor g = (*MakeResNet(normal))->blocks()[2]->bn2->weight;
+  EXPECT_NEAR(g.mean().item<double>(), 1.0, 0.002);
+  EXPECT_LT(g.std().item<double>(), 0.004);
+}
+
+// --- Evaluation equals a hand-computed network -------------------------
+
+torch::Tensor ManualConv(const torch::Tensor& x,
+                         const torch::nn::Conv2dImpl& conv) {
+  const int64_t stride = (*conv.options.stride())[0];
+  return torch::conv2d(x, conv.weight, conv.bias, stride, 1);
+}
+
+torch::Tensor ManualBn(const torch::Tensor& x,
+                       const torch::nn::BatchNorm2dImpl& bn) {
+  auto v = [](const torch::Tensor& t) { return t.view({1, -1, 1, 1}); };
+  return (x - v(bn.running_mean)) / torch::sqrt(v(bn.running_var) + 1e-5) *
+             v(bn.weight) +
+         v(bn.bias);
+}
+
+torch::Tensor ManualShortcut(const torch::Tensor& x, int64_t out_channels,
+                             bool average) {
+  if (x.size(1) == out_channels) return x;
+  torch::Tensor sub;
+  if (average) {
+    sub = (x.index({Slice(), Slice(), Slice(0, None, 2), Slice(0, None, 2)}) +
+           x.index({Slice(), Slice(), Slice(1, None, 2), Slice(0, None, 2)}) +
+           x.index({Slice(), Slice(), Slice(0, None, 2), Slice(1, None, 2)}) +
+           x.index({Slice(), Slice(), Slice(1, None, 2), Slice(1, None, 2)})) /
+          4;
+  } else {
+    sub = x.index({Slice(), Slice(), Slice(0, None, 2), Slice(0, None, 2)});
+  }
+  torch::Tensor zeros = torch::zeros(
+      {sub.size(0), out_channels - sub.size(1), sub.size(2), sub.size(3)},
+      sub.options());
+  return torch::cat({sub, zeros}, 1);
+}
+
+void RandomizeRunningStatistics(ResNet& net) {
+  torch::NoGradGuard no_grad;
+  for (auto& module : net->modules(false)) {
+    if (auto* bn = module->as<torch::nn::BatchNorm2d>()) {
+      bn->running_mean.uniform_(-0.5, 0.5);
+      bn->running_var.uniform_(0.5, 2.0);
+      bn->bias.uniform_(-0.2, 0.2);
+    }
+  }
+}
+
+void ExpectEvaluationMatchesHandComputation(ResNetOptions options) {
+  torch::manual_seed(3);
+  options.depth = 8;  // One block per stage: identity, then two transitions.
+  ResNet net = *MakeResNet(options);
+  net->to(torch::kDouble);
+  RandomizeRunningStatistics(net);
+  net->eval();
+  torch::NoGradGuard no_grad;
+  torch::Tensor images = torch::randn({2, 3, 32, 32}, torch::kDouble);
+
+  auto named = net->named_children();
+  auto stem_conv = named["stem_conv"]->as<torch::nn::Conv2d>();
+  auto stem_bn = named["stem_bn"]->as<torch::nn::BatchNorm2d>();
+  auto fc = named["fc"]->as<torch::nn::Linear>();
+  const double p[3] = {1.0 - 1.0 / 3 * (1 - options.p_last),
+                       1.0 - 2.0 / 3 * (1 - options.p_last), options.p_last};
+  const bool inverted = options.test_scaling == TestScaling::kInverted;
+  const bool average = options.shortcut == ShortcutSubsampling::kAvg2x2;
+
+  torch::Tensor x = torch::relu(ManualBn(ManualConv(images, *stem_conv), *stem_bn));
+  for (int l = 0; l < 3; ++l) {
+    const auto& block = net->blocks()[l];
+    torch::Tensor h =
+        torch::relu(ManualBn(ManualConv(x, *block->conv1), *block->bn1));
+    torch::Tensor f = ManualBn(ManualConv(h, *block->conv2), *block->bn2);
+    const double scale = inverted ? 1.0 : p[l];
+    x = torch::relu(scale * f +
+                    ManualShortcut(x, block->conv1->weight.size(0), average));
+  }
+  torch::Tensor expected =
+      torch::matmul(x.mean({2, 3}), fc->weight.t()) + fc->bias;
+  torch::Tensor actual = net->forward(images);
+  EXPECT_TRUE(torch::allclose(actual, expected, 1e-10, 1e-12))
+      << (actual - expected).abs().max().item<double>();
+}
+
+TEST(ResNetTest, EvaluationEqualsHandComputedScaledSum) {
+  ExpectEvaluationMatchesHandComputation(ResNetOptions());
+}
+
+TEST(ResNetTest, EvaluationWithAverageShortcutAndOtherPLast) {
+  ResNetOptions options;
+  options.shortcut = ShortcutSubsampling::kAvg2x2;
+  options.p_last = 0.2;
+  ExpectEvaluationMatchesHandComputation(options);
+}
+
+TEST(ResNetTest, InvertedScalingDoesNotScaleAtTestTime) {
+  ResNetOptions options;
+  options.test_scaling = TestScaling::kInverted;
+  ExpectEvaluationMatchesHandComputation(options);
+}
+
+// --- Gates ---------------------------------------------------------------
+
+TEST(ResNetTest, SameSeedSameGatesAndOutputs) {
+  ResNetOptions options = Options(20);
+  options.init_seed = 11;
+  options.gate_seed = 12;
+  ResNet a = *MakeResNet(options);
+  ResNet b = *MakeResNet(options);
+  options.gate_seed = 13;
+  ResNet c = *MakeResNet(options);
+  bool gates_differ = false;
+  for (int step = 0; step < 6; ++step) {
+    torch::Tensor images = torch::randn({4, 3, 32, 32});
+    torch::Tensor ya = a->forward(images), yb = b->forward(images);
+    c->forward(images);
+    EXPECT_EQ(a->last_gates(), b->last_gates());
+    EXPECT_TRUE(torch::equal(ya, yb));
+    gates_differ |= a->last_gates() != c->last_gates();
+  }
+  EXPECT_TRUE(gates_differ);
+}
+
+TEST(ResNetTest, ConstantDepthKeepsEveryBlock) {
+  ResNetOptions options = Options(20);
+  options.schedule = SurvivalSchedule::kConstant;
+  ResNet net = *MakeResNet(options);
+  for (int step = 0; step < 5; ++step) {
+    net->forward(torch::randn({2, 3, 32, 32}));
+    EXPECT_EQ(net->last_active_blocks(), 9);
+  }
+}
+
+TEST(ResNetTest, DroppedBlockGetsNoGradient) {
+  ResNet net = *MakeResNet(Options(20));
+  std::vector<uint8_t> gates(9, 1);
+  gates[1] = 0;  // Ordinary block.
+  gates[3] = 0;  // Transition block of stage 2.
+  net->ForceGates(gates);
+  torch::Tensor loss = torch::nn::functional::cross_entropy(
+      net->forward(torch::randn({4, 3, 32, 32})), torch::tensor({0, 1, 2, 3}));
+  loss.backward();
+  for (int l = 0; l < 9; ++l) {
+    for (const auto& p : net->BlockParameters(l)) {
+      EXPECT_EQ(p.grad().defined(), gates[l] == 1) << "block " << l + 1;
+    }
+  }
+}
+
+TEST(ResNetTest, DroppedBlockLeavesBnStatisticsAlone) {
+  ResNet net = *MakeResNet(Options(20));
+  std::vector<uint8_t> gates(9, 1);
+  gates[4] = 0;
+  net->ForceGates(gates);
+  torch::Tensor before4 = net->blocks()[4]->bn1->running_mean.clone();
+  torch::Tensor before5 = net->blocks()[5]->bn1->running_mean.clone();
+  net->forward(torch::randn({4, 3, 32, 32}));
+  EXPECT_TRUE(torch::equal(net->blocks()[4]->bn1->running_mean, before4));
+  EXPECT_FALSE(torch::equal(net->blocks()[5]->bn1->running_mean, before5));
+}
+
+// One step with every block kept (so momentum is non-zero), then one with
+// block 2 dropped; returns block 2's parameters and buffers around step 2.
+struct DroppedStep {
+  std::vector<torch::Tensor> before, after, buffer_before, buffer_after;
+};
+
+DroppedStep RunDroppedStep(DroppedBlockUpdate mode) {
+  ResNet net = *MakeResNet(Options(8));
+  SgdOptions sgd_options;
+  sgd_options.dropped_block_update = mode;
+  NesterovSgd sgd(net->parameters(), sgd_options);
+  torch::Tensor images = torch::randn({4, 3, 32, 32});
+  torch::Tensor labels = torch::tensor({0, 1, 2, 3});
+  auto step = [&](std::vector<uint8_t> gates) {
+    net->ForceGates(gates);
+    sgd.ZeroGrad();
+    torch::nn::functional::cross_entropy(net->forward(images), labels)
+        .backward();
+    sgd.Step(0.1);
+  };
+  step({1, 1, 1});
+  std::vector<size_t> index;
+  for (const auto& p : net->BlockParameters(1)) {
+    for (size_t i = 0; i < sgd.parameters().size(); ++i) {
+      if (sgd.parameters()[i].is_same(p)) index.push_back(i);
+    }
+  }
+  DroppedStep result;
+  for (size_t i : index) {
+    result.before.push_back(sgd.parameters()[i].clone());
+    result.buffer_before.push_back(sgd.momentum_buffers()[i].clone());
+  }
+  step({1, 0, 1});
+  for (size_t i : index) {
+    EXPECT_FALSE(sgd.parameters()[i].grad().defined());
+    result.after.push_back(sgd.parameters()[i].clone());
+    result.buffer_after.push_back(sgd.momentum_buffers()[i].clone());
+  }
+  return result;
+}
+
+TEST(ResNetTest, DroppedBlockStillDecaysAndMovesWithMomentumByDefault) {
+  DroppedStep s = RunDroppedStep(DroppedBlockUpdate::kDecayAndMomentum);
+  ASSERT_EQ(s.before.size(), 8u);  // conv1 w,b; bn1 w,b; conv2 w,b; bn2 w,b.
+  for (size_t i = 0; i < s.before.size(); ++i) {
+    // Zero gradient: d = wd*w, buf' = mu*buf + d, w' = w - lr*(d + mu*buf').
+    torch::Tensor d = 1e-4 * s.before[i];
+    torch::Tensor buf = 0.9 * s.buffer_before[i] + d;
+    torch::Tensor expected = s.before[i] - 0.1 * (d + 0.9 * buf);
+    EXPECT_TRUE(torch::allclose(s.buffer_after[i], buf, 1e-6, 1e-9));
+    EXPECT_TRUE(torch::allclose(s.after[i], expected, 1e-6, 1e-9));
+    EXPECT_FALSE(torch::equal(s.after[i], s.before[i]) &&
+                 s.buffer_before[i].abs().max().item<double>() > 0);
+  }
+}
+
+TEST(ResNetTest, DroppedBlockIsNotUpdatedInSkipMode) {
+  DroppedStep s = RunDroppedStep(DroppedBlockUpdate::kSkip);
+  for (size_t i = 0; i < s.before.size(); ++i) {
+    EXPECT_TRUE(torch::equal(s.after[i], s.before[i]));
+    EXPECT_TRUE(torch::equal(s.buffer_after[i], s.buffer_before[i]));
+  }
+}
+
+// --- A dropped block does no convolution --------------------------------
+
+std::atomic<int> forward_convolutions{0};
+std::atomic<int> backward_convolutions{0};
+
+std::unique_ptr<at::ObserverContext> CountConvolutions(
+    const at::RecordFunction& fn) {
+  const std::string name = fn.name();
+  if (name == "aten::convolution") ++forward_convolutions;
+  if (name == "aten::convolution_backward") ++backward_convolutions;
+  return nullptr;
+}
+
+TEST(ResNetTest, DroppedBlocksRunNoConvolution) {
+  ResNet net = *MakeResNet(Options(20));
+  at::CallbackHandle handle = at::addGlobalCallback(
+      at::RecordFunctionCallback(CountConvolutions).needsInputs(false));
+  auto count_step = [&](std::vector<uint8_t> gates) {
+    net->ForceGates(gates);
+    forward_convolutions = 0;
+    backward_convolutions = 0;
+    torch::nn::functional::cross_entropy(
+        net->forward(torch::randn({2, 3, 32, 32})), torch::tensor({0, 1}))
+        .backward();
+    return std::make_pair(forward_convolutions.load(),
+                          backward_convolutions.load());
+  };
+  auto all_kept = count_step(std::vector<uint8_t>(9, 1));
+  auto all_dropped = count_step(std::vector<uint8_t>(9, 0));
+  std::vector<uint8_t> three(9, 0);
+  three[0] = three[4] = three[8] = 1;
+  auto three_kept = count_step(three);
+  at::removeCallback(handle);
+
+  EXPECT_EQ(all_kept.first, 1 + 2 * 9);  // Stem + two per block.
+  EXPECT_EQ(all_dropped.first, 1);       // The stem alone.
+  EXPECT_EQ(three_kept.first, 1 + 2 * 3);
+  EXPECT_EQ(all_kept.second, 1 + 2 * 9);
+  EXPECT_EQ(all_dropped.second, 1);
+  EXPECT_EQ(three_kept.second, 1 + 2 * 3);
+}
+
+TEST(ResNetTest, RowModeGatesPerSample) {
+  ResNetOptions options = Options(20);
+  options.gate_mode = GateMode::kRow;
+  options.p_last = 0.1;
+  ResNet net = *MakeResNet(options);
+  torch::Tensor images = torch::randn({8, 3, 32, 32});
+  torch::Tensor y = net->forward(images);
+  EXPECT_EQ(y.sizes(), (std::vector<int64_t>{8, 10}));
+  // With 8 samples, a block's branch runs unless every sample dropped it.
+  EXPECT_GE(net->last_active_blocks(), 1);
+  EXPECT_TRUE(torch::isfinite(y).all().item<bool>());
+}
+
+TEST(ResNetTest, ForceGatesChecksLength) {
+  ResNet net = *MakeResNet(Options(20));
+  EXPECT_THROW(net->ForceGates(std::vector<uint8_t>(8, 1)),
+               std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace sdbench

@@ -1,0 +1,72 @@
+#include "lib/training/runtime.h"
+
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+
+namespace sdbench {
+
+absl::StatusOr<torch::Device> ParseDevice(absl::string_view name) {
+  if (name == "cpu") return torch::Device(torch::kCPU);
+  absl::string_view rest = name;
+  if (absl::ConsumePrefix(&rest, "cuda")) {
+    int index = 0;
+    if (!rest.empty() && !(absl::ConsumePrefix(&rest, ":") &&
+                           absl::SimpleAtoi(rest, &index) && index >= 0)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "malformed device '", name, "' (expected cpu, cuda or cuda:K)"));
+    }
+    if (!torch::cuda::is_available()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "device '", name,
+          "' requested, but the linked LibTorch has no usable CUDA device"));
+    }
+    if (index >= static_cast<int>(torch::cuda::device_count())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("device '", name, "' requested, but only ",
+                       torch::cuda::device_count(), " CUDA device(s) exist"));
+    }
+    return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown device '", name, "' (expected cpu, cuda or cuda:K)"));
+}
+
+absl::StatusOr<int> ConfigureThreads(int requested) {
+  if (requested < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("thread count must be >= 0 (0 = all cores), got ",
+                     requested));
+  }
+  int threads = requested;
+  if (threads == 0) {
+    threads = static_cast<int>(std::thread::hardware_concurrency());
+    if (threads < 1) threads = 1;
+  }
+  torch::set_num_threads(threads);
+  return torch::get_num_threads();
+}
+
+std::string DeviceModelName(const torch::Device& device) {
+  if (device.is_cuda()) {
+    return absl::StrCat("CUDA device ", static_cast<int>(device.index()));
+  }
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(cpuinfo, line)) {
+    absl::string_view view(line);
+    if (absl::ConsumePrefix(&view, "model name")) {
+      size_t colon = view.find(':');
+      if (colon != absl::string_view::npos) {
+        return std::string(absl::StripAsciiWhitespace(view.substr(colon + 1)));
+      }
+    }
+  }
+  return "unknown CPU";
+}
+
+}  // namespace sdbench
