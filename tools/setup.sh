@@ -13,7 +13,7 @@ PACKAGES=(
   bazel-bootstrap bazel-rules-cc bazel-rules-java bazel-platforms bazel-skylib
   # Libraries.
   libtorch-dev nlohmann-json3-dev libabsl-dev libgtest-dev libgmock-dev
-  libbenchmark-dev libpng-dev libmatio-dev
+  libbenchmark-dev libpng-dev libmatio-dev libssl-dev zlib1g-dev
 )
 
 want_data=1

@@ -1,0 +1,96 @@
+// Mini-batches for training and evaluation: shuffled per epoch (seeded),
+// normalised, augmented (training), as float tensors [B, 3, 32, 32] with
+// int64 labels; the last partial batch is kept. A background thread prepares
+// the next batches while the model trains.
+//
+// Everything random is a pure function of (seed, epoch, position): the
+// epoch's order from (seed, epoch), each image's shift and flip from
+// (seed, epoch, its position in the epoch). So a run resumed at an epoch
+// boundary sees exactly the batches it would have seen, and data-parallel
+// ranks (which take disjoint slices of each global batch) see the images
+// and augmentations a single process would.
+#ifndef SDBENCH_LIB_DATA_LOADER_H_
+#define SDBENCH_LIB_DATA_LOADER_H_
+
+#include <torch/torch.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "lib/data/image_set.h"
+#include "lib/data/protocol.h"
+
+namespace sdbench {
+
+struct LoaderOptions {
+  int64_t batch_size = 128;  // The global batch (all ranks together).
+  bool shuffle = true;
+  bool augment = false;
+  int max_shift = 4;
+  uint64_t seed = 0;
+  int rank = 0;
+  int world_size = 1;
+  int prefetch_batches = 2;  // 0: assemble each batch on the caller's thread.
+};
+
+struct Batch {
+  torch::Tensor images;  // float [b, 3, 32, 32]
+  torch::Tensor labels;  // int64 [b]
+};
+
+class BatchLoader {
+ public:
+  BatchLoader(ImageView data, std::shared_ptr<const Normalization> norm,
+              LoaderOptions options);
+  ~BatchLoader();
+  BatchLoader(const BatchLoader&) = delete;
+  BatchLoader& operator=(const BatchLoader&) = delete;
+
+  int64_t size() const { return data_.size(); }
+  int64_t batches_per_epoch() const;
+
+  // Starts epoch `epoch` (0-based); prefetching begins at once.
+  void StartEpoch(int64_t epoch);
+
+  // The next batch of the current epoch, or nullopt at its end.
+  std::optional<Batch> Next();
+
+  // Batch `index` of `epoch` for this rank, built on the calling thread.
+  Batch Assemble(int64_t epoch, const std::vector<int64_t>& order,
+                 int64_t index) const;
+
+  // The order in which epoch `epoch` visits positions of the data.
+  std::vector<int64_t> EpochOrder(int64_t epoch) const;
+
+  // The shift and flip of the image at `position` of epoch `epoch`.
+  Augmentation AugmentationAt(int64_t epoch, int64_t position) const;
+
+ private:
+  void StopWorker();
+  void Produce(int64_t epoch, std::vector<int64_t> order);
+
+  ImageView data_;
+  std::shared_ptr<const Normalization> norm_;
+  LoaderOptions options_;
+
+  int64_t epoch_ = -1;
+  int64_t next_index_ = 0;
+  std::vector<int64_t> order_;
+
+  std::thread worker_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<Batch> ready_;
+  bool stop_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace sdbench
+
+#endif  // SDBENCH_LIB_DATA_LOADER_H_

@@ -1,0 +1,107 @@
+#include "lib/io/file_io.h"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace sdbench {
+namespace {
+
+absl::Status ErrnoError(const std::string& path, absl::string_view action) {
+  const int error = errno;
+  std::string message =
+      absl::StrCat(path, ": cannot ", action, ": ", std::strerror(error));
+  if (error == ENOENT) return absl::NotFoundError(message);
+  return absl::InternalError(message);
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return ErrnoError(path, "open");
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  if (in.bad()) return ErrnoError(path, "read");
+  return contents.str();
+}
+
+std::string TemporaryPathFor(const std::string& path) {
+  return absl::StrCat(path, ".tmp.", getpid());
+}
+
+absl::Status WriteFileAtomically(const std::string& path,
+                                 absl::string_view contents) {
+  const std::string temporary = TemporaryPathFor(path);
+  const int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) return ErrnoError(temporary, "create");
+  const char* data = contents.data();
+  size_t left = contents.size();
+  while (left > 0) {
+    const ssize_t written = write(fd, data, left);
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      absl::Status error = ErrnoError(temporary, "write");
+      close(fd);
+      unlink(temporary.c_str());
+      return error;
+    }
+    data += written;
+    left -= static_cast<size_t>(written);
+  }
+  if (fsync(fd) != 0 || close(fd) != 0) {
+    absl::Status error = ErrnoError(temporary, "flush");
+    unlink(temporary.c_str());
+    return error;
+  }
+  if (rename(temporary.c_str(), path.c_str()) != 0) {
+    absl::Status error = ErrnoError(path, "rename a temporary file onto");
+    unlink(temporary.c_str());
+    return error;
+  }
+  return absl::OkStatus();
+}
+
+std::string Md5Hex(absl::string_view bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_md5(), nullptr);
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) {
+    absl::StrAppend(&hex, absl::StrFormat("%02x", digest[i]));
+  }
+  return hex;
+}
+
+absl::StatusOr<std::string> Md5OfFile(const std::string& path) {
+  absl::StatusOr<std::string> contents = ReadFileToString(path);
+  if (!contents.ok()) return contents.status();
+  return Md5Hex(*contents);
+}
+
+absl::Status MakeDirectories(const std::string& path) {
+  std::error_code error;
+  std::filesystem::create_directories(path, error);
+  if (error) {
+    return absl::InternalError(
+        absl::StrCat(path, ": cannot create directory: ", error.message()));
+  }
+  return absl::OkStatus();
+}
+
+bool FileExists(const std::string& path) {
+  struct stat info;
+  return stat(path.c_str(), &info) == 0;
+}
+
+}  // namespace sdbench

@@ -1,0 +1,36 @@
+// Whole-file reads, atomic writes and MD5 checksums. Errors name the file.
+//
+// WriteFileAtomically writes to a temporary file beside the target, flushes
+// it to disk and renames it over the target, so a reader (or a run killed at
+// any moment) sees either the old file or the complete new one.
+#ifndef SDBENCH_LIB_IO_FILE_IO_H_
+#define SDBENCH_LIB_IO_FILE_IO_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace sdbench {
+
+absl::StatusOr<std::string> ReadFileToString(const std::string& path);
+
+absl::Status WriteFileAtomically(const std::string& path,
+                                 absl::string_view contents);
+
+// The name WriteFileAtomically uses for its temporary file.
+std::string TemporaryPathFor(const std::string& path);
+
+// Lower-case hex MD5 of bytes / of a file's contents.
+std::string Md5Hex(absl::string_view bytes);
+absl::StatusOr<std::string> Md5OfFile(const std::string& path);
+
+// Creates a directory and its parents (like mkdir -p).
+absl::Status MakeDirectories(const std::string& path);
+
+bool FileExists(const std::string& path);
+
+}  // namespace sdbench
+
+#endif  // SDBENCH_LIB_IO_FILE_IO_H_
