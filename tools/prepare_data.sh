@@ -30,4 +30,4 @@ bazel run --ui_event_filters=-info,-stdout,-stderr --noshow_progress \
   //lib/data:prepare -- cifar10 --source="$source_archive" --dest="$data_root/cifar10"
 
 # Tests that use real data find it through this variable.
-echo "test --test_env=SDBENCH_DATA_DIR=$data_root" > .bazelrc.local
+echo "build --test_env=SDBENCH_DATA_DIR=$data_root" > .bazelrc.local

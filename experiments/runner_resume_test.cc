@@ -1,0 +1,185 @@
+// The runner end to end on a tiny synthetic experiment:
+//  - two uninterrupted runs with one seed give identical metrics and weights;
+//  - a run killed with SIGKILL after its first checkpoint and resumed with
+//    --resume ends with exactly the metrics and weights of an uninterrupted
+//    run;
+//  - bad flags and configs fail with a clear message before any work.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "lib/io/file_io.h"
+#include "lib/model/resnet.h"
+#include "nlohmann/json.hpp"
+
+extern char** environ;
+
+namespace sdbench {
+namespace {
+
+using Json = nlohmann::json;
+
+const char kRunner[] = "experiments/runner";
+const char kConfig[] = "experiments/testdata/tiny.json";
+
+std::string TestDir() { return std::getenv("TEST_TMPDIR"); }
+
+pid_t Spawn(const std::vector<std::string>& args, const std::string& log) {
+  std::vector<char*> argv;
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  pid_t pid = 0;
+  EXPECT_EQ(posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  return pid;
+}
+
+int Wait(pid_t pid) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+std::vector<std::string> RunArgs(const std::string& dir) {
+  return {kRunner, std::string("--config=") + kConfig, "--out_dir=" + dir + "/results",
+          "--checkpoint_dir=" + dir + "/checkpoints", "--data_dir=" + dir + "/no_data"};
+}
+
+std::string ResultPath(const std::string& dir) {
+  return dir + "/results/tiny/paper/stochastic_seed1.json";
+}
+std::string CheckpointPath(const std::string& dir) {
+  return dir + "/checkpoints/tiny/paper/stochastic_seed1.pt";
+}
+
+int RunToCompletion(const std::string& dir, std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = RunArgs(dir);
+  args.insert(args.end(), extra.begin(), extra.end());
+  return Wait(Spawn(args, dir + ".log"));
+}
+
+// What must not depend on interruptions or on the run: every metric but
+// wall-clock times.
+Json Deterministic(const std::string& dir) {
+  Json r = Json::parse(*ReadFileToString(ResultPath(dir)));
+  Json out = {{"evaluations", r["evaluations"]}, {"seeds", r["seeds"]}};
+  for (const Json& e : r["epochs"]) {
+    out["epochs"].push_back({{"lr", e["lr"]},
+                             {"steps", e["steps"]},
+                             {"mean_active_blocks", e["mean_active_blocks"]},
+                             {"first_conv_mean_abs_grad", e["first_conv_mean_abs_grad"]}});
+  }
+  out["best"] = r["summary"]["best_validation_index"];
+  return out;
+}
+
+std::vector<torch::Tensor> FinalWeights(const std::string& dir) {
+  ResNetOptions options;
+  options.depth = 20;
+  ResNet model(options);
+  torch::serialize::InputArchive archive, model_archive;
+  archive.load_from(CheckpointPath(dir));
+  archive.read("model", model_archive);
+  model->load(model_archive);
+  std::vector<torch::Tensor> tensors = model->parameters();
+  for (const auto& b : model->buffers()) tensors.push_back(b);
+  return tensors;
+}
+
+void ExpectSameWeights(const std::string& a, const std::string& b) {
+  std::vector<torch::Tensor> wa = FinalWeights(a), wb = FinalWeights(b);
+  ASSERT_EQ(wa.size(), wb.size());
+  for (size_t i = 0; i < wa.size(); ++i) {
+    EXPECT_TRUE(torch::equal(wa[i], wb[i])) << "tensor " << i;
+  }
+}
+
+TEST(RunnerTest, SameSeedGivesIdenticalRuns) {
+  const std::string a = TestDir() + "/a", b = TestDir() + "/b";
+  ASSERT_EQ(RunToCompletion(a), 0) << *ReadFileToString(a + ".log");
+  ASSERT_EQ(RunToCompletion(b), 0) << *ReadFileToString(b + ".log");
+  EXPECT_EQ(Deterministic(a), Deterministic(b));
+  ExpectSameWeights(a, b);
+  EXPECT_EQ(Deterministic(a)["evaluations"].size(), 8u);
+}
+
+TEST(RunnerTest, KilledAndResumedEqualsUninterrupted) {
+  const std::string whole = TestDir() + "/whole", killed = TestDir() + "/killed";
+  ASSERT_EQ(RunToCompletion(whole), 0) << *ReadFileToString(whole + ".log");
+
+  pid_t pid = Spawn(RunArgs(killed), killed + ".first.log");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!FileExists(CheckpointPath(killed)) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  ASSERT_TRUE(FileExists(CheckpointPath(killed))) << "no checkpoint appeared";
+  kill(pid, SIGKILL);
+  EXPECT_EQ(Wait(pid), -SIGKILL);
+  ASSERT_FALSE(FileExists(ResultPath(killed)))
+      << "the run finished before it could be killed";
+
+  ASSERT_EQ(RunToCompletion(killed, {"--resume"}), 0)
+      << *ReadFileToString(killed + ".log");
+  Json resumed = Json::parse(*ReadFileToString(ResultPath(killed)));
+  EXPECT_TRUE(resumed["provenance"]["resumed"].get<bool>());
+  EXPECT_EQ(Deterministic(killed), Deterministic(whole));
+  ExpectSameWeights(killed, whole);
+}
+
+TEST(RunnerTest, FinishedRunIsNotRepeatedUnlessForced) {
+  const std::string dir = TestDir() + "/again";
+  ASSERT_EQ(RunToCompletion(dir), 0);
+  const std::string first = *ReadFileToString(ResultPath(dir));
+  ASSERT_EQ(RunToCompletion(dir), 0);
+  EXPECT_EQ(*ReadFileToString(ResultPath(dir)), first);
+  EXPECT_NE(ReadFileToString(dir + ".log")->find("already complete"), std::string::npos);
+  ASSERT_EQ(RunToCompletion(dir, {"--force", "--epochs=2"}), 0);
+  Json forced = Json::parse(*ReadFileToString(ResultPath(dir)));
+  EXPECT_EQ(forced["evaluations"].size(), 2u);
+}
+
+void ExpectFailure(const std::vector<std::string>& extra, const std::string& message) {
+  const std::string dir = TestDir() + "/bad";
+  ASSERT_NE(RunToCompletion(dir, extra), 0);
+  const std::string log = *ReadFileToString(dir + ".log");
+  EXPECT_NE(log.find(message), std::string::npos) << log;
+  EXPECT_FALSE(FileExists(ResultPath(dir)));
+}
+
+TEST(RunnerTest, BadInputFailsClearlyBeforeAnyWork) {
+  ExpectFailure({"--no_such_flag=1"}, "no_such_flag");
+  ExpectFailure({"--epochs=ten"}, "'schedule.epochs' must be a integer");
+  ExpectFailure({"--depth=21"}, "model.depth = 21 is out of range");
+  ExpectFailure({"--p_last=0"}, "model.p_last");
+  ExpectFailure({"--schedule=exponential"}, "unknown survival schedule 'exponential'");
+  ExpectFailure({"--set=model.shortcut=conv1x1"}, "unknown shortcut subsampling");
+  ExpectFailure({"--set=model.widht=3"}, "unknown config key 'model.widht'");
+  ExpectFailure({"--profile=fast"}, "unknown profile 'fast'");
+  ExpectFailure({"--arms=bogus"}, "unknown arm 'bogus'");
+  ExpectFailure({"--arm_index=3"}, "--arm_index=3");
+  ExpectFailure({"--device=cuda"}, "CUDA");
+  ExpectFailure({"--seeds=1,x"}, "--seeds");
+}
+
+TEST(RunnerTest, ListsArms) {
+  const std::string dir = TestDir() + "/list";
+  ASSERT_EQ(RunToCompletion(dir, {"--list_arms"}), 0);
+  EXPECT_EQ(*ReadFileToString(dir + ".log"), "0\tstochastic\n");
+}
+
+}  // namespace
+}  // namespace sdbench

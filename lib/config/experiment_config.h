@@ -1,0 +1,79 @@
+// Experiment configs: JSON with fixed sections, every value overridable by
+// its dot path ("schedule.epochs", "model.p_last").
+//
+//   defaults (the paper's CIFAR-10 protocol, DefaultConfig())
+//     <- the experiment's JSON file (only what differs)
+//     <- the profile's overrides ("paper": none; "reduced"; "smoke")
+//     <- the arm's overrides (e.g. model.schedule = constant)
+//     <- command-line overrides (flags)
+//
+// The key set and types of DefaultConfig() are the schema: an unknown key or
+// a value of the wrong type is an error, and so is a value out of range
+// (ValidateRunConfig). An experiment lists its arms explicitly ("arms") or
+// as a grid ("grid": every combination of the listed values), or both.
+#ifndef SDBENCH_LIB_CONFIG_EXPERIMENT_CONFIG_H_
+#define SDBENCH_LIB_CONFIG_EXPERIMENT_CONFIG_H_
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "nlohmann/json.hpp"
+
+namespace sdbench {
+
+using Json = nlohmann::json;
+
+// The run-level config with the paper's defaults (no arms, seeds, profiles).
+const Json& DefaultConfig();
+
+// Sets `path` ("a.b") in `config` to `value`, which must have the type of
+// the default; `where` names the source in errors.
+absl::Status SetByPath(Json& config, absl::string_view path, const Json& value,
+                       absl::string_view where);
+
+// Parses "a.b=value" from the command line: value as JSON if it parses
+// (numbers, true/false, lists), else as a string.
+absl::StatusOr<std::pair<std::string, Json>> ParseOverride(
+    absl::string_view text);
+
+// Applies every key of a flat {"a.b": value} object.
+absl::Status ApplyOverrides(Json& config, const Json& overrides,
+                            absl::string_view where);
+
+// Range checks on a fully resolved run config. Option names ("linear",
+// "avg2x2") are checked where they are parsed, by the libraries that own
+// them (see lib/training/run_settings.h).
+absl::Status ValidateRunConfig(const Json& config);
+
+struct Arm {
+  std::string name;
+  Json overrides;  // Flat {"a.b": value}.
+};
+
+// An experiment file, parsed and checked.
+struct Experiment {
+  std::string name;
+  std::string description;
+  Json base;  // Defaults <- the file's sections.
+  std::vector<Arm> arms;
+  std::vector<int> seeds;
+  Json profiles;  // {"reduced": {...}, "smoke": {...}}
+};
+
+absl::StatusOr<Experiment> ParseExperiment(absl::string_view source_name,
+                                           absl::string_view text);
+absl::StatusOr<Experiment> LoadExperiment(const std::string& path);
+
+// The resolved config of one run: base <- profile <- arm <- command line.
+// "paper" is always a valid profile (no overrides).
+absl::StatusOr<Json> ResolveRunConfig(
+    const Experiment& experiment, absl::string_view profile, const Arm& arm,
+    const std::vector<std::pair<std::string, Json>>& command_line);
+
+}  // namespace sdbench
+
+#endif  // SDBENCH_LIB_CONFIG_EXPERIMENT_CONFIG_H_

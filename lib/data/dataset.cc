@@ -1,0 +1,115 @@
+#include "lib/data/dataset.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "lib/data/svhn.h"
+#include "lib/data/synthetic.h"
+#include "lib/io/file_io.h"
+
+namespace sdbench {
+namespace {
+
+absl::Status AddMd5(const std::string& dir, const std::string& file,
+                    DatasetFiles* files) {
+  absl::StatusOr<std::string> md5 = Md5OfFile(dir + "/" + file);
+  if (!md5.ok()) return md5.status();
+  files->md5[file] = *md5;
+  return absl::OkStatus();
+}
+
+void Truncate(ImageView* view, int64_t count) {
+  if (count > 0 && count < view->size()) view->indices.resize(count);
+}
+
+}  // namespace
+
+absl::StatusOr<DatasetFiles> LoadDatasetFiles(const DatasetOptions& options,
+                                              const std::string& data_dir,
+                                              uint64_t synthetic_seed) {
+  DatasetFiles files;
+  files.name = options.name;
+  const int classes = options.name == "cifar100"
+                          ? (options.cifar100_labels == Cifar100Labels::kFine ? 100 : 20)
+                          : 10;
+  if (options.synthetic) {
+    ImageSet train =
+        SyntheticImages(options.synthetic_train_images, classes, synthetic_seed);
+    files.svhn_train_count = train.size() / 2;  // SVHN: half "train", half "extra".
+    files.train = std::make_shared<const ImageSet>(std::move(train));
+    files.test = std::make_shared<const ImageSet>(SyntheticImages(
+        options.synthetic_test_images, classes, synthetic_seed + 1));
+    files.md5["synthetic"] = absl::StrCat("seed ", synthetic_seed);
+    return files;
+  }
+  if (options.name == "cifar10") {
+    files.directory = data_dir + "/cifar10";
+    absl::StatusOr<TrainTestSets> sets = ReadCifar10(files.directory);
+    if (!sets.ok()) {
+      return absl::Status(sets.status().code(),
+                          absl::StrCat(sets.status().message(),
+                                       " (prepare CIFAR-10 with tools/setup.sh, "
+                                       "or point --data_dir elsewhere)"));
+    }
+    for (const char* name : kCifar10FileNames) {
+      if (absl::Status s = AddMd5(files.directory, name, &files); !s.ok()) return s;
+    }
+    files.train = std::make_shared<const ImageSet>(std::move(sets->train));
+    files.test = std::make_shared<const ImageSet>(std::move(sets->test));
+  } else if (options.name == "cifar100") {
+    files.directory = data_dir + "/cifar100";
+    absl::StatusOr<TrainTestSets> sets =
+        ReadCifar100(files.directory, options.cifar100_labels);
+    if (!sets.ok()) return sets.status();
+    for (const char* name : {"train.bin", "test.bin"}) {
+      if (absl::Status s = AddMd5(files.directory, name, &files); !s.ok()) return s;
+    }
+    files.train = std::make_shared<const ImageSet>(std::move(sets->train));
+    files.test = std::make_shared<const ImageSet>(std::move(sets->test));
+  } else if (options.name == "svhn") {
+    files.directory = data_dir + "/svhn";
+    absl::StatusOr<ImageSet> train = ReadSvhnMat(files.directory + "/train_32x32.mat");
+    if (!train.ok()) return train.status();
+    absl::StatusOr<ImageSet> extra = ReadSvhnMat(files.directory + "/extra_32x32.mat");
+    if (!extra.ok()) return extra.status();
+    absl::StatusOr<ImageSet> test = ReadSvhnMat(files.directory + "/test_32x32.mat");
+    if (!test.ok()) return test.status();
+    for (const char* name : {"train_32x32.mat", "extra_32x32.mat", "test_32x32.mat"}) {
+      if (absl::Status s = AddMd5(files.directory, name, &files); !s.ok()) return s;
+    }
+    files.svhn_train_count = train->size();
+    train->Append(*extra);
+    files.train = std::make_shared<const ImageSet>(*std::move(train));
+    files.test = std::make_shared<const ImageSet>(*std::move(test));
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unknown dataset '", options.name, "' (known: cifar10, cifar100, svhn)"));
+  }
+  return files;
+}
+
+absl::StatusOr<Dataset> BuildDataset(const DatasetFiles& files,
+                                     const DatasetOptions& options,
+                                     uint64_t split_seed) {
+  absl::StatusOr<TrainValidationSplit> split =
+      files.name == "svhn" && options.validation
+          ? SplitSvhn(files.train, files.svhn_train_count, split_seed,
+                      options.svhn_validation_per_class_train,
+                      options.svhn_validation_per_class_extra)
+          : SplitCifar(files.train, options.train_size, split_seed,
+                       options.validation);
+  if (!split.ok()) return split.status();
+  Dataset dataset;
+  dataset.train = std::move(split->train);
+  dataset.validation = std::move(split->validation);
+  dataset.test = ImageView::All(files.test);
+  Truncate(&dataset.train, options.train_subset);
+  Truncate(&dataset.validation, options.validation_subset);
+  Truncate(&dataset.test, options.test_subset);
+  dataset.num_classes = files.train->num_classes;
+  dataset.normalization = std::make_shared<const Normalization>(
+      ComputeNormalization(dataset.train, options.normalization));
+  return dataset;
+}
+
+}  // namespace sdbench

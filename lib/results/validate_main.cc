@@ -1,0 +1,30 @@
+// Validates result files against results/SCHEMA.md:
+//   bazel run //lib/results:validate -- results/quickstart/reduced/*.json
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+#include "lib/results/result_file.h"
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << "usage: validate RESULT.json...\n";
+    return 2;
+  }
+  const char* cwd = std::getenv("BUILD_WORKING_DIRECTORY");
+  int invalid = 0;
+  for (int i = 1; i < argc; ++i) {
+    std::string path = argv[i];
+    if (cwd != nullptr && !path.empty() && path[0] != '/') {
+      path = std::string(cwd) + "/" + path;
+    }
+    auto result = sdbench::ReadResultFile(path);
+    if (result.ok()) {
+      std::cout << "valid: " << path << "\n";
+    } else {
+      std::cout << "INVALID: " << result.status().message() << "\n";
+      ++invalid;
+    }
+  }
+  return invalid == 0 ? 0 : 1;
+}
