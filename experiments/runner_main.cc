@@ -54,16 +54,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-std::string FromUserDirectory(const std::string& path) {
-  const char* cwd = std::getenv("BUILD_WORKING_DIRECTORY");
-  if (path.empty() || path[0] == '/' || cwd == nullptr) return path;
-  return std::string(cwd) + "/" + path;
-}
 
-std::string InWorkspace(const std::string& relative) {
-  const char* workspace = std::getenv("BUILD_WORKSPACE_DIRECTORY");
-  return workspace != nullptr ? absl::StrCat(workspace, "/", relative) : relative;
-}
 
 absl::StatusOr<std::vector<std::pair<std::string, Json>>> CommandLineOverrides() {
   std::vector<std::pair<std::string, Json>> overrides;
@@ -176,14 +167,14 @@ int Main(int argc, char** argv, const std::vector<char*>& positional) {
       CommandLineOverrides();
   if (!overrides.ok()) return Fail(overrides.status());
   const std::string profile = absl::GetFlag(FLAGS_profile);
-  std::string out_dir = FromUserDirectory(absl::GetFlag(FLAGS_out_dir));
-  if (out_dir.empty()) out_dir = InWorkspace("results");
-  std::string checkpoint_dir = FromUserDirectory(absl::GetFlag(FLAGS_checkpoint_dir));
-  if (checkpoint_dir.empty()) checkpoint_dir = InWorkspace("checkpoints");
-  std::string data_dir = FromUserDirectory(absl::GetFlag(FLAGS_data_dir));
+  std::string out_dir = sdbench::ResolveUserPath(absl::GetFlag(FLAGS_out_dir));
+  if (out_dir.empty()) out_dir = sdbench::WorkspacePath("results");
+  std::string checkpoint_dir = sdbench::ResolveUserPath(absl::GetFlag(FLAGS_checkpoint_dir));
+  if (checkpoint_dir.empty()) checkpoint_dir = sdbench::WorkspacePath("checkpoints");
+  std::string data_dir = sdbench::ResolveUserPath(absl::GetFlag(FLAGS_data_dir));
   if (data_dir.empty()) {
     const char* env = std::getenv("SDBENCH_DATA_DIR");
-    data_dir = env != nullptr ? env : InWorkspace("data");
+    data_dir = env != nullptr ? env : sdbench::WorkspacePath("data");
   }
   const std::string run_dir = absl::StrCat(experiment->name, "/", profile);
   std::vector<PlannedRun> runs;

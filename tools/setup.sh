@@ -14,6 +14,8 @@ PACKAGES=(
   # Libraries.
   libtorch-dev nlohmann-json3-dev libabsl-dev libgtest-dev libgmock-dev
   libbenchmark-dev libpng-dev libmatio-dev libssl-dev zlib1g-dev
+  # Figures (analysis/figures): SVG and PNG terminals.
+  gnuplot-nox
 )
 
 want_data=1

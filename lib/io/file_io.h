@@ -31,6 +31,14 @@ absl::Status MakeDirectories(const std::string& path);
 
 bool FileExists(const std::string& path);
 
+// A path the user typed: under `bazel run` a relative path is taken from the
+// directory the user ran it in (BUILD_WORKING_DIRECTORY), else left as is.
+std::string ResolveUserPath(const std::string& path);
+
+// `relative` inside the source tree under `bazel run`
+// (BUILD_WORKSPACE_DIRECTORY), else relative to the current directory.
+std::string WorkspacePath(const std::string& relative);
+
 }  // namespace sdbench
 
 #endif  // SDBENCH_LIB_IO_FILE_IO_H_

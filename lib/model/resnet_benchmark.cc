@@ -18,10 +18,9 @@ namespace {
 
 constexpr int kBatch = 128;
 
-void BM_TrainStep(benchmark::State& state) {
+void BM_TrainStep(benchmark::State& state, int depth, bool stochastic) {
   ResNetOptions options;
-  options.depth = static_cast<int>(state.range(0));
-  const bool stochastic = state.range(1) != 0;
+  options.depth = depth;
   options.schedule =
       stochastic ? SurvivalSchedule::kLinear : SurvivalSchedule::kConstant;
   ResNet net = *MakeResNet(options);
@@ -51,8 +50,7 @@ void Register(int depth) {
         ("BM_TrainStep/" + std::to_string(depth) + "/" +
          (stochastic ? "stochastic" : "constant"))
             .c_str(),
-        BM_TrainStep)
-        ->Args({depth, stochastic})
+        BM_TrainStep, depth, stochastic != 0)
         ->Unit(benchmark::kMillisecond)
         ->MinTime(depth >= 1202 ? 30.0 : 3.0)
         ->UseRealTime();

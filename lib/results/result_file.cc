@@ -32,15 +32,11 @@ bool RunCommand(const std::string& command, std::string* output) {
   return pclose(pipe.release()) == 0;
 }
 
-std::string SourceDirectory() {
-  const char* workspace = std::getenv("BUILD_WORKSPACE_DIRECTORY");
-  return workspace != nullptr ? workspace : ".";
-}
 
 }  // namespace
 
 Json GitProvenance() {
-  const std::string dir = SourceDirectory();
+  const std::string dir = WorkspacePath(".");
   std::string commit, status;
   Json git = {{"commit", "unknown"}, {"dirty", nullptr}};
   if (RunCommand(absl::StrCat("git -C '", dir, "' rev-parse HEAD 2>/dev/null"),

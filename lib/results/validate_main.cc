@@ -4,6 +4,7 @@
 #include <iostream>
 #include <string>
 
+#include "lib/io/file_io.h"
 #include "lib/results/result_file.h"
 
 int main(int argc, char** argv) {
@@ -11,13 +12,9 @@ int main(int argc, char** argv) {
     std::cerr << "usage: validate RESULT.json...\n";
     return 2;
   }
-  const char* cwd = std::getenv("BUILD_WORKING_DIRECTORY");
   int invalid = 0;
   for (int i = 1; i < argc; ++i) {
-    std::string path = argv[i];
-    if (cwd != nullptr && !path.empty() && path[0] != '/') {
-      path = std::string(cwd) + "/" + path;
-    }
+    const std::string path = sdbench::ResolveUserPath(argv[i]);
     auto result = sdbench::ReadResultFile(path);
     if (result.ok()) {
       std::cout << "valid: " << path << "\n";

@@ -1,0 +1,229 @@
+// Tables and the regression gate on hand-made result files.
+#include <cstdlib>
+#include <string>
+
+#include "analysis/fake_results.h"
+#include "analysis/regress.h"
+#include "analysis/result_set.h"
+#include "analysis/tables.h"
+#include "gtest/gtest.h"
+#include "lib/io/file_io.h"
+#include "lib/results/result_file.h"
+
+namespace sdbench {
+namespace {
+
+using Json = nlohmann::json;
+
+std::string TestDir() { return std::getenv("TEST_TMPDIR"); }
+
+nlohmann::ordered_json Paper() {
+  return nlohmann::ordered_json::parse(*ReadFileToString("baselines/paper.json"));
+}
+
+bool Contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+TEST(BaselinesTest, NumbersMatchThePaperSpec) {
+  Json p = Json::parse(Paper().dump());
+  const Json& t1 = p["table1"]["rows"];
+  EXPECT_EQ(t1["constant"]["cifar10_aug"]["value"], 6.41);
+  EXPECT_EQ(t1["stochastic"]["cifar10_aug"]["value"], 5.25);
+  EXPECT_EQ(t1["constant"]["cifar100_aug"]["value"], 27.22);
+  EXPECT_EQ(t1["constant"]["cifar100_aug"]["inconsistent"][0]["value"], 27.76);
+  EXPECT_EQ(t1["constant"]["cifar100_aug"]["inconsistent"][1]["value"], 27.88);
+  EXPECT_EQ(t1["stochastic"]["cifar100_aug"]["value"], 24.98);
+  EXPECT_EQ(t1["constant"]["svhn"]["value"], 1.80);
+  EXPECT_EQ(t1["stochastic"]["svhn"]["value"], 1.75);
+  EXPECT_EQ(t1["constant"]["imagenet"]["value"], 21.78);
+  EXPECT_EQ(t1["stochastic"]["imagenet"]["value"], 21.98);
+  const Json& na = p["no_augmentation"]["rows"];
+  EXPECT_EQ(na["constant"]["cifar10"]["value"], 13.63);
+  EXPECT_EQ(na["stochastic"]["cifar10"]["value"], 11.66);
+  EXPECT_EQ(na["constant"]["cifar100"]["value"], 44.74);
+  EXPECT_EQ(na["stochastic"]["cifar100"]["value"], 37.8);
+  EXPECT_EQ(p["cifar10_1202"]["constant"]["value"], 6.67);
+  EXPECT_EQ(p["cifar10_1202"]["stochastic"]["value"], 4.91);
+  EXPECT_EQ(p["cifar10_1202"]["he_et_al_constant"]["value"], 7.93);
+  // Table 2: the stored seconds agree with the printed h/m and the ratios.
+  const Json& t2 = p["table2"];
+  for (const char* key : {"cifar10_aug", "cifar100_aug", "svhn"}) {
+    for (const char* arm : {"constant_seconds", "stochastic_seconds"}) {
+      const std::string text = t2[arm][key]["text"];
+      const int hours = std::stoi(text.substr(0, text.find('h')));
+      const int minutes = std::stoi(text.substr(text.find(' ') + 1));
+      EXPECT_EQ(t2[arm][key]["value"], hours * 3600 + minutes * 60) << text;
+    }
+    EXPECT_NEAR(t2["stochastic_seconds"][key]["value"].get<double>() /
+                    t2["constant_seconds"][key]["value"].get<double>(),
+                t2["ratio"][key]["value"].get<double>(), 0.001)
+        << key;
+  }
+  const Json& he = p["he_et_al_cifar10"]["by_depth"];
+  EXPECT_EQ(he["20"]["value"], 8.75);
+  EXPECT_EQ(he["32"]["value"], 7.51);
+  EXPECT_EQ(he["44"]["value"], 7.17);
+  EXPECT_EQ(he["56"]["value"], 6.97);
+  EXPECT_EQ(he["110"]["value"], 6.43);
+  EXPECT_EQ(he["110"]["mean_of_5"], 6.61);
+  EXPECT_EQ(he["1202"]["value"], 7.93);
+  for (const auto& [name, section] : p.items()) {
+    if (!section.is_object()) continue;
+    for (const auto& [k, v] : section.items()) {
+      if (v.is_object() && v.contains("value")) {
+        EXPECT_TRUE(v.contains("source")) << name << "." << k;
+      }
+    }
+  }
+}
+
+TEST(TablesTest, MeasuredCellsBesidePaperValues) {
+  ResultSet results;
+  for (int seed : {1, 2, 3}) {
+    FakeRun run;
+    run.seed = seed;
+    run.test_errors = {30, 6.0 + seed * 0.1, 8};  // 6.1, 6.2, 6.3 -> 6.20 ± 0.10
+    results.Add(MakeFakeResult(run));
+  }
+  FakeRun stochastic;
+  stochastic.arm = "stochastic";
+  stochastic.profile = "reduced";
+  stochastic.test_errors = {40, 12.5};
+  results.Add(MakeFakeResult(stochastic));
+  RenderedTables t = RenderTables(Paper(), results);
+  EXPECT_TRUE(Contains(t.markdown, "| Constant Depth (sdbench) | 6.20 ± 0.10 (n=3) |"))
+      << t.markdown;
+  EXPECT_TRUE(Contains(t.markdown, "| difference | -0.21 |"));
+  // A reduced run is labelled and never compared as a paper result.
+  EXPECT_TRUE(Contains(t.markdown, "12.50 (n=1, reduced)"));
+  EXPECT_TRUE(Contains(t.markdown, "+7.25 (reduced: not comparable)"));
+  // Missing runs read "missing"; the out-of-scope column "not run".
+  EXPECT_TRUE(Contains(t.markdown, "missing"));
+  EXPECT_TRUE(Contains(t.markdown, "not run"));
+  EXPECT_TRUE(Contains(t.markdown, "27.22 (Section 4 text; also 27.76 in Table 1, 27.88 in Fig. 3 (right))"));
+  EXPECT_TRUE(Contains(t.latex, "\\begin{tabular}"));
+  EXPECT_TRUE(Contains(t.latex, "6.20 $\\pm$ 0.10 (n=3)"));
+  // Table 2 ratio from the two arms' train times (100 s each here).
+  EXPECT_TRUE(Contains(t.markdown, "1.000 (reduced)"));
+}
+
+TEST(TablesTest, SmokeRunsAreNeverShown) {
+  ResultSet results;
+  FakeRun smoke;
+  smoke.profile = "smoke";
+  results.Add(MakeFakeResult(smoke));
+  RenderedTables t = RenderTables(Paper(), results);
+  EXPECT_FALSE(Contains(t.markdown, "10.00 (n=1"));
+}
+
+TEST(ResultSetTest, MalformedAndMissingInputAreErrors) {
+  const std::string dir = TestDir() + "/malformed";
+  ASSERT_TRUE(MakeDirectories(dir).ok());
+  ASSERT_TRUE(WriteResultFile(dir + "/good.json", MakeFakeResult(FakeRun())).ok());
+  ASSERT_TRUE(ResultSet::Load(dir).ok());
+  Json bad = MakeFakeResult(FakeRun());
+  bad["summary"].erase("final_test_error_percent");
+  ASSERT_TRUE(WriteResultFile(dir + "/bad.json", bad).ok());
+  auto loaded = ResultSet::Load(dir);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_TRUE(Contains(std::string(loaded.status().message()), "bad.json"));
+  EXPECT_TRUE(Contains(std::string(loaded.status().message()), "final_test_error_percent"));
+  ASSERT_TRUE(WriteFileAtomically(dir + "/bad.json", "{").ok());
+  EXPECT_TRUE(Contains(std::string(ResultSet::Load(dir).status().message()), "not valid JSON"));
+  EXPECT_EQ(ResultSet::Load(TestDir() + "/absent").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+// --- The regression gate -------------------------------------------------
+
+Json Reference() {
+  return Json::parse(R"({
+    "experiment": "ci", "profile": "reduced",
+    "checks": [
+      {"name": "constant error", "type": "max", "arm": "constant",
+       "metric": "summary.test_error_at_best_validation_percent", "max": 40},
+      {"name": "stochastic error", "type": "range", "arm": "stochastic",
+       "metric": "summary.test_error_at_best_validation_percent", "min": 1, "max": 45},
+      {"name": "step time ratio", "type": "ratio_max", "numerator_arm": "stochastic",
+       "denominator_arm": "constant", "metric": "summary.median_step_seconds", "max": 0.9},
+      {"name": "throughput", "type": "min_fraction", "arm": "constant",
+       "metric": "summary.images_per_second", "reference": 500, "fraction": 0.5}
+    ]})");
+}
+
+ResultSet GoodRuns(double constant_error = 30, double stochastic_error = 32,
+                   double stochastic_step = 0.8, double constant_images = 500) {
+  ResultSet results;
+  FakeRun c;
+  c.experiment = "ci";
+  c.profile = "reduced";
+  c.test_errors = {60, constant_error};
+  c.images_per_second = constant_images;
+  results.Add(MakeFakeResult(c));
+  FakeRun s = c;
+  s.arm = "stochastic";
+  s.test_errors = {60, stochastic_error};
+  s.median_step_seconds = stochastic_step;
+  results.Add(MakeFakeResult(s));
+  return results;
+}
+
+int Failures(const ResultSet& results) {
+  auto outcomes = RunChecks(Reference(), results);
+  EXPECT_TRUE(outcomes.ok()) << outcomes.status();
+  int failed = 0;
+  for (const auto& o : *outcomes) failed += !o.passed;
+  return failed;
+}
+
+TEST(RegressTest, PassesOnGoodInput) {
+  EXPECT_EQ(Failures(GoodRuns()), 0);
+  auto outcomes = RunChecks(Reference(), GoodRuns());
+  const std::string table = FormatOutcomes(*outcomes);
+  EXPECT_TRUE(Contains(table, "| step time ratio | 0.8 | <= 0.9 | PASS |")) << table;
+}
+
+TEST(RegressTest, FailsOnEachKindOfRegression) {
+  EXPECT_EQ(Failures(GoodRuns(/*constant_error=*/55)), 1);       // Learning broke.
+  EXPECT_EQ(Failures(GoodRuns(30, /*stochastic_error=*/90)), 1);  // Stochastic broke.
+  EXPECT_EQ(Failures(GoodRuns(30, 32, /*stochastic_step=*/1.0)), 1);  // No time saved.
+  EXPECT_EQ(Failures(GoodRuns(30, 32, 0.8, /*constant_images=*/200)), 1);  // Slower.
+}
+
+TEST(RegressTest, MissingRunsFail) {
+  ResultSet only_constant;
+  FakeRun c;
+  c.experiment = "ci";
+  c.profile = "reduced";
+  only_constant.Add(MakeFakeResult(c));
+  auto outcomes = RunChecks(Reference(), only_constant);
+  ASSERT_TRUE(outcomes.ok());
+  int failed = 0;
+  for (const auto& o : *outcomes) {
+    failed += !o.passed;
+    if (o.name == "stochastic error") EXPECT_TRUE(Contains(o.value, "missing"));
+  }
+  EXPECT_EQ(failed, 2);
+  EXPECT_EQ(Failures(ResultSet()), 4);
+}
+
+TEST(RegressTest, MalformedReferenceIsAnError) {
+  Json reference = Reference();
+  reference["checks"][0]["type"] = "maximum";
+  EXPECT_FALSE(RunChecks(reference, GoodRuns()).ok());
+  reference = Reference();
+  reference["checks"][2].erase("max");
+  EXPECT_FALSE(RunChecks(reference, GoodRuns()).ok());
+  EXPECT_FALSE(RunChecks(Json::object(), GoodRuns()).ok());
+}
+
+TEST(RegressTest, TheCommittedCiReferenceIsWellFormed) {
+  Json reference = Json::parse(*ReadFileToString("baselines/ci_reference.json"));
+  auto outcomes = RunChecks(reference, ResultSet());
+  ASSERT_TRUE(outcomes.ok()) << outcomes.status();
+  EXPECT_GE(outcomes->size(), 4u);
+}
+
+}  // namespace
+}  // namespace sdbench

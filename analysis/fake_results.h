@@ -1,0 +1,32 @@
+// Hand-made, valid result files for the analysis tools' tests.
+#ifndef SDBENCH_ANALYSIS_FAKE_RESULTS_H_
+#define SDBENCH_ANALYSIS_FAKE_RESULTS_H_
+
+#include <string>
+#include <vector>
+
+#include "nlohmann/json.hpp"
+
+namespace sdbench {
+
+struct FakeRun {
+  std::string experiment = "cifar10_110";
+  std::string arm = "constant";
+  std::string profile = "paper";
+  int seed = 1;
+  // Test error per epoch (percent); the validation error is test + 1, so
+  // the best validation epoch is the one with the lowest test error.
+  std::vector<double> test_errors = {50, 20, 10};
+  double train_seconds = 100;
+  double median_step_seconds = 1.0;
+  double images_per_second = 500;
+  double active_blocks = 54;
+  double expected_active_blocks = 54;
+};
+
+// A result that passes ValidateResult.
+nlohmann::json MakeFakeResult(const FakeRun& run);
+
+}  // namespace sdbench
+
+#endif  // SDBENCH_ANALYSIS_FAKE_RESULTS_H_

@@ -1,0 +1,207 @@
+#include "analysis/tables.h"
+
+#include <optional>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+
+namespace sdbench {
+namespace {
+
+using Json = nlohmann::json;
+using OrderedJson = nlohmann::ordered_json;
+
+// One measured cell.
+struct Measured {
+  std::string profile;  // "" when missing.
+  Aggregate value;
+};
+
+Measured Measure(const ResultSet& results, const std::string& experiment,
+                 const std::string& arm, const std::string& metric) {
+  Measured m;
+  auto [profile, runs] = results.BestRuns(experiment, arm);
+  if (runs == nullptr) return m;
+  std::vector<double> values;
+  for (const Json& run : *runs) {
+    if (std::optional<double> v = NumberAt(run, metric)) values.push_back(*v);
+  }
+  if (values.empty()) return m;
+  m.profile = profile;
+  m.value = Summarize(values);
+  return m;
+}
+
+std::string FormatMeasured(const Measured& m, const char* format = "%.2f") {
+  if (m.profile.empty()) return "missing";
+  std::string text = absl::StrFormat(format, m.value.mean);
+  if (m.value.count > 1) {
+    absl::StrAppend(&text, " ± ", absl::StrFormat(format, m.value.std));
+  }
+  absl::StrAppend(&text, " (n=", m.value.count, m.profile == "paper" ? "" : ", reduced", ")");
+  return text;
+}
+
+std::string FormatPaper(const OrderedJson& cell) {
+  std::string text = absl::StrFormat("%.2f", cell["value"].get<double>());
+  if (cell.contains("inconsistent")) {
+    std::vector<std::string> others;
+    for (const OrderedJson& o : cell["inconsistent"]) {
+      others.push_back(absl::StrFormat("%.2f in %s", o["value"].get<double>(),
+                                       o["source"].get<std::string>()));
+    }
+    absl::StrAppend(&text, " (", cell["source"].get<std::string>(), "; also ",
+                    absl::StrJoin(others, ", "), ")");
+  }
+  return text;
+}
+
+std::string FormatDifference(const Measured& m, double paper) {
+  if (m.profile.empty()) return "";
+  return absl::StrFormat("%+.2f%s", m.value.mean - paper,
+                         m.profile == "paper" ? "" : " (reduced: not comparable)");
+}
+
+// A table as rows of cells; rendered to Markdown and LaTeX alike.
+struct Table {
+  std::string title;
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+  std::string note;
+};
+
+std::string Markdown(const Table& t) {
+  std::string out = absl::StrCat("### ", t.title, "\n\n| ", absl::StrJoin(t.header, " | "), " |\n|");
+  for (size_t i = 0; i < t.header.size(); ++i) absl::StrAppend(&out, "---|");
+  absl::StrAppend(&out, "\n");
+  for (const auto& row : t.rows) absl::StrAppend(&out, "| ", absl::StrJoin(row, " | "), " |\n");
+  if (!t.note.empty()) absl::StrAppend(&out, "\n", t.note, "\n");
+  return out + "\n";
+}
+
+std::string LatexEscape(const std::string& text) {
+  return absl::StrReplaceAll(text, {{"%", "\\%"}, {"±", "$\\pm$"}, {"_", "\\_"},
+                                    {"&", "\\&"}, {"#", "\\#"}});
+}
+
+std::string Latex(const Table& t) {
+  std::string out = absl::StrCat("% ", t.title, "\n\\begin{table}[t]\n\\centering\n\\small\n\\begin{tabular}{l",
+                                 std::string(t.header.size() - 1, 'c'), "}\n\\hline\n");
+  std::vector<std::string> header;
+  for (const auto& h : t.header) header.push_back(LatexEscape(h));
+  absl::StrAppend(&out, absl::StrJoin(header, " & "), " \\\\\n\\hline\n");
+  for (const auto& row : t.rows) {
+    std::vector<std::string> cells;
+    for (const auto& c : row) cells.push_back(LatexEscape(c));
+    absl::StrAppend(&out, absl::StrJoin(cells, " & "), " \\\\\n");
+  }
+  absl::StrAppend(&out, "\\hline\n\\end{tabular}\n\\caption{", LatexEscape(t.title));
+  if (!t.note.empty()) absl::StrAppend(&out, " ", LatexEscape(t.note));
+  return out + "}\n\\end{table}\n\n";
+}
+
+const char kErrorMetric[] = "summary.test_error_at_best_validation_percent";
+
+// Paper value, sdbench value and difference rows for each arm of a
+// {columns, rows} block of paper.json.
+Table ErrorTable(const std::string& title, const OrderedJson& block, const ResultSet& results,
+                 const std::vector<std::pair<std::string, std::string>>& arms) {
+  Table t;
+  t.title = title;
+  t.header = {"test error (%)"};
+  std::vector<std::string> keys;
+  for (const auto& [key, column] : block["columns"].items()) {
+    keys.push_back(key);
+    t.header.push_back(column["label"].get<std::string>());
+  }
+  for (const auto& [arm, label] : arms) {
+    const OrderedJson& row = block["rows"][arm];
+    std::vector<std::string> paper = {absl::StrCat(label, " (paper)")};
+    std::vector<std::string> ours = {absl::StrCat(label, " (sdbench)")};
+    std::vector<std::string> diff = {"difference"};
+    for (const std::string& key : keys) {
+      const OrderedJson& column = block["columns"][key];
+      paper.push_back(FormatPaper(row[key]));
+      if (column["experiment"].is_null()) {
+        ours.push_back("not run");
+        diff.push_back("");
+        continue;
+      }
+      Measured m = Measure(results, column["experiment"].get<std::string>(), arm, kErrorMetric);
+      ours.push_back(FormatMeasured(m));
+      diff.push_back(FormatDifference(m, row[key]["value"].get<double>()));
+    }
+    t.rows.push_back(paper);
+    t.rows.push_back(ours);
+    t.rows.push_back(diff);
+  }
+  return t;
+}
+
+}  // namespace
+
+RenderedTables RenderTables(const OrderedJson& paper, const ResultSet& results) {
+  const std::vector<std::pair<std::string, std::string>> arms = {
+      {"constant", "Constant Depth"}, {"stochastic", "Stochastic Depth"}};
+  std::vector<Table> tables;
+  Table t1 = ErrorTable("Table 1: test error (%), 110 layers (CIFAR), 152 layers (SVHN)",
+                        paper["table1"], results, arms);
+  t1.note =
+      "Measured: test error at the lowest validation error, mean ± std over seeds "
+      "(n = seeds). \"reduced\" marks runs of the scaled-down profile, which are not "
+      "paper-protocol results.";
+  tables.push_back(t1);
+  tables.push_back(ErrorTable("Section 4: test error (%) without data augmentation",
+                              paper["no_augmentation"], results, arms));
+
+  // 1202 layers.
+  Table t1202;
+  t1202.title = "1202 layers, CIFAR-10+ (Fig. 4 right, Fig. 5)";
+  t1202.header = {"", "paper", "sdbench", "difference"};
+  const OrderedJson& b = paper["cifar10_1202"];
+  for (const auto& [arm, label] : arms) {
+    Measured m = Measure(results, b["experiment"].get<std::string>(), arm, kErrorMetric);
+    t1202.rows.push_back({label, FormatPaper(b[arm]), FormatMeasured(m),
+                          FormatDifference(m, b[arm]["value"].get<double>())});
+  }
+  t1202.rows.push_back({"Constant Depth (He et al.)", FormatPaper(b["he_et_al_constant"]), "", ""});
+  tables.push_back(t1202);
+
+  // Table 2: training time.
+  Table t2;
+  t2.title = "Table 2: training time of the full schedule";
+  t2.header = {"", "paper constant", "paper stochastic", "paper ratio",
+               "sdbench constant (s)", "sdbench stochastic (s)", "sdbench ratio"};
+  const OrderedJson& b2 = paper["table2"];
+  for (const auto& [key, column] : b2["columns"].items()) {
+    const std::string experiment = column["experiment"].get<std::string>();
+    Measured c = Measure(results, experiment, "constant", "summary.total_train_seconds");
+    Measured s = Measure(results, experiment, "stochastic", "summary.total_train_seconds");
+    std::string ratio = "missing";
+    if (!c.profile.empty() && !s.profile.empty() && c.value.mean > 0) {
+      ratio = absl::StrFormat("%.3f%s", s.value.mean / c.value.mean,
+                              c.profile == "paper" && s.profile == "paper" ? "" : " (reduced)");
+    }
+    t2.rows.push_back({column["label"].get<std::string>(),
+                       b2["constant_seconds"][key]["text"].get<std::string>(),
+                       b2["stochastic_seconds"][key]["text"].get<std::string>(),
+                       absl::StrFormat("%.3f", b2["ratio"][key]["value"].get<double>()),
+                       FormatMeasured(c, "%.0f"), FormatMeasured(s, "%.0f"), ratio});
+  }
+  t2.note =
+      "Times depend on the hardware (the paper: one GPU; sdbench: see each result's "
+      "provenance); compare the ratios. Expected from the active blocks alone: about 0.75.";
+  tables.push_back(t2);
+
+  RenderedTables rendered;
+  for (const Table& t : tables) {
+    rendered.markdown += Markdown(t);
+    rendered.latex += Latex(t);
+  }
+  return rendered;
+}
+
+}  // namespace sdbench
