@@ -6,7 +6,7 @@ An experiment is data (a JSON config in this folder) plus a name:
                    config's "smoke" profile) and validates the result files.
 """
 
-def sdbench_experiment(name, config, default_args = [], smoke_size = "small"):
+def sdbench_experiment(name, config, default_args = [], smoke_size = "medium"):
     """Declares the run target and the smoke test of one experiment.
 
     Args:
