@@ -2,7 +2,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "analysis/fake_results.h"
+#include "lib/results/fake_result.h"
 #include "analysis/regress.h"
 #include "analysis/result_set.h"
 #include "analysis/tables.h"
@@ -106,6 +106,10 @@ TEST(TablesTest, MeasuredCellsBesidePaperValues) {
   EXPECT_TRUE(Contains(t.latex, "6.20 $\\pm$ 0.10 (n=3)"));
   // Table 2 ratio from the two arms' train times (100 s each here).
   EXPECT_TRUE(Contains(t.markdown, "1.000 (reduced)"));
+  // Every run listed, with its profile and seed count.
+  EXPECT_TRUE(Contains(t.markdown, "| cifar10_110 | paper | constant | 3 | 6.20 ± 0.10 | 8.00 ± 0.00 |"))
+      << t.markdown;
+  EXPECT_TRUE(Contains(t.markdown, "| cifar10_110 | reduced | stochastic | 1 | 12.50 | 12.50 |"));
 }
 
 TEST(TablesTest, SmokeRunsAreNeverShown) {

@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "analysis/fake_results.h"
+#include "lib/results/fake_result.h"
 #include "gtest/gtest.h"
 #include "lib/io/file_io.h"
 

@@ -57,6 +57,9 @@ class ResultSet {
 
   size_t size() const { return count_; }
 
+  // Every group of runs, by experiment, arm and profile.
+  const std::map<RunKey, std::vector<nlohmann::json>>& groups() const { return runs_; }
+
  private:
   std::map<RunKey, std::vector<nlohmann::json>> runs_;
   size_t count_ = 0;

@@ -196,6 +196,40 @@ RenderedTables RenderTables(const OrderedJson& paper, const ResultSet& results) 
       "provenance); compare the ratios. Expected from the active blocks alone: about 0.75.";
   tables.push_back(t2);
 
+  // Every run present, whatever its experiment (smoke runs excepted).
+  Table all;
+  all.title = "Every run in the results directory";
+  all.header = {"experiment", "profile", "arm", "seeds", "test error at best val. (%)",
+                "final test error (%)", "train time (s)", "median step (s)",
+                "active blocks (observed / expected)"};
+  for (const auto& [key, runs] : results.groups()) {
+    if (key.profile == "smoke") continue;
+    auto collect = [&runs = runs](const char* metric) {
+      std::vector<double> values;
+      for (const Json& run : runs) {
+        if (std::optional<double> v = NumberAt(run, metric)) values.push_back(*v);
+      }
+      return Summarize(values);
+    };
+    auto cell = [](const Aggregate& a, const char* format) {
+      std::string text = absl::StrFormat(format, a.mean);
+      if (a.count > 1) absl::StrAppend(&text, " ± ", absl::StrFormat(format, a.std));
+      return text;
+    };
+    all.rows.push_back(
+        {key.experiment, key.profile, key.arm, absl::StrCat(runs.size()),
+         cell(collect("summary.test_error_at_best_validation_percent"), "%.2f"),
+         cell(collect("summary.final_test_error_percent"), "%.2f"),
+         cell(collect("summary.total_train_seconds"), "%.0f"),
+         cell(collect("summary.median_step_seconds"), "%.3f"),
+         absl::StrCat(cell(collect("summary.observed_active_blocks"), "%.2f"), " / ",
+                      cell(collect("summary.expected_active_blocks"), "%.2f"))});
+  }
+  if (all.rows.empty()) all.rows.push_back({"(none)", "", "", "", "", "", "", "", ""});
+  all.note = "\"reduced\" runs follow the paper's protocol scaled down (see each result's config); "
+             "they are not paper-protocol numbers.";
+  tables.push_back(all);
+
   RenderedTables rendered;
   for (const Table& t : tables) {
     rendered.markdown += Markdown(t);

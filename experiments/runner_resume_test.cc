@@ -116,11 +116,17 @@ TEST(RunnerTest, SameSeedGivesIdenticalRuns) {
   EXPECT_EQ(Deterministic(a)["evaluations"].size(), 8u);
 }
 
-TEST(RunnerTest, KilledAndResumedEqualsUninterrupted) {
-  const std::string whole = TestDir() + "/whole", killed = TestDir() + "/killed";
-  ASSERT_EQ(RunToCompletion(whole), 0) << *ReadFileToString(whole + ".log");
+// Runs to completion in `whole`; in `killed`, kills the run with SIGKILL as
+// soon as its first checkpoint exists, resumes it, and compares.
+void ExpectResumeEqualsUninterrupted(const std::string& name,
+                                     const std::vector<std::string>& extra) {
+  const std::string whole = TestDir() + "/" + name + "_whole";
+  const std::string killed = TestDir() + "/" + name + "_killed";
+  ASSERT_EQ(RunToCompletion(whole, extra), 0) << *ReadFileToString(whole + ".log");
 
-  pid_t pid = Spawn(RunArgs(killed), killed + ".first.log");
+  std::vector<std::string> args = RunArgs(killed);
+  args.insert(args.end(), extra.begin(), extra.end());
+  pid_t pid = Spawn(args, killed + ".first.log");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (!FileExists(CheckpointPath(killed)) &&
          std::chrono::steady_clock::now() < deadline) {
@@ -132,12 +138,28 @@ TEST(RunnerTest, KilledAndResumedEqualsUninterrupted) {
   ASSERT_FALSE(FileExists(ResultPath(killed)))
       << "the run finished before it could be killed";
 
-  ASSERT_EQ(RunToCompletion(killed, {"--resume"}), 0)
-      << *ReadFileToString(killed + ".log");
+  std::vector<std::string> resume = extra;
+  resume.push_back("--resume");
+  ASSERT_EQ(RunToCompletion(killed, resume), 0) << *ReadFileToString(killed + ".log");
   Json resumed = Json::parse(*ReadFileToString(ResultPath(killed)));
   EXPECT_TRUE(resumed["provenance"]["resumed"].get<bool>());
   EXPECT_EQ(Deterministic(killed), Deterministic(whole));
   ExpectSameWeights(killed, whole);
+}
+
+TEST(RunnerTest, KilledAndResumedEqualsUninterrupted) {
+  ExpectResumeEqualsUninterrupted("per_epoch", {});
+}
+
+// Evaluations every 3 steps with 4 steps an epoch: the training-loss window
+// spans epoch boundaries (and so checkpoints), and the run ends mid-window.
+TEST(RunnerTest, ResumeWithEvaluationsEveryKIterations) {
+  ExpectResumeEqualsUninterrupted("every_3", {"--set=schedule.eval_every_iterations=3"});
+  Json r = Json::parse(*ReadFileToString(ResultPath(TestDir() + "/every_3_whole")));
+  ASSERT_EQ(r["evaluations"].size(), 11u);  // Iterations 3, 6, ..., 30, then 32.
+  EXPECT_EQ(r["evaluations"][9]["iteration"], 30);
+  EXPECT_EQ(r["evaluations"][10]["iteration"], 32);
+  EXPECT_DOUBLE_EQ(r["evaluations"][0]["epoch"].get<double>(), 0.75);
 }
 
 TEST(RunnerTest, FinishedRunIsNotRepeatedUnlessForced) {

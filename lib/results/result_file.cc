@@ -128,7 +128,6 @@ constexpr auto kNumber = Json::value_t::number_float;
 constexpr auto kInteger = Json::value_t::number_integer;
 constexpr auto kObject = Json::value_t::object;
 constexpr auto kArray = Json::value_t::array;
-constexpr auto kBool = Json::value_t::boolean;
 
 }  // namespace
 
@@ -283,7 +282,6 @@ absl::Status ValidateResult(const Json& r, absl::string_view source) {
       !s.ok()) {
     return s;
   }
-  (void)kBool;
   return absl::OkStatus();
 }
 

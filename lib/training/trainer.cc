@@ -213,6 +213,11 @@ struct RunState {
   std::vector<double> step_seconds;
   std::string gate_state;
   std::string start_time;
+  // Training loss / errors / samples since the last evaluation: with
+  // evaluations every K iterations a window spans epoch boundaries.
+  double window_loss = 0;
+  int64_t window_errors = 0;
+  int64_t window_samples = 0;
 };
 
 absl::Status SaveCheckpoint(const std::string& path, ResNet& model,
@@ -232,6 +237,9 @@ absl::Status SaveCheckpoint(const std::string& path, ResNet& model,
                {"step_seconds", state.step_seconds},
                {"gate_state", state.gate_state},
                {"start_time", state.start_time},
+               {"window_loss", state.window_loss},
+               {"window_errors", state.window_errors},
+               {"window_samples", state.window_samples},
                {"config", config}};
   meta["evaluations"] = Json::array();
   for (const Evaluation& e : state.evaluations) {
@@ -280,6 +288,9 @@ absl::Status LoadCheckpoint(const std::string& path, ResNet& model,
     state->step_seconds = meta["step_seconds"].get<std::vector<double>>();
     state->gate_state = meta["gate_state"];
     state->start_time = meta["start_time"];
+    state->window_loss = meta["window_loss"];
+    state->window_errors = meta["window_errors"];
+    state->window_samples = meta["window_samples"];
     state->evaluations.clear();
     for (const Json& e : meta["evaluations"]) {
       state->evaluations.push_back(EvaluationFromJson(e));
@@ -352,11 +363,12 @@ absl::StatusOr<Json> TrainRun(const Json& config, const RunIdentity& identity,
   const std::string tag = absl::StrCat("[", identity.arm, " seed ", identity.seed, "]");
   ProgressLine* progress = options.progress;
 
-  // Train loss / error since the last evaluation.
-  torch::Tensor window_loss = torch::zeros({}, torch::TensorOptions(device).dtype(torch::kDouble));
-  torch::Tensor window_errors = torch::zeros({}, torch::TensorOptions(device).dtype(torch::kLong));
-  int64_t window_samples = 0;
-  double window_epoch_start = 0;
+  // Train loss / error since the last evaluation (restored on resume).
+  torch::Tensor window_loss =
+      torch::full({}, state.window_loss, torch::TensorOptions(device).dtype(torch::kDouble));
+  torch::Tensor window_errors =
+      torch::full({}, state.window_errors, torch::TensorOptions(device).dtype(torch::kLong));
+  int64_t window_samples = state.window_samples;
 
   auto evaluate = [&](double epoch, double lr) {
     Evaluation e;
@@ -374,7 +386,6 @@ absl::StatusOr<Json> TrainRun(const Json& config, const RunIdentity& identity,
     window_loss.zero_();
     window_errors.zero_();
     window_samples = 0;
-    window_epoch_start = epoch;
     state.evaluations.push_back(e);
   };
 
@@ -430,10 +441,9 @@ absl::StatusOr<Json> TrainRun(const Json& config, const RunIdentity& identity,
         const double elapsed = SecondsSince(epoch_start);
         const double per_step = elapsed / (step + 1);
         const double epoch_eta = per_step * (steps_per_epoch - step - 1);
-        const int epochs_done_here = epoch - 1 - epochs_at_start;
-        const double per_epoch =
-            epochs_done_here > 0 ? (run_seconds_so_far - 0) / std::max(1, epoch - 1)
-                                 : per_step * steps_per_epoch;
+        // Later epochs take as long as the finished ones did on average.
+        const double per_epoch = epoch > 1 ? run_seconds_so_far / (epoch - 1)
+                                           : per_step * steps_per_epoch;
         const double run_eta = epoch_eta + per_epoch * (s.lr.epochs - epoch);
         const bool milestone = (step + 1) % std::max<int64_t>(1, steps_per_epoch / 4) == 0;
         progress->Update(
@@ -467,9 +477,21 @@ absl::StatusOr<Json> TrainRun(const Json& config, const RunIdentity& identity,
          {"median_step_seconds", Median(epoch_steps)},
          {"mean_active_blocks", steps > 0 ? static_cast<double>(active_sum) / steps : 0.0},
          {"first_conv_mean_abs_grad", steps > 0 ? grad_sum / steps : 0.0}});
+    // With evaluations every K iterations, the run's last steps form a
+    // partial window: evaluate it too, so the final test error is final.
+    if (s.eval_every_iterations > 0 && epoch == s.lr.epochs && window_samples > 0) {
+      const Clock::time_point eval_start = Clock::now();
+      evaluate(epoch, lr);
+      const double seconds = SecondsSince(eval_start);
+      eval_seconds += seconds;
+      state.epochs.back()["eval_seconds"] = eval_seconds;
+    }
     state.epochs_done = epoch;
     run_seconds_so_far += train_seconds + eval_seconds;
     state.gate_state = model->gate_sampler().SaveState();
+    state.window_loss = window_loss.item<double>();
+    state.window_errors = window_errors.item<int64_t>();
+    state.window_samples = window_samples;
     if (!options.checkpoint_path.empty()) {
       absl::Status saved =
           SaveCheckpoint(options.checkpoint_path, model, sgd, state, config);

@@ -1,6 +1,7 @@
-// Hand-made, valid result files for the analysis tools' tests.
-#ifndef SDBENCH_ANALYSIS_FAKE_RESULTS_H_
-#define SDBENCH_ANALYSIS_FAKE_RESULTS_H_
+// Hand-made, valid result files (results/SCHEMA.md) for tests of the
+// result validator and the analysis tools.
+#ifndef SDBENCH_LIB_RESULTS_FAKE_RESULT_H_
+#define SDBENCH_LIB_RESULTS_FAKE_RESULT_H_
 
 #include <string>
 #include <vector>
@@ -29,4 +30,4 @@ nlohmann::json MakeFakeResult(const FakeRun& run);
 
 }  // namespace sdbench
 
-#endif  // SDBENCH_ANALYSIS_FAKE_RESULTS_H_
+#endif  // SDBENCH_LIB_RESULTS_FAKE_RESULT_H_

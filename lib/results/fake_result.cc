@@ -1,4 +1,4 @@
-#include "analysis/fake_results.h"
+#include "lib/results/fake_result.h"
 
 #include <algorithm>
 
