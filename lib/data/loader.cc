@@ -1,4 +1,5 @@
 #include "lib/data/loader.h"
+#include "lib/random/splitmix.h"
 
 #include <algorithm>
 #include <numeric>
@@ -9,13 +10,6 @@
 namespace sdbench {
 namespace {
 
-// SplitMix64: a strong 64-bit mix, used to derive independent streams.
-uint64_t Mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 
 // A one-word engine for DrawAugmentation.
 struct FixedWord {
@@ -48,7 +42,7 @@ std::vector<int64_t> BatchLoader::EpochOrder(int64_t epoch) const {
   std::vector<int64_t> order(data_.size());
   std::iota(order.begin(), order.end(), 0);
   if (!options_.shuffle) return order;
-  std::mt19937_64 engine(Mix(options_.seed ^ Mix(static_cast<uint64_t>(epoch))));
+  std::mt19937_64 engine(SplitMix64(options_.seed ^ SplitMix64(static_cast<uint64_t>(epoch))));
   for (int64_t i = static_cast<int64_t>(order.size()) - 1; i > 0; --i) {
     const int64_t j =
         static_cast<int64_t>(engine() % static_cast<uint64_t>(i + 1));
@@ -61,8 +55,8 @@ Augmentation BatchLoader::AugmentationAt(int64_t epoch,
                                          int64_t position) const {
   if (!options_.augment) return Augmentation();
   const uint64_t stream =
-      Mix(options_.seed + 0x5851f42d4c957f2dULL) ^ Mix(static_cast<uint64_t>(epoch));
-  FixedWord word{Mix(stream + static_cast<uint64_t>(position))};
+      SplitMix64(options_.seed + 0x5851f42d4c957f2dULL) ^ SplitMix64(static_cast<uint64_t>(epoch));
+  FixedWord word{SplitMix64(stream + static_cast<uint64_t>(position))};
   return DrawAugmentation(word, options_.max_shift);
 }
 

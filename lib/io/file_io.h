@@ -31,6 +31,9 @@ absl::Status MakeDirectories(const std::string& path);
 
 bool FileExists(const std::string& path);
 
+// The CPU's model name from /proc/cpuinfo, or "unknown CPU".
+std::string CpuModelName();
+
 // A path the user typed: under `bazel run` a relative path is taken from the
 // directory the user ran it in (BUILD_WORKING_DIRECTORY), else left as is.
 std::string ResolveUserPath(const std::string& path);

@@ -54,15 +54,7 @@ Json GitProvenance() {
 Json MachineProvenance() {
   char host[256] = {};
   gethostname(host, sizeof(host) - 1);
-  std::string cpu = "unknown";
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(cpuinfo, line)) {
-    if (line.rfind("model name", 0) == 0) {
-      cpu = std::string(absl::StripAsciiWhitespace(line.substr(line.find(':') + 1)));
-      break;
-    }
-  }
+  const std::string cpu = CpuModelName();
   // The headers say 1.13.0 for Debian's 1.13.1: record the package too.
   std::string package = "unknown";
   if (RunCommand("dpkg-query -W -f='${Version}' libtorch-dev 2>/dev/null",

@@ -1,5 +1,7 @@
 #include "lib/training/runtime.h"
 
+#include "lib/io/file_io.h"
+
 #include <fstream>
 #include <string>
 #include <thread>
@@ -55,18 +57,7 @@ std::string DeviceModelName(const torch::Device& device) {
   if (device.is_cuda()) {
     return absl::StrCat("CUDA device ", static_cast<int>(device.index()));
   }
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(cpuinfo, line)) {
-    absl::string_view view(line);
-    if (absl::ConsumePrefix(&view, "model name")) {
-      size_t colon = view.find(':');
-      if (colon != absl::string_view::npos) {
-        return std::string(absl::StripAsciiWhitespace(view.substr(colon + 1)));
-      }
-    }
-  }
-  return "unknown CPU";
+  return CpuModelName();
 }
 
 }  // namespace sdbench

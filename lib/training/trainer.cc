@@ -16,6 +16,7 @@
 #include "lib/io/file_io.h"
 #include "lib/results/result_file.h"
 #include "lib/training/runtime.h"
+#include "lib/random/splitmix.h"
 
 namespace sdbench {
 namespace {
@@ -27,12 +28,6 @@ double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-uint64_t Mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 
 double Median(std::vector<double> values) {
   if (values.empty()) return 0.0;
@@ -49,9 +44,9 @@ RunSeeds RunSeeds::Derive(uint64_t run_seed) {
   seeds.data_split = run_seed;  // The paper's split shuffle uses the run seed.
   // Kept below 2^53 so JSON readers in any language hold them exactly.
   const uint64_t mask = (uint64_t{1} << 53) - 1;
-  seeds.data_order = Mix(run_seed * 4 + 1) & mask;
-  seeds.init = Mix(run_seed * 4 + 2) & mask;
-  seeds.gates = Mix(run_seed * 4 + 3) & mask;
+  seeds.data_order = SplitMix64(run_seed * 4 + 1) & mask;
+  seeds.init = SplitMix64(run_seed * 4 + 2) & mask;
+  seeds.gates = SplitMix64(run_seed * 4 + 3) & mask;
   return seeds;
 }
 
