@@ -58,7 +58,8 @@ const Json& DefaultConfig() {
     },
     "runtime": {
       "device": "cpu",
-      "threads": 0
+      "threads": 0,
+      "memory_format": "channels_last"
     }
   })json"));
   return *config;

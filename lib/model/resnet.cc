@@ -30,6 +30,11 @@ constexpr NamedValue<GateMode> kGateModeNames[] = {
     {"row", GateMode::kRow},
 };
 
+constexpr NamedValue<MemoryFormat> kMemoryFormatNames[] = {
+    {"channels_last", MemoryFormat::kChannelsLast},
+    {"contiguous", MemoryFormat::kContiguous},
+};
+
 constexpr int kStageChannels[] = {16, 32, 64};
 
 torch::nn::Conv2d Conv3x3(int in_channels, int out_channels, int stride,
@@ -45,7 +50,52 @@ torch::nn::BatchNorm2d BatchNorm(int channels) {
       torch::nn::BatchNorm2dOptions(channels).eps(1e-5).momentum(0.1));
 }
 
+// Passes `x` through and gives `bias` the gradient zero.
+struct ZeroGradientFor : public torch::autograd::Function<ZeroGradientFor> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx,
+                               torch::Tensor x, torch::Tensor bias) {
+    ctx->saved_data["channels"] = bias.size(0);
+    ctx->mark_dirty({x});  // An in-place identity: x may be modified later.
+    return x;
+  }
+  static torch::autograd::variable_list backward(
+      torch::autograd::AutogradContext* ctx,
+      torch::autograd::variable_list grads) {
+    return {grads[0], torch::zeros({ctx->saved_data["channels"].toInt()},
+                                   grads[0].options().memory_format(
+                                       at::MemoryFormat::Contiguous))};
+  }
+};
+
 }  // namespace
+
+torch::Tensor ConvThenBatchNorm(torch::nn::Conv2d conv,
+                                torch::nn::BatchNorm2d bn,
+                                const torch::Tensor& x) {
+  const torch::Tensor& bias = conv->bias;
+  if (!bn->is_training() || !bias.defined()) return bn(conv(x));
+  // Training BN normalises each channel with the batch's own mean, so a
+  // per-channel conv bias b cancels exactly: BN(y + b) = BN(y), and the
+  // gradient of b is exactly zero. Only the running mean sees b. Skipping b
+  // saves the bias addition and its gradient's reduction over N x H x W.
+  // Every conv of the network is 3x3 with padding 1.
+  torch::Tensor y = torch::conv2d(x, conv->weight, {}, conv->options.stride(),
+                                  /*padding=*/1);
+  // BN's backward keeps its running-mean argument, so it gets a copy and the
+  // module's own buffer is updated after the fact (with the bias).
+  const double momentum = bn->options.momentum().value();
+  torch::Tensor running_mean = bn->running_mean.clone();
+  torch::Tensor out = torch::batch_norm(y, bn->weight, bn->bias, running_mean,
+                                        bn->running_var, /*training=*/true,
+                                        momentum, bn->options.eps(),
+                                        /*cudnn_enabled=*/false);
+  {
+    torch::NoGradGuard no_grad;
+    bn->running_mean.copy_(running_mean + momentum * bias);
+    bn->num_batches_tracked.add_(1);
+  }
+  return ZeroGradientFor::apply(out, bias);
+}
 
 absl::StatusOr<ShortcutSubsampling> ParseShortcutSubsampling(
     absl::string_view name) {
@@ -71,6 +121,12 @@ const char* TestScalingName(TestScaling value) {
 }
 const char* GateModeName(GateMode value) {
   return NameOf(value, kGateModeNames);
+}
+absl::StatusOr<MemoryFormat> ParseMemoryFormat(absl::string_view name) {
+  return ParseNamed("memory format", name, kMemoryFormatNames);
+}
+const char* MemoryFormatName(MemoryFormat value) {
+  return NameOf(value, kMemoryFormatNames);
 }
 
 absl::StatusOr<int> BlocksPerStage(int depth) {
@@ -111,8 +167,8 @@ ResidualBlockImpl::ResidualBlockImpl(int in_channels, int out_channels,
 
 torch::Tensor ResidualBlockImpl::Branch(const torch::Tensor& x) {
   // In-place ReLU is safe: BN's backward needs its input, not its output.
-  torch::Tensor h = bn1(conv1(x)).relu_();
-  return bn2(conv2(h));
+  torch::Tensor h = ConvThenBatchNorm(conv1, bn1, x).relu_();
+  return ConvThenBatchNorm(conv2, bn2, h);
 }
 
 torch::Tensor ResidualBlockImpl::Shortcut(const torch::Tensor& x) const {
@@ -153,6 +209,17 @@ ResNetImpl::ResNetImpl(const ResNetOptions& options)
   }
   fc_ = register_module("fc", torch::nn::Linear(in_channels, options.num_classes));
   InitializeWeights();
+  if (options_.memory_format == MemoryFormat::kChannelsLast) {
+    // Conv weights in NHWC too: with both operands channels-last, oneDNN's
+    // forward and both backward passes run without any layout reorder.
+    torch::NoGradGuard no_grad;
+    for (auto& module : modules(/*include_self=*/false)) {
+      if (auto* conv = module->as<torch::nn::Conv2d>()) {
+        conv->weight.set_data(
+            conv->weight.contiguous(at::MemoryFormat::ChannelsLast));
+      }
+    }
+  }
 }
 
 void ResNetImpl::InitializeWeights() {
@@ -208,7 +275,11 @@ std::vector<torch::Tensor> ResNetImpl::BlockParameters(int l) const {
 }
 
 torch::Tensor ResNetImpl::forward(const torch::Tensor& images) {
-  torch::Tensor x = stem_bn_(stem_conv_(images)).relu_();
+  torch::Tensor input =
+      options_.memory_format == MemoryFormat::kChannelsLast
+          ? images.contiguous(at::MemoryFormat::ChannelsLast)
+          : images;
+  torch::Tensor x = ConvThenBatchNorm(stem_conv_, stem_bn_, input).relu_();
   x = is_training() ? RunBlocksTraining(std::move(x))
                     : RunBlocksEvaluation(std::move(x));
   return fc_(x.mean({2, 3}));
@@ -264,6 +335,31 @@ torch::Tensor ResNetImpl::RunBlocksEvaluation(torch::Tensor x) {
     x = branch.add_(block.Shortcut(x)).relu_();
   }
   return x;
+}
+
+double TrainingStepConvFlops(const ResNetOptions& options,
+                             const std::vector<uint8_t>& gates, int64_t batch) {
+  const int n = *BlocksPerStage(options.depth);
+  // One 3x3 convolution's forward FLOPs at output resolution `size`.
+  auto conv = [batch](int in, int out, int size) {
+    return 2.0 * batch * out * size * size * in * 9;
+  };
+  double total = 2.0 * conv(3, 16, 32);  // Stem: forward + weight gradient.
+  int in_channels = 16;
+  int block = 0;
+  for (int stage = 0; stage < 3; ++stage) {
+    const int channels = kStageChannels[stage];
+    const int size = 32 >> stage;
+    for (int i = 0; i < n; ++i, ++block) {
+      const bool active = gates.empty() || gates.at(block) != 0;
+      if (active) {
+        total += 3.0 * (conv(in_channels, channels, size) +
+                        conv(channels, channels, size));
+      }
+      in_channels = channels;
+    }
+  }
+  return total;
 }
 
 absl::StatusOr<ResNet> MakeResNet(const ResNetOptions& options) {

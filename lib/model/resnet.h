@@ -49,6 +49,14 @@ enum class TestScaling {
   kInverted,  // "inverted": divide by p_l in training, no test scaling.
 };
 
+// Activation layout: a speed choice that leaves the model's mathematics as
+// it is (only the order of floating-point sums inside oneDNN differs).
+enum class MemoryFormat {
+  kChannelsLast,  // "channels_last": NHWC activations and conv weights; oneDNN
+                  // runs without reordering to and from its blocked layout.
+  kContiguous,    // "contiguous": plain NCHW, as most ports run.
+};
+
 enum class GateMode {
   kBatch,  // "batch": one gate per block shared by the mini-batch: the paper.
   kRow,    // "row": one gate per block and sample (branch runs if any kept).
@@ -63,6 +71,8 @@ const char* ShortcutSubsamplingName(ShortcutSubsampling value);
 const char* BnGammaInitName(BnGammaInit value);
 const char* TestScalingName(TestScaling value);
 const char* GateModeName(GateMode value);
+absl::StatusOr<MemoryFormat> ParseMemoryFormat(absl::string_view name);
+const char* MemoryFormatName(MemoryFormat value);
 
 struct ResNetOptions {
   int depth = 110;  // 6N+2.
@@ -76,6 +86,7 @@ struct ResNetOptions {
   GateMode gate_mode = GateMode::kBatch;
   uint64_t init_seed = 0;  // Weight initialisation.
   uint64_t gate_seed = 0;  // The gate sampler.
+  MemoryFormat memory_format = MemoryFormat::kChannelsLast;
 };
 
 // Checks depth = 6N+2 (N >= 1), classes >= 1, p_L in (0, 1].
@@ -83,6 +94,14 @@ absl::Status ValidateResNetOptions(const ResNetOptions& options);
 
 // N for a depth of 6N+2, or an error.
 absl::StatusOr<int> BlocksPerStage(int depth);
+
+// bn(conv(x)). In training mode the conv's bias, which BN cancels exactly,
+// is left out of the computation (its gradient is set to exactly zero and
+// it is added to BN's running mean as it would have been): the same model,
+// one bias addition and one gradient reduction fewer per layer.
+torch::Tensor ConvThenBatchNorm(torch::nn::Conv2d conv,
+                                torch::nn::BatchNorm2d bn,
+                                const torch::Tensor& x);
 
 // One residual block: its branch f_l and its shortcut.
 class ResidualBlockImpl : public torch::nn::Module {
@@ -159,6 +178,14 @@ class ResNetImpl : public torch::nn::Module {
   std::vector<uint8_t> row_gates_;
 };
 TORCH_MODULE(ResNet);
+
+// Floating-point operations (2 per multiply-add) of the 3x3 convolutions in
+// one training step at this batch: forward, gradient w.r.t. the input
+// (skipped for the stem, whose input needs none) and w.r.t. the weights, for
+// the blocks whose gate is 1 (`gates` has one entry per block; empty = all).
+// BN, ReLU, the head and the update are not counted (< 1% of the total).
+double TrainingStepConvFlops(const ResNetOptions& options,
+                             const std::vector<uint8_t>& gates, int64_t batch);
 
 // Validates the options, then builds and initialises the network (on CPU;
 // move it with ->to(device)).

@@ -397,6 +397,77 @@ TEST(ResNetTest, DroppedBlocksRunNoConvolution) {
   EXPECT_EQ(three_kept.second, 1 + 2 * 3);
 }
 
+std::atomic<int> convolutions_seen{0};
+std::atomic<int> non_channels_last_inputs{0};
+
+std::unique_ptr<at::ObserverContext> CheckConvolutionLayout(
+    const at::RecordFunction& fn) {
+  if (std::string(fn.name()) != "aten::convolution") return nullptr;
+  ++convolutions_seen;
+  for (int i : {0, 1}) {  // Input and weight.
+    const c10::IValue& value = fn.inputs()[i];
+    if (value.isTensor() &&
+        !value.toTensor().is_contiguous(at::MemoryFormat::ChannelsLast)) {
+      ++non_channels_last_inputs;
+    }
+  }
+  return nullptr;
+}
+
+TEST(ResNetTest, ChannelsLastReachesEveryConvolution) {
+  // Any NCHW operand would make oneDNN reorder it on every call.
+  ResNet net = *MakeResNet(Options(20));
+  ASSERT_EQ(net->options().memory_format, MemoryFormat::kChannelsLast);
+  at::CallbackHandle handle = at::addGlobalCallback(
+      at::RecordFunctionCallback(CheckConvolutionLayout).needsInputs(true));
+  net->ForceGates(std::vector<uint8_t>{1, 0, 1, 1, 0, 1, 1, 1, 1});
+  torch::nn::functional::cross_entropy(
+      net->forward(torch::randn({4, 3, 32, 32})), torch::tensor({0, 1, 2, 3}))
+      .backward();
+  net->eval();
+  {
+    torch::NoGradGuard no_grad;
+    net->forward(torch::randn({4, 3, 32, 32}));
+  }
+  at::removeCallback(handle);
+  EXPECT_EQ(convolutions_seen.load(), (1 + 2 * 7) + (1 + 2 * 9));
+  EXPECT_EQ(non_channels_last_inputs.load(), 0);
+}
+
+TEST(ResNetTest, MemoryFormatDoesNotChangeTheModel) {
+  ResNetOptions contiguous = Options(20);
+  contiguous.memory_format = MemoryFormat::kContiguous;
+  contiguous.init_seed = 7;
+  ResNetOptions channels_last = contiguous;
+  channels_last.memory_format = MemoryFormat::kChannelsLast;
+  ResNet a = *MakeResNet(contiguous);
+  ResNet b = *MakeResNet(channels_last);
+  torch::Tensor images = torch::randn({8, 3, 32, 32});
+  a->eval();
+  b->eval();
+  torch::NoGradGuard no_grad;
+  EXPECT_TRUE(torch::allclose(a->forward(images), b->forward(images), 1e-4, 1e-5));
+  EXPECT_EQ(*ParseMemoryFormat("contiguous"), MemoryFormat::kContiguous);
+  EXPECT_FALSE(ParseMemoryFormat("nhwc").ok());
+}
+
+TEST(ResNetTest, TrainingStepConvFlopsCountedByHand) {
+  // Depth 20, one image. Forward FLOPs of one 3x3 conv: 2*out*H*W*in*9.
+  //   stem 3->16 @32: 884,736 (forward + weight gradient: x2)
+  //   16->16 @32: 4,718,592; 16->32 @16 and 32->64 @8: 2,359,296;
+  //   32->32 @16 and 64->64 @8: 4,718,592. A block counts 3x its forward.
+  const double stem = 2 * 884736.0;
+  const double plain_block = 3 * (2 * 4718592.0);
+  const double transition = 3 * (2359296.0 + 4718592.0);
+  EXPECT_DOUBLE_EQ(TrainingStepConvFlops(Options(20), {}, 1),
+                   stem + 7 * plain_block + 2 * transition);
+  EXPECT_DOUBLE_EQ(
+      TrainingStepConvFlops(Options(20), {0, 0, 0, 1, 0, 0, 0, 0, 1}, 1),
+      stem + transition + plain_block);
+  EXPECT_DOUBLE_EQ(TrainingStepConvFlops(Options(20), {}, 128),
+                   128 * TrainingStepConvFlops(Options(20), {}, 1));
+}
+
 TEST(ResNetTest, RowModeGatesPerSample) {
   ResNetOptions options = Options(20);
   options.gate_mode = GateMode::kRow;

@@ -2,6 +2,9 @@
 
 #include "lib/io/file_io.h"
 
+#include <malloc.h>
+#include <sys/resource.h>
+
 #include <fstream>
 #include <string>
 #include <thread>
@@ -51,6 +54,21 @@ absl::StatusOr<int> ConfigureThreads(int requested) {
   }
   torch::set_num_threads(threads);
   return torch::get_num_threads();
+}
+
+std::string RetainFreedMemory() {
+  constexpr int kMmapThreshold = 32 << 20;  // glibc's maximum on 64-bit.
+  constexpr int kTrimThreshold = 0x7fffffff;
+  const bool mmap_ok = mallopt(M_MMAP_THRESHOLD, kMmapThreshold) == 1;
+  const bool trim_ok = mallopt(M_TRIM_THRESHOLD, kTrimThreshold) == 1;
+  if (!mmap_ok || !trim_ok) return "glibc defaults (mallopt refused)";
+  return "glibc mmap_threshold=32MiB trim_threshold=2GiB";
+}
+
+int64_t PeakRssBytes() {
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<int64_t>(usage.ru_maxrss) * 1024;
 }
 
 std::string DeviceModelName(const torch::Device& device) {

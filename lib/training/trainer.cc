@@ -15,8 +15,9 @@
 #include "lib/data/loader.h"
 #include "lib/io/file_io.h"
 #include "lib/results/result_file.h"
-#include "lib/training/runtime.h"
 #include "lib/random/splitmix.h"
+#include "lib/training/runtime.h"
+#include "lib/training/step.h"
 
 namespace sdbench {
 namespace {
@@ -77,6 +78,10 @@ absl::StatusOr<RunSettings> ParseRunSettings(const Json& c) {
   auto gate_mode = ParseGateMode(m["gate_mode"].get<std::string>());
   if (!gate_mode.ok()) return gate_mode.status();
   s.model.gate_mode = *gate_mode;
+  auto memory_format =
+      ParseMemoryFormat(c["runtime"]["memory_format"].get<std::string>());
+  if (!memory_format.ok()) return memory_format.status();
+  s.model.memory_format = *memory_format;
 
   const Json& o = c["optimizer"];
   s.sgd.momentum = o["momentum"];
@@ -311,6 +316,7 @@ absl::StatusOr<Json> TrainRun(const Json& config, const RunIdentity& identity,
   const torch::Device device = *device_or;
   absl::StatusOr<int> threads = ConfigureThreads(s.threads);
   if (!threads.ok()) return threads.status();
+  const std::string allocator = RetainFreedMemory();
 
   absl::StatusOr<Dataset> dataset = BuildDataset(files, s.dataset, seeds.data_split);
   if (!dataset.ok()) return dataset.status();
@@ -404,14 +410,13 @@ absl::StatusOr<Json> TrainRun(const Json& config, const RunIdentity& identity,
       if (!batch) break;
       torch::Tensor inputs = batch->images.to(device);
       torch::Tensor labels = batch->labels.to(device);
-      sgd.ZeroGrad();
-      torch::Tensor logits = model->forward(inputs);
-      torch::Tensor loss = torch::nn::functional::cross_entropy(logits, labels);
-      loss.backward();
-      // Fig. 7: a dropped first block has gradient zero, as in the original.
-      const torch::Tensor& grad = model->first_block_conv()->weight.grad();
-      if (grad.defined()) grad_sum += grad.abs().mean().item<double>();
-      sgd.Step(lr);
+      StepOutput out = TrainStep(model, sgd, inputs, labels, lr, [&] {
+        // Fig. 7: a dropped first block has gradient zero, as in the original.
+        const torch::Tensor& grad = model->first_block_conv()->weight.grad();
+        if (grad.defined()) grad_sum += grad.abs().mean().item<double>();
+      });
+      const torch::Tensor& loss = out.loss;
+      const torch::Tensor& logits = out.logits;
       {
         torch::NoGradGuard no_grad;
         const int64_t n = labels.size(0);
@@ -562,6 +567,7 @@ absl::StatusOr<Json> TrainRun(const Json& config, const RunIdentity& identity,
                           {"device", device.str()},
                           {"device_model", DeviceModelName(device)},
                           {"threads", *threads},
+                          {"allocator", allocator},
                           {"world_size", options.world_size},
                           {"start_time", state.start_time},
                           {"end_time", NowIso8601()},
