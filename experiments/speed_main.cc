@@ -369,9 +369,12 @@ class Worker {
       waitpid(pid_, &status, 0);
       pid_ = -1;
       return absl::InternalError(absl::StrCat(
-          "worker '", name_, "' ended without answering (exit status ",
-          WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-          "); its error is printed above"));
+          "worker '", name_, "' ended without answering (",
+          WIFSIGNALED(status)
+              ? absl::StrCat("killed by signal ", WTERMSIG(status),
+                             WTERMSIG(status) == SIGKILL ? ": out of memory?" : "")
+              : absl::StrCat("exit status ", WEXITSTATUS(status)),
+          "); any error it printed is above"));
     }
     Json parsed = Json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (parsed.is_discarded()) {
@@ -443,8 +446,9 @@ std::vector<std::string> WorkerArgv(const Config& c, int depth) {
 struct Samples {
   std::vector<double> step_s, active, flops_per_s;
   int64_t peak_rss = 0;
-  Json ready;
+  Json ready = Json::object();
   double last_loss = 0;
+  std::string error;  // Set when a worker failed; the configuration is dropped.
 };
 
 absl::Status MeasureOnce(const Config& c, int depth, Samples* samples) {
@@ -508,6 +512,9 @@ Json ConvLimit(const Json& conv, int depth) {
 }
 
 Json Summary(const Samples& s, int batch) {
+  if (!s.error.empty() || s.step_s.empty()) {
+    return {{"failed", s.error.empty() ? "no samples" : s.error}};
+  }
   const double median = Median(s.step_s);
   Json j = {{"median_step_s", median},
             {"min_step_s", *std::min_element(s.step_s.begin(), s.step_s.end())},
@@ -572,6 +579,7 @@ int RunDriver(int argc, char** argv) {
   const std::string threads_flag =
       absl::StrCat("--threads=", absl::GetFlag(FLAGS_threads));
   std::vector<std::string> command_line(argv, argv + argc);
+  bool failed = false;
 
   for (int depth : depths) {
     const std::string start_time = NowIso8601();
@@ -594,10 +602,16 @@ int RunDriver(int argc, char** argv) {
         const size_t i = (k + r) % configs.size();
         std::cerr << absl::StrFormat("speed: depth %d round %d/%d %-18s", depth,
                                      r + 1, rounds, configs[i].name());
+        if (!samples[i].error.empty()) {
+          std::cerr << " skipped (failed before)\n";
+          continue;
+        }
         absl::Status s = MeasureOnce(configs[i], depth, &samples[i]);
         if (!s.ok()) {
+          // Recorded in the report; the other configurations go on.
           std::cerr << "\nspeed: " << s.message() << "\n";
-          return 1;
+          samples[i].error = std::string(s.message());
+          continue;
         }
         std::cerr << absl::StrFormat(" median so far %.3f s\n", Median(samples[i].step_s));
       }
@@ -623,7 +637,9 @@ int RunDriver(int argc, char** argv) {
     report["blocks"] = reference->num_blocks();
 
     auto median = [&](const std::string& name) {
-      return by_name.contains(name) ? by_name[name]["median_step_s"].get<double>() : 0.0;
+      return by_name.contains(name) && by_name[name].contains("median_step_s")
+                 ? by_name[name]["median_step_s"].get<double>()
+                 : 0.0;
     };
     Json ratios, targets;
     auto ratio = [&](const std::string& key, const std::string& a,
@@ -648,7 +664,7 @@ int RunDriver(int argc, char** argv) {
     ratio("ours_over_plain_constant", "ours/constant", "plain/constant", 0);
     ratio("ours_over_plain_stochastic", "ours/stochastic", "plain/stochastic", 0);
     ratio("plain_stochastic_over_constant", "plain/stochastic", "plain/constant", 0);
-    if (by_name.contains("peer_a/constant")) {
+    if (median("peer_a/constant") > 0 && median("ours/constant") > 0) {
       const double rss = by_name["ours/constant"]["peak_rss_bytes"].get<double>() /
                          by_name["peer_a/constant"]["peak_rss_bytes"].get<double>();
       ratios["ours_over_peer_a_peak_rss_constant"] = rss;
@@ -675,6 +691,7 @@ int RunDriver(int argc, char** argv) {
         "weight gradient, of the blocks that ran (lib/model TrainingStepConvFlops)";
     const double mix = limit["network_mix_gflops"].get<double>();
     for (const char* mode : {"constant", "stochastic"}) {
+      if (median(absl::StrCat("ours/", mode)) <= 0) continue;
       const double achieved =
           by_name[absl::StrCat("ours/", mode)]["median_conv_gflops"].get<double>();
       limit[absl::StrCat("fraction_reached_", mode)] = achieved / mix;
@@ -717,6 +734,11 @@ int RunDriver(int argc, char** argv) {
                                  depth, batch, samples[0].ready.value("threads", 0));
     for (size_t i = 0; i < configs.size(); ++i) {
       const Json& s = by_name[configs[i].name()];
+      if (s.contains("failed")) {
+        std::cout << absl::StrFormat("  %-18s failed: %s\n", configs[i].name(),
+                                     s["failed"].get<std::string>());
+        continue;
+      }
       std::cout << absl::StrFormat("  %-18s %7.3f  %7.1f  %6.2f GiB  active %.1f\n",
                                    configs[i].name(), s["median_step_s"].get<double>(),
                                    s["images_per_s"].get<double>(),
@@ -734,8 +756,8 @@ int RunDriver(int argc, char** argv) {
                                    item.value().get<double>(), mark);
     }
     std::cout << absl::StrFormat("  oneDNN network-mix conv rate %.1f GFLOP/s; step reaches %.0f%% (constant), %.0f%% (stochastic)\n",
-                                 mix, 100 * limit["fraction_reached_constant"].get<double>(),
-                                 100 * limit["fraction_reached_stochastic"].get<double>());
+                                 mix, 100 * limit.value("fraction_reached_constant", 0.0),
+                                 100 * limit.value("fraction_reached_stochastic", 0.0));
     if (report.contains("epoch")) {
       std::cout << absl::StrFormat("  epoch fragment: wall %.2f s vs sum of steps %.2f s: overhead %+.2f%%\n",
                                    report["epoch"]["wall_s"].get<double>(),
@@ -743,8 +765,11 @@ int RunDriver(int argc, char** argv) {
                                    100 * report["epoch"]["overhead"].get<double>());
     }
     std::cout << "  report: " << path << "\n";
+    for (const Samples& s : samples) {
+      if (!s.error.empty()) failed = true;
+    }
   }
-  return 0;
+  return failed ? 1 : 0;
 }
 
 }  // namespace
