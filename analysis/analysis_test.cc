@@ -227,7 +227,69 @@ TEST(RegressTest, TheCommittedCiReferenceIsWellFormed) {
   auto outcomes = RunChecks(reference, ResultSet());
   ASSERT_TRUE(outcomes.ok()) << outcomes.status();
   EXPECT_GE(outcomes->size(), 4u);
+  auto speed = RunSpeedChecks(reference, Json::object());
+  ASSERT_TRUE(speed.ok()) << speed.status();
+  EXPECT_GE(speed->size(), 4u);
 }
+
+TEST(RegressTest, TheCommittedSpeedReportPassesTheCiSpeedChecks) {
+  Json reference = Json::parse(*ReadFileToString("baselines/ci_reference.json"));
+  Json report =
+      Json::parse(*ReadFileToString("results/benchmarks/train_step_110.json"));
+  auto speed = RunSpeedChecks(reference, report);
+  ASSERT_TRUE(speed.ok()) << speed.status();
+  for (const CheckOutcome& o : *speed) EXPECT_TRUE(o.passed) << o.name << " " << o.value;
+}
+
+Json SpeedReference() {
+  return Json::parse(R"({"speed_checks": [
+    {"name": "stochastic saves time", "metric": "ratios.ours_stochastic_over_constant", "max": 0.85},
+    {"name": "faster than the peer", "metric": "ratios.ours_over_peer_a_constant", "max": 0.92},
+    {"name": "pipeline hidden", "metric": "epoch.overhead", "max": 0.05, "min": -0.05}]})");
+}
+
+Json SpeedReport(double stochastic_ratio, double peer_ratio, double overhead) {
+  Json report;
+  report["ratios"]["ours_stochastic_over_constant"] = stochastic_ratio;
+  report["ratios"]["ours_over_peer_a_constant"] = peer_ratio;
+  report["epoch"]["overhead"] = overhead;
+  return report;
+}
+
+TEST(RegressTest, SpeedChecksPassAndFail) {
+  auto good = RunSpeedChecks(SpeedReference(), SpeedReport(0.75, 0.66, 0.001));
+  ASSERT_TRUE(good.ok()) << good.status();
+  ASSERT_EQ(good->size(), 3u);
+  for (const CheckOutcome& o : *good) EXPECT_TRUE(o.passed) << o.name;
+
+  // Each regression fails its own check and only that one.
+  const Json bad_reports[] = {SpeedReport(0.97, 0.66, 0.001),
+                              SpeedReport(0.75, 0.95, 0.001),
+                              SpeedReport(0.75, 0.66, 0.08)};
+  for (int k = 0; k < 3; ++k) {
+    auto outcomes = RunSpeedChecks(SpeedReference(), bad_reports[k]);
+    ASSERT_TRUE(outcomes.ok());
+    for (int i = 0; i < 3; ++i) EXPECT_EQ((*outcomes)[i].passed, i != k) << k << " " << i;
+  }
+  Json missing = SpeedReport(0.75, 0.66, 0.001);
+  missing.erase("epoch");
+  auto outcomes = RunSpeedChecks(SpeedReference(), missing);
+  ASSERT_TRUE(outcomes.ok());
+  EXPECT_FALSE((*outcomes)[2].passed);
+  EXPECT_NE((*outcomes)[2].value.find("missing"), std::string::npos);
+}
+
+TEST(RegressTest, MalformedSpeedReferenceIsAnError) {
+  const Json report = SpeedReport(0.75, 0.66, 0.001);
+  EXPECT_FALSE(RunSpeedChecks(Json::object(), report).ok());
+  Json reference = SpeedReference();
+  reference["speed_checks"][0].erase("max");
+  EXPECT_FALSE(RunSpeedChecks(reference, report).ok());
+  reference = SpeedReference();
+  reference["speed_checks"][1].erase("metric");
+  EXPECT_FALSE(RunSpeedChecks(reference, report).ok());
+}
+
 
 }  // namespace
 }  // namespace sdbench

@@ -131,4 +131,47 @@ std::string FormatOutcomes(const std::vector<CheckOutcome>& outcomes) {
   return text;
 }
 
+absl::StatusOr<std::vector<CheckOutcome>> RunSpeedChecks(const Json& reference,
+                                                         const Json& report) {
+  if (!reference.contains("speed_checks") || !reference["speed_checks"].is_array()) {
+    return absl::InvalidArgumentError("the reference has no 'speed_checks' list");
+  }
+  std::vector<CheckOutcome> outcomes;
+  for (const Json& check : reference["speed_checks"]) {
+    CheckOutcome outcome;
+    outcome.name = check.value("name", "?");
+    if (!check.contains("metric") || !check["metric"].is_string()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("speed check '", outcome.name, "' needs a 'metric'"));
+    }
+    const std::string metric = check["metric"];
+    const bool has_max = check.contains("max"), has_min = check.contains("min");
+    if (!has_max && !has_min) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("speed check '", outcome.name, "' needs 'max' or 'min'"));
+    }
+    std::optional<double> value = NumberAt(report, metric);
+    std::string bound;
+    bool passed = value.has_value();
+    if (has_max) {
+      absl::StatusOr<double> max = Number(check, "max");
+      if (!max.ok()) return max.status();
+      bound = absl::StrFormat("<= %g", *max);
+      passed = passed && *value <= *max;
+    }
+    if (has_min) {
+      absl::StatusOr<double> min = Number(check, "min");
+      if (!min.ok()) return min.status();
+      bound = absl::StrCat(bound, bound.empty() ? "" : ", ", absl::StrFormat(">= %g", *min));
+      passed = passed && *value >= *min;
+    }
+    outcome.value = value ? absl::StrFormat("%.3f", *value)
+                          : absl::StrCat("missing: ", metric);
+    outcome.bound = bound;
+    outcome.passed = passed;
+    outcomes.push_back(outcome);
+  }
+  return outcomes;
+}
+
 }  // namespace sdbench

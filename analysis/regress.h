@@ -30,6 +30,14 @@ struct CheckOutcome {
 absl::StatusOr<std::vector<CheckOutcome>> RunChecks(
     const nlohmann::json& reference, const ResultSet& results);
 
+// Checks of a speed report (//experiments:speed, results/benchmarks/) from
+// the reference's "speed_checks": each names a dot path in the report and a
+// "max" and/or "min", e.g.
+//   {"name": "...", "metric": "ratios.ours_over_peer_a_constant", "max": 0.9}
+// A missing metric fails its check.
+absl::StatusOr<std::vector<CheckOutcome>> RunSpeedChecks(
+    const nlohmann::json& reference, const nlohmann::json& report);
+
 // A Markdown table of the outcomes.
 std::string FormatOutcomes(const std::vector<CheckOutcome>& outcomes);
 

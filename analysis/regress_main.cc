@@ -14,6 +14,9 @@
 
 ABSL_FLAG(std::string, results, "", "directory of result files");
 ABSL_FLAG(std::string, reference, "", "reference values and tolerances (JSON)");
+ABSL_FLAG(std::string, speed_report, "",
+          "optional: a //experiments:speed report to check against the "
+          "reference's speed_checks");
 
 
 int main(int argc, char** argv) {
@@ -43,6 +46,26 @@ int main(int argc, char** argv) {
   if (!outcomes.ok()) {
     std::cerr << "regress: " << reference_path << ": " << outcomes.status().message() << "\n";
     return 1;
+  }
+  if (!absl::GetFlag(FLAGS_speed_report).empty()) {
+    const std::string report_path =
+        sdbench::ResolveUserPath(absl::GetFlag(FLAGS_speed_report));
+    auto report_text = sdbench::ReadFileToString(report_path);
+    if (!report_text.ok()) {
+      std::cerr << "regress: " << report_text.status().message() << "\n";
+      return 1;
+    }
+    nlohmann::json report = nlohmann::json::parse(*report_text, nullptr, false);
+    if (report.is_discarded()) {
+      std::cerr << "regress: " << report_path << ": not valid JSON\n";
+      return 1;
+    }
+    auto speed = sdbench::RunSpeedChecks(reference, report);
+    if (!speed.ok()) {
+      std::cerr << "regress: " << reference_path << ": " << speed.status().message() << "\n";
+      return 1;
+    }
+    outcomes->insert(outcomes->end(), speed->begin(), speed->end());
   }
   std::cout << sdbench::FormatOutcomes(*outcomes);
   int failed = 0;

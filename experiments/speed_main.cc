@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <numeric>
@@ -78,6 +79,7 @@ ABSL_FLAG(std::string, out_dir, "",
 ABSL_FLAG(std::string, worker, "", "internal: ours | plain | conv | epoch");
 ABSL_FLAG(int, depth, 110, "internal: worker depth");
 ABSL_FLAG(std::string, mode, "constant", "internal: constant | stochastic");
+ABSL_FLAG(int, seed, 1, "internal: worker seed (gates, data); the round number");
 
 namespace sdbench {
 namespace {
@@ -103,8 +105,10 @@ ResNetOptions WorkerModel(int depth, const std::string& mode, bool plain) {
   options.depth = depth;
   options.schedule =
       mode == "stochastic" ? SurvivalSchedule::kLinear : SurvivalSchedule::kConstant;
+  // Every round draws other gates, so the timed steps sample the survival
+  // distribution instead of repeating one short gate sequence.
   options.init_seed = 1;
-  options.gate_seed = 2;
+  options.gate_seed = 1000 + absl::GetFlag(FLAGS_seed);
   options.memory_format =
       plain ? MemoryFormat::kContiguous : MemoryFormat::kChannelsLast;
   return options;
@@ -250,12 +254,19 @@ int RunEpochWorker() {
   const int batch = absl::GetFlag(FLAGS_batch);
   const int steps = absl::GetFlag(FLAGS_epoch_steps);
   std::string data_dir = absl::GetFlag(FLAGS_data_dir);
-  if (data_dir.empty()) data_dir = WorkspacePath("data");
+  if (data_dir.empty()) {
+    const char* env = std::getenv("SDBENCH_DATA_DIR");  // Set for tests.
+    data_dir = env != nullptr ? env : WorkspacePath("data");
+  }
   DatasetOptions data_options;
   data_options.synthetic =
       !FileExists(absl::StrCat(data_dir, "/cifar10/data_batch_1.bin"));
-  data_options.synthetic_train_images = int64_t{batch} * (steps + 1);
-  data_options.train_subset = int64_t{batch} * (steps + 1);
+  const int64_t images = int64_t{batch} * (steps + 1);
+  if (data_options.synthetic) {
+    data_options.synthetic_train_images = images + 1;
+    data_options.train_size = images;  // The rest is the validation split.
+  }
+  data_options.train_subset = images;
   absl::StatusOr<DatasetFiles> files = LoadDatasetFiles(data_options, data_dir, 1);
   if (!files.ok()) {
     std::cerr << "speed worker: " << files.status().message() << "\n";
@@ -301,6 +312,7 @@ int RunEpochWorker() {
                     {"mode", "stochastic"},
                     {"steps", done},
                     {"data", data_options.synthetic ? "synthetic" : "cifar10"},
+                    {"data_dir", data_options.synthetic ? "" : data_dir},
                     {"augment", true},
                     {"prefetch_batches", loader_options.prefetch_batches},
                     {"wall_s", wall},
@@ -424,8 +436,9 @@ struct Config {
   std::string name() const { return impl + "/" + mode; }
 };
 
-std::vector<std::string> WorkerArgv(const Config& c, int depth) {
+std::vector<std::string> WorkerArgv(const Config& c, int depth, int round) {
   const std::string common[] = {
+      absl::StrCat("--seed=", round + 1),
       absl::StrCat("--depth=", depth), absl::StrCat("--mode=", c.mode),
       absl::StrCat("--threads=", absl::GetFlag(FLAGS_threads) > 0
                                      ? absl::GetFlag(FLAGS_threads)
@@ -451,8 +464,9 @@ struct Samples {
   std::string error;  // Set when a worker failed; the configuration is dropped.
 };
 
-absl::Status MeasureOnce(const Config& c, int depth, Samples* samples) {
-  absl::StatusOr<std::unique_ptr<Worker>> worker = Worker::Start(WorkerArgv(c, depth));
+absl::Status MeasureOnce(const Config& c, int depth, int round, Samples* samples) {
+  absl::StatusOr<std::unique_ptr<Worker>> worker =
+      Worker::Start(WorkerArgv(c, depth, round));
   if (!worker.ok()) return worker.status();
   absl::StatusOr<Json> ready = (*worker)->Read();
   if (!ready.ok()) return ready.status();
@@ -606,7 +620,7 @@ int RunDriver(int argc, char** argv) {
           std::cerr << " skipped (failed before)\n";
           continue;
         }
-        absl::Status s = MeasureOnce(configs[i], depth, &samples[i]);
+        absl::Status s = MeasureOnce(configs[i], depth, r, &samples[i]);
         if (!s.ok()) {
           // Recorded in the report; the other configurations go on.
           std::cerr << "\nspeed: " << s.message() << "\n";

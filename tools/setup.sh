@@ -16,6 +16,8 @@ PACKAGES=(
   libbenchmark-dev libpng-dev libmatio-dev libssl-dev zlib1g-dev
   # Figures (analysis/figures): SVG and PNG terminals.
   gnuplot-nox
+  # The PyTorch peer of the speed benchmark (baselines/peer, /usr/bin/python3).
+  python3-torch
 )
 
 want_data=1
