@@ -1,8 +1,12 @@
 // The one runner behind every experiment target:
 //   bazel run //experiments:cifar10_110 -- [--profile=reduced] [--arms=...]
 // An experiment target passes --config; every other flag is optional.
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdlib>
 #include <iostream>
+#include <thread>
 #include <map>
 #include <memory>
 #include <string>
@@ -11,6 +15,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -18,6 +23,8 @@
 #include "absl/strings/str_split.h"
 #include "lib/config/experiment_config.h"
 #include "lib/data/dataset.h"
+#include "lib/distributed/communicator.h"
+#include "lib/distributed/launch.h"
 #include "lib/io/file_io.h"
 #include "lib/results/result_file.h"
 #include "lib/training/progress.h"
@@ -46,6 +53,12 @@ ABSL_FLAG(std::string, p_last, "", "model.p_last, in (0, 1]");
 ABSL_FLAG(std::string, train_subset, "", "dataset.train_subset (0: all)");
 ABSL_FLAG(std::string, device, "", "runtime.device: cpu | cuda | cuda:K");
 ABSL_FLAG(std::string, threads, "", "runtime.threads (0: all cores)");
+ABSL_FLAG(int, nproc, 0,
+          "start N local processes that train together (data parallel, Gloo); "
+          "each gets cores/N threads unless --threads is given. Launchers "
+          "(torchrun --no-python, srun, mpirun) set RANK/WORLD_SIZE instead");
+ABSL_FLAG(int, dist_timeout_s, 1800,
+          "data parallel: seconds a rank waits for the others before it fails");
 ABSL_FLAG(std::vector<std::string>, set, {},
           "any config overrides, e.g. --set=schedule.lr=0.05,dataset.augment=false");
 
@@ -204,27 +217,81 @@ int Main(int argc, char** argv, const std::vector<char*>& positional) {
     if (absl::Status s = MakeDirectories(dir); !s.ok()) return Fail(s);
   }
 
+  // Data parallel: start local ranks (--nproc), or join a launched job.
+  const int nproc = absl::GetFlag(FLAGS_nproc);
+  if (nproc < 0 || nproc > 256) {
+    return Fail(absl::OutOfRangeError(
+        absl::StrCat("--nproc=", nproc, " must be in 0..256")));
+  }
+  absl::StatusOr<DistributedEnv> env = ReadDistributedEnv();
+  if (!env.ok()) return Fail(env.status());
+  if (nproc > 1) {
+    if (env->world_size > 1) {
+      return Fail(absl::InvalidArgumentError(
+          "--nproc inside a launched job (WORLD_SIZE is set): use one or the other"));
+    }
+    char self[4096];
+    const ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n <= 0) return Fail(absl::InternalError("cannot find this program's path"));
+    std::vector<std::string> child = {std::string(self, n)};
+    for (int i = 1; i < argc; ++i) {
+      if (!absl::StartsWith(argv[i], "--nproc")) child.push_back(argv[i]);
+    }
+    if (absl::GetFlag(FLAGS_threads).empty()) {
+      const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+      child.push_back(absl::StrCat("--threads=", std::max(1, cores / nproc)));
+    }
+    std::cerr << absl::StrFormat("%s: %d local processes (Gloo over 127.0.0.1)\n",
+                                 experiment->name, nproc);
+    return RunLocalRanks(nproc, child);
+  }
+  std::unique_ptr<Communicator> communicator;
+  if (env->world_size > 1) {
+    if (absl::GetFlag(FLAGS_dist_timeout_s) < 1) {
+      return Fail(absl::OutOfRangeError("--dist_timeout_s must be >= 1"));
+    }
+    absl::StatusOr<std::unique_ptr<Communicator>> connected = Communicator::Connect(
+        *env, std::chrono::seconds(absl::GetFlag(FLAGS_dist_timeout_s)));
+    if (!connected.ok()) return Fail(connected.status());
+    communicator = *std::move(connected);
+  }
+  // Rank 0 alone writes result files and checkpoints and prints.
+  const bool writer = env->rank == 0;
+
   std::vector<std::string> command_line(argv, argv + argc);
   ProgressLine progress(stderr, ProgressLine::IsTerminal(stderr));
   std::map<std::string, std::shared_ptr<DatasetFiles>> loaded;
   std::vector<Json> finished;
-  std::cerr << absl::StrFormat("%s (%s profile): %d run(s) -> %s/%s\n",
-                               experiment->name, profile, runs.size(), out_dir,
-                               run_dir);
+  if (writer) {
+    std::cerr << absl::StrFormat("%s (%s profile): %d run(s) -> %s/%s%s\n",
+                                 experiment->name, profile, runs.size(), out_dir,
+                                 run_dir,
+                                 env->world_size > 1
+                                     ? absl::StrCat(", ", env->world_size, " processes")
+                                     : "");
+  }
   for (const PlannedRun& run : runs) {
-    if (!absl::GetFlag(FLAGS_force) && FileExists(run.result_path)) {
+    bool skip = false;
+    if (writer && !absl::GetFlag(FLAGS_force) && FileExists(run.result_path)) {
       absl::StatusOr<Json> existing = ReadResultFile(run.result_path);
       if (existing.ok()) {
         std::cerr << "[" << run.arm.name << " seed " << run.seed
                   << "] already complete: " << run.result_path
                   << " (--force to re-run)\n";
         finished.push_back(*existing);
-        continue;
+        skip = true;
+      } else {
+        std::cerr << "[" << run.arm.name << " seed " << run.seed
+                  << "] existing result is not valid, re-running: "
+                  << existing.status().message() << "\n";
       }
-      std::cerr << "[" << run.arm.name << " seed " << run.seed
-                << "] existing result is not valid, re-running: "
-                << existing.status().message() << "\n";
     }
+    if (communicator != nullptr) {  // Rank 0 decides for everyone.
+      torch::Tensor flag = torch::tensor({skip ? 1 : 0}, torch::kInt);
+      if (absl::Status s = communicator->Broadcast(flag, 0); !s.ok()) return Fail(s);
+      skip = flag.item<int>() != 0;
+    }
+    if (skip) continue;
     absl::StatusOr<RunSettings> settings = ParseRunSettings(run.config);
     const std::string data_key = absl::StrCat(run.config["dataset"].dump(), data_dir);
     if (loaded.count(data_key) == 0) {
@@ -238,10 +305,18 @@ int Main(int argc, char** argv, const std::vector<char*>& positional) {
     options.checkpoint_path = run.checkpoint_path;
     options.resume = absl::GetFlag(FLAGS_resume);
     options.command_line = command_line;
-    options.progress = &progress;
+    options.progress = writer ? &progress : nullptr;
+    options.communicator = communicator.get();
     absl::StatusOr<Json> result =
         TrainRun(run.config, identity, *loaded[data_key], options);
-    if (!result.ok()) return Fail(result.status());
+    if (!result.ok()) {
+      return Fail(absl::Status(result.status().code(),
+                               env->world_size > 1
+                                   ? absl::StrCat("rank ", env->rank, ": ",
+                                                  result.status().message())
+                                   : std::string(result.status().message())));
+    }
+    if (!writer) continue;
     if (absl::Status s = ValidateResult(*result, run.result_path); !s.ok()) {
       return Fail(s);
     }
@@ -253,6 +328,7 @@ int Main(int argc, char** argv, const std::vector<char*>& positional) {
     finished.push_back(*result);
   }
 
+  if (!writer) return 0;
   // The comparison table.
   std::cout << absl::StrFormat("\n%s, %s profile\n", experiment->name, profile);
   std::cout << absl::StrFormat("| %-24s | %4s | %9s | %14s | %10s | %9s | %8s | %15s |\n",

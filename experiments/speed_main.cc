@@ -458,6 +458,7 @@ std::vector<std::string> WorkerArgv(const Config& c, int depth, int round) {
 
 struct Samples {
   std::vector<double> step_s, active, flops_per_s;
+  std::vector<int> round;  // Of each step.
   int64_t peak_rss = 0;
   Json ready = Json::object();
   double last_loss = 0;
@@ -483,6 +484,7 @@ absl::Status MeasureOnce(const Config& c, int depth, int round, Samples* samples
   for (size_t i = 0; i < t["step_s"].size(); ++i) {
     const double s = t["step_s"][i].get<double>();
     samples->step_s.push_back(s);
+    samples->round.push_back(round);
     samples->active.push_back(t["active_blocks"][i].get<double>());
     if (t.contains("conv_flops")) {
       samples->flops_per_s.push_back(t["conv_flops"][i].get<double>() / s);
@@ -665,7 +667,40 @@ int RunDriver(int argc, char** argv) {
         targets[key] = {{"at_most", target}, {"met", value <= target}};
       }
     };
+    // The same ratios from each round's medians (configurations measured
+    // minutes apart, not tens of minutes), then the median over rounds: less
+    // exposed to slow phases of a shared machine.
+    Json paired;
+    auto round_median = [&](const std::string& name, int r) {
+      for (size_t i = 0; i < configs.size(); ++i) {
+        if (configs[i].name() != name) continue;
+        std::vector<double> v;
+        for (size_t k = 0; k < samples[i].step_s.size(); ++k) {
+          if (samples[i].round[k] == r) v.push_back(samples[i].step_s[k]);
+        }
+        return Median(v);
+      }
+      return 0.0;
+    };
+    auto paired_ratio = [&](const std::string& key, const std::string& a,
+                            const std::string& b) {
+      std::vector<double> per_round;
+      for (int r = 0; r < rounds; ++r) {
+        const double x = round_median(a, r), y = round_median(b, r);
+        if (x > 0 && y > 0) per_round.push_back(x / y);
+      }
+      if (!per_round.empty()) {
+        paired[key] = {{"median", Median(per_round)}, {"per_round", per_round}};
+      }
+    };
     const bool at_1202 = depth == 1202;
+    for (const auto& [key, a, b] :
+         {std::make_tuple("ours_stochastic_over_constant", "ours/stochastic", "ours/constant"),
+          std::make_tuple("ours_over_peer_a_constant", "ours/constant", "peer_a/constant"),
+          std::make_tuple("ours_over_peer_b_stochastic", "ours/stochastic", "peer_b/stochastic"),
+          std::make_tuple("ours_over_plain_constant", "ours/constant", "plain/constant")}) {
+      paired_ratio(key, a, b);
+    }
     ratio("ours_stochastic_over_constant", "ours/stochastic", "ours/constant",
           depth == 110 ? 0.78 : at_1202 ? 0.77 : 0.0);
     ratio("ours_over_peer_a_constant", "ours/constant", "peer_a/constant",
@@ -729,6 +764,7 @@ int RunDriver(int argc, char** argv) {
           {"met", (*epoch)["overhead"].get<double>() <= 0.03}};
     }
     report["ratios"] = ratios;
+    report["ratios_round_paired"] = paired;
     report["targets"] = targets;
     report["provenance"] = {{"git", GitProvenance()},
                             {"machine", MachineProvenance()},

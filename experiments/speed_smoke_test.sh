@@ -35,6 +35,7 @@ for name in want:
 ratio = r["ratios"]["ours_stochastic_over_constant"]
 expected = configs["ours/stochastic"]["median_step_s"] / configs["ours/constant"]["median_step_s"]
 assert abs(ratio - expected) < 1e-9, (ratio, expected)
+assert len(r["ratios_round_paired"]["ours_stochastic_over_constant"]["per_round"]) == 2
 if peer:
     assert "ours_over_peer_a_constant" in r["ratios"]
     assert r["provenance"]["peer_torch"].startswith("1.13")

@@ -14,6 +14,8 @@ PACKAGES=(
   # Libraries.
   libtorch-dev nlohmann-json3-dev libabsl-dev libgtest-dev libgmock-dev
   libbenchmark-dev libpng-dev libmatio-dev libssl-dev zlib1g-dev
+  # c10d's Gloo process group (data-parallel training, lib/distributed).
+  libgloo-dev
   # Figures (analysis/figures): SVG and PNG terminals.
   gnuplot-nox
   # The PyTorch peer of the speed benchmark (baselines/peer, /usr/bin/python3).

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "lib/data/loader.h"
+#include "lib/distributed/communicator.h"
 #include "lib/io/file_io.h"
 #include "lib/results/result_file.h"
 #include "lib/random/splitmix.h"
@@ -148,8 +149,18 @@ struct EvalResult {
   double error_percent = 0;
 };
 
-EvalResult Evaluate(ResNet& model, BatchLoader& loader,
-                    const torch::Device& device) {
+// With a communicator, every rank scores its slice of each batch with the
+// same model (rank 0's BN statistics are broadcast first) and the counts are
+// summed.
+absl::StatusOr<EvalResult> Evaluate(ResNet& model, BatchLoader& loader,
+                                    const torch::Device& device,
+                                    Communicator* communicator) {
+  if (communicator != nullptr) {
+    torch::NoGradGuard no_grad;
+    for (torch::Tensor& buffer : model->buffers()) {
+      if (absl::Status s = communicator->Broadcast(buffer, 0); !s.ok()) return s;
+    }
+  }
   model->eval();
   EvalResult result;
   {
@@ -169,9 +180,16 @@ EvalResult Evaluate(ResNet& model, BatchLoader& loader,
       errors += logits.argmax(1).ne(labels).sum();
       count += labels.size(0);
     }
-    if (count > 0) {
-      result.loss = loss_sum.item<double>() / count;
-      result.error_percent = 100.0 * errors.item<int64_t>() / count;
+    torch::Tensor totals = torch::stack({loss_sum.cpu(), errors.cpu().to(torch::kDouble),
+                                         torch::full({}, static_cast<double>(count),
+                                                     torch::kDouble)});
+    if (communicator != nullptr) {
+      if (absl::Status s = communicator->SumInPlace(totals); !s.ok()) return s;
+    }
+    const double all = totals[2].item<double>();
+    if (all > 0) {
+      result.loss = totals[0].item<double>() / all;
+      result.error_percent = 100.0 * totals[1].item<double>() / all;
     }
   }
   model->train();
@@ -337,11 +355,23 @@ absl::StatusOr<Json> TrainRun(const Json& config, const RunIdentity& identity,
   train_loader_options.augment = s.augment;
   train_loader_options.max_shift = s.max_shift;
   train_loader_options.seed = seeds.data_order;
+  Communicator* communicator = options.communicator;
+  const int world_size = communicator != nullptr ? communicator->world_size() : 1;
+  const int rank = communicator != nullptr ? communicator->rank() : 0;
+  if (s.batch_size % world_size != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "schedule.batch_size ", s.batch_size, " is not divisible by the ",
+        world_size, " processes (the batch is the global batch)"));
+  }
+  train_loader_options.rank = rank;
+  train_loader_options.world_size = world_size;
   BatchLoader train_loader(dataset->train, dataset->normalization,
                            train_loader_options);
   LoaderOptions eval_options;
   eval_options.batch_size = s.eval_batch_size;
   eval_options.shuffle = false;
+  eval_options.rank = rank;
+  eval_options.world_size = world_size;
   std::optional<BatchLoader> validation_loader;
   if (dataset->validation.size() > 0) {
     validation_loader.emplace(dataset->validation, dataset->normalization, eval_options);
@@ -371,23 +401,36 @@ absl::StatusOr<Json> TrainRun(const Json& config, const RunIdentity& identity,
       torch::full({}, state.window_errors, torch::TensorOptions(device).dtype(torch::kLong));
   int64_t window_samples = state.window_samples;
 
-  auto evaluate = [&](double epoch, double lr) {
+  auto evaluate = [&](double epoch, double lr) -> absl::Status {
     Evaluation e;
     e.epoch = epoch;
     e.iteration = state.iteration;
     e.lr = lr;
-    if (window_samples > 0) {
-      e.train_loss = window_loss.item<double>() / window_samples;
-      e.train_error = 100.0 * window_errors.item<int64_t>() / window_samples;
+    // The training window over all ranks.
+    torch::Tensor window = torch::stack(
+        {window_loss.cpu(), window_errors.cpu().to(torch::kDouble),
+         torch::full({}, static_cast<double>(window_samples), torch::kDouble)});
+    if (communicator != nullptr) {
+      if (absl::Status st = communicator->SumInPlace(window); !st.ok()) return st;
+    }
+    if (window[2].item<double>() > 0) {
+      e.train_loss = window[0].item<double>() / window[2].item<double>();
+      e.train_error = 100.0 * window[1].item<double>() / window[2].item<double>();
     }
     if (validation_loader) {
-      e.validation_error = Evaluate(model, *validation_loader, device).error_percent;
+      absl::StatusOr<EvalResult> v =
+          Evaluate(model, *validation_loader, device, communicator);
+      if (!v.ok()) return v.status();
+      e.validation_error = v->error_percent;
     }
-    e.test_error = Evaluate(model, test_loader, device).error_percent;
+    absl::StatusOr<EvalResult> t = Evaluate(model, test_loader, device, communicator);
+    if (!t.ok()) return t.status();
+    e.test_error = t->error_percent;
     window_loss.zero_();
     window_errors.zero_();
     window_samples = 0;
     state.evaluations.push_back(e);
+    return absl::OkStatus();
   };
 
   double run_seconds_so_far = 0;
@@ -396,6 +439,7 @@ absl::StatusOr<Json> TrainRun(const Json& config, const RunIdentity& identity,
                           epoch_log["eval_seconds"].get<double>();
   }
   const int epochs_at_start = state.epochs_done;
+  int64_t bytes_reduced = 0, steps_this_attempt = 0;
 
   for (int epoch = state.epochs_done + 1; epoch <= s.lr.epochs; ++epoch) {
     const double lr = s.lr.LearningRate(epoch);
@@ -410,11 +454,21 @@ absl::StatusOr<Json> TrainRun(const Json& config, const RunIdentity& identity,
       if (!batch) break;
       torch::Tensor inputs = batch->images.to(device);
       torch::Tensor labels = batch->labels.to(device);
+      absl::Status reduced = absl::OkStatus();
       StepOutput out = TrainStep(model, sgd, inputs, labels, lr, [&] {
+        if (communicator != nullptr) {
+          absl::StatusOr<int64_t> sent = communicator->AverageGradients(sgd.parameters());
+          if (!sent.ok()) {
+            reduced = sent.status();
+            return;
+          }
+          bytes_reduced += *sent;
+        }
         // Fig. 7: a dropped first block has gradient zero, as in the original.
         const torch::Tensor& grad = model->first_block_conv()->weight.grad();
         if (grad.defined()) grad_sum += grad.abs().mean().item<double>();
       });
+      if (!reduced.ok()) return reduced;
       const torch::Tensor& loss = out.loss;
       const torch::Tensor& logits = out.logits;
       {
@@ -423,10 +477,11 @@ absl::StatusOr<Json> TrainRun(const Json& config, const RunIdentity& identity,
         window_loss += loss.detach().to(torch::kDouble) * n;
         window_errors += logits.argmax(1).ne(labels).sum();
         window_samples += n;
-        images += n;
+        images += n * world_size;  // All ranks: the global batch.
       }
       active_sum += model->last_active_blocks();
       ++state.iteration;
+      ++steps_this_attempt;
       const double step_seconds = SecondsSince(step_start);
       epoch_steps.push_back(step_seconds);
       state.step_seconds.push_back(step_seconds);
@@ -434,7 +489,11 @@ absl::StatusOr<Json> TrainRun(const Json& config, const RunIdentity& identity,
       if (s.eval_every_iterations > 0 &&
           state.iteration % s.eval_every_iterations == 0) {
         const Clock::time_point eval_start = Clock::now();
-        evaluate(epoch - 1 + static_cast<double>(step + 1) / steps_per_epoch, lr);
+        if (absl::Status st = evaluate(
+                epoch - 1 + static_cast<double>(step + 1) / steps_per_epoch, lr);
+            !st.ok()) {
+          return st;
+        }
         eval_seconds += SecondsSince(eval_start);
       }
       if (progress != nullptr) {
@@ -463,7 +522,7 @@ absl::StatusOr<Json> TrainRun(const Json& config, const RunIdentity& identity,
                          false);
       }
       const Clock::time_point eval_start = Clock::now();
-      evaluate(epoch, lr);
+      if (absl::Status st = evaluate(epoch, lr); !st.ok()) return st;
       eval_seconds += SecondsSince(eval_start);
     }
     const int64_t steps = static_cast<int64_t>(epoch_steps.size());
@@ -481,7 +540,7 @@ absl::StatusOr<Json> TrainRun(const Json& config, const RunIdentity& identity,
     // partial window: evaluate it too, so the final test error is final.
     if (s.eval_every_iterations > 0 && epoch == s.lr.epochs && window_samples > 0) {
       const Clock::time_point eval_start = Clock::now();
-      evaluate(epoch, lr);
+      if (absl::Status st = evaluate(epoch, lr); !st.ok()) return st;
       const double seconds = SecondsSince(eval_start);
       eval_seconds += seconds;
       state.epochs.back()["eval_seconds"] = eval_seconds;
@@ -492,7 +551,7 @@ absl::StatusOr<Json> TrainRun(const Json& config, const RunIdentity& identity,
     state.window_loss = window_loss.item<double>();
     state.window_errors = window_errors.item<int64_t>();
     state.window_samples = window_samples;
-    if (!options.checkpoint_path.empty()) {
+    if (!options.checkpoint_path.empty() && rank == 0) {
       absl::Status saved =
           SaveCheckpoint(options.checkpoint_path, model, sgd, state, config);
       if (!saved.ok()) return saved;
@@ -562,13 +621,25 @@ absl::StatusOr<Json> TrainRun(const Json& config, const RunIdentity& identity,
                        {"validation_images", dataset->validation.size()},
                        {"test_images", dataset->test.size()},
                        {"channel_means", dataset->normalization->channel_means()}};
+  int64_t all_parameter_bytes = 0;
+  for (const torch::Tensor& p : model->parameters()) all_parameter_bytes += p.nbytes();
+  const Json distributed = {
+      {"backend", communicator != nullptr ? "gloo" : "none"},
+      {"rank_writing", 0},
+      {"bn_statistics", "per rank, as DDP (rank 0's are evaluated and saved)"},
+      {"gradient_bytes_reduced_per_step",
+       steps_this_attempt > 0 && communicator != nullptr
+           ? static_cast<double>(bytes_reduced) / steps_this_attempt
+           : 0.0},
+      {"gradient_bytes_all_parameters", all_parameter_bytes}};
   result["provenance"] = {{"git", GitProvenance()},
                           {"machine", MachineProvenance()},
                           {"device", device.str()},
                           {"device_model", DeviceModelName(device)},
                           {"threads", *threads},
                           {"allocator", allocator},
-                          {"world_size", options.world_size},
+                          {"world_size", world_size},
+                          {"distributed", distributed},
                           {"start_time", state.start_time},
                           {"end_time", NowIso8601()},
                           {"resumed", epochs_at_start > 0},

@@ -63,10 +63,18 @@ struct RunIdentity {
   int seed = 1;
 };
 
+class Communicator;
+
 struct RunOptions {
   std::string checkpoint_path;  // Empty: no checkpoints.
   bool resume = false;          // Continue from checkpoint_path if present.
-  int world_size = 1;
+  // Data-parallel training (lib/distributed): null for one process. Every
+  // rank calls TrainRun with the same config; the batch stays the global
+  // batch, each rank takes its slice; gradients are averaged (blocks
+  // dropped on every rank are not sent); BN statistics are per rank, as in
+  // DDP; rank 0's model is evaluated (each rank scores a slice), saved and
+  // reported. Only rank 0 writes checkpoints.
+  Communicator* communicator = nullptr;
   std::vector<std::string> command_line;
   ProgressLine* progress = nullptr;  // Optional.
 };

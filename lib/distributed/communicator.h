@@ -1,0 +1,78 @@
+// Data-parallel training over PyTorch's c10d: the launch environment
+// (torchrun, Slurm, mpirun, or the runner's own --nproc), TCPStore
+// rendezvous, a Gloo process group with timeouts, and the collectives the
+// trainer needs: bucketed gradient averaging that leaves dropped blocks out,
+// sums of metrics, broadcasts and barriers.
+#ifndef SDBENCH_LIB_DISTRIBUTED_COMMUNICATOR_H_
+#define SDBENCH_LIB_DISTRIBUTED_COMMUNICATOR_H_
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace sdbench {
+
+struct DistributedEnv {
+  int rank = 0;
+  int world_size = 1;
+  int local_rank = 0;
+  std::string master_addr = "127.0.0.1";
+  int master_port = 29500;
+  std::string source = "none";  // "torchrun", "slurm", "mpirun" or "none".
+};
+
+// Reads the launcher's variables: RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR,
+// MASTER_PORT (torchrun and the runner's --nproc); else SLURM_PROCID,
+// SLURM_NTASKS, SLURM_LOCALID (srun); else OMPI_COMM_WORLD_RANK/SIZE/
+// LOCAL_RANK (mpirun). None set: one process. Malformed or inconsistent
+// values (rank >= world size, a port out of range, RANK without
+// WORLD_SIZE) are errors naming the variable. `get` defaults to getenv.
+absl::StatusOr<DistributedEnv> ReadDistributedEnv(
+    const std::function<const char*(const char*)>& get = nullptr);
+
+class Communicator {
+ public:
+  // Rendezvous at master_addr:master_port (rank 0 hosts the TCPStore) and a
+  // Gloo group; every collective fails with an error, instead of hanging,
+  // when a peer is gone or silent for `timeout`.
+  static absl::StatusOr<std::unique_ptr<Communicator>> Connect(
+      const DistributedEnv& env, std::chrono::milliseconds timeout);
+  ~Communicator();
+
+  int rank() const { return rank_; }
+  int world_size() const { return world_size_; }
+
+  // Averages the gradients of `parameters` over the ranks, in place. A
+  // parameter without a gradient (a block dropped on every rank: all ranks
+  // draw the same gates) takes no part: its bytes are not sent. The
+  // gradients are packed into buckets of at most `bucket_bytes`, one
+  // allreduce each. Returns the bytes this rank contributed.
+  absl::StatusOr<int64_t> AverageGradients(
+      const std::vector<torch::Tensor>& parameters,
+      int64_t bucket_bytes = 25 << 20);
+
+  // Sums a (small) tensor over the ranks, in place.
+  absl::Status SumInPlace(torch::Tensor& tensor);
+  // Rank `root`'s tensor, everywhere, in place.
+  absl::Status Broadcast(torch::Tensor& tensor, int root = 0);
+  absl::Status Barrier();
+
+ private:
+  struct Impl;
+  Communicator(int rank, int world_size, std::unique_ptr<Impl> impl);
+  int rank_;
+  int world_size_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sdbench
+
+#endif  // SDBENCH_LIB_DISTRIBUTED_COMMUNICATOR_H_

@@ -1,0 +1,235 @@
+// Two real ranks (forked processes) over Gloo on 127.0.0.1 against a single
+// process that runs the two half-batches separately, each with its own BN
+// statistics, and averages their gradients.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "lib/distributed/communicator.h"
+#include "lib/distributed/launch.h"
+#include "lib/model/resnet.h"
+#include "lib/training/runtime.h"
+#include "lib/training/sgd.h"
+#include "lib/training/step.h"
+#include "nlohmann/json.hpp"
+
+namespace sdbench {
+namespace {
+
+using Json = nlohmann::json;
+constexpr int kSteps = 4;
+constexpr int kGlobalBatch = 16;
+
+ResNetOptions Model() {
+  ResNetOptions options;
+  options.depth = 20;
+  options.p_last = 0.3;  // Plenty of dropped blocks in 4 steps.
+  options.init_seed = 21;
+  options.gate_seed = 22;
+  return options;
+}
+
+std::vector<torch::Tensor> Batches() {
+  torch::manual_seed(5);
+  std::vector<torch::Tensor> batches;
+  for (int i = 0; i < kSteps; ++i) batches.push_back(torch::randn({kGlobalBatch, 3, 32, 32}));
+  return batches;
+}
+
+torch::Tensor Labels(int step) {
+  return torch::arange(kGlobalBatch).add(step).remainder(10);
+}
+
+std::string TempDir() {
+  const char* t = std::getenv("TEST_TMPDIR");
+  return t != nullptr ? t : "/tmp";
+}
+
+// One rank: train kSteps on its half of each batch; write gates, bytes and
+// final weights for the parent to check.
+int RunRank(int rank, int port, const std::string& out) {
+  (void)ConfigureThreads(1);
+  DistributedEnv env;
+  env.rank = rank;
+  env.world_size = 2;
+  env.master_port = port;
+  auto comm = Communicator::Connect(env, std::chrono::seconds(60));
+  if (!comm.ok()) {
+    std::cerr << comm.status().message() << "\n";
+    return 3;
+  }
+  ResNet net = *MakeResNet(Model());
+  net->train();
+  NesterovSgd sgd(net->parameters(), SgdOptions());
+  const std::vector<torch::Tensor> batches = Batches();
+  Json log = {{"gates", Json::array()}, {"bytes", Json::array()}};
+  const int half = kGlobalBatch / 2;
+  for (int step = 0; step < kSteps; ++step) {
+    int64_t bytes = 0;
+    TrainStep(net, sgd, batches[step].slice(0, rank * half, (rank + 1) * half),
+              Labels(step).slice(0, rank * half, (rank + 1) * half), 0.1, [&] {
+                bytes = *(*comm)->AverageGradients(sgd.parameters());
+              });
+    log["gates"].push_back(net->last_gates());
+    log["bytes"].push_back(bytes);
+  }
+  std::ofstream(absl::StrCat(out, "/rank", rank, ".json")) << log.dump();
+  std::vector<torch::Tensor> weights;
+  for (const torch::Tensor& p : net->parameters()) weights.push_back(p.detach().contiguous());
+  torch::save(weights, absl::StrCat(out, "/rank", rank, ".pt"));
+  return 0;
+}
+
+TEST(DistributedTest, TwoRanksEqualOneProcessAveragingTwoHalves) {
+  const std::string out = TempDir();
+  const int port = *FreeLocalPort();
+  std::vector<pid_t> children;
+  for (int rank = 0; rank < 2; ++rank) {
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) _exit(RunRank(rank, port, out));
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "a rank failed";
+  }
+
+  // The reference: two copies of the model, one per half-batch (own BN
+  // statistics), the averaged gradient applied to both.
+  (void)ConfigureThreads(1);
+  ResNet a = *MakeResNet(Model());
+  ResNet b = *MakeResNet(Model());
+  a->train();
+  b->train();
+  NesterovSgd sgd_a(a->parameters(), SgdOptions());
+  NesterovSgd sgd_b(b->parameters(), SgdOptions());
+  const std::vector<torch::Tensor> batches = Batches();
+  Json logs[2];
+  for (int rank = 0; rank < 2; ++rank) {
+    std::ifstream in(absl::StrCat(out, "/rank", rank, ".json"));
+    logs[rank] = Json::parse(in);
+  }
+  int dropped_steps = 0;
+  const int half = kGlobalBatch / 2;
+  for (int step = 0; step < kSteps; ++step) {
+    sgd_a.ZeroGrad();
+    sgd_b.ZeroGrad();
+    torch::nn::functional::cross_entropy(a->forward(batches[step].slice(0, 0, half)),
+                                         Labels(step).slice(0, 0, half))
+        .backward();
+    torch::nn::functional::cross_entropy(b->forward(batches[step].slice(0, half)),
+                                         Labels(step).slice(0, half))
+        .backward();
+    ASSERT_EQ(a->last_gates(), b->last_gates());
+    // Same gates on both ranks, and the reference's, at every step.
+    const std::vector<uint8_t> gates = a->last_gates();
+    EXPECT_EQ(logs[0]["gates"][step].get<std::vector<uint8_t>>(), gates) << step;
+    EXPECT_EQ(logs[1]["gates"][step].get<std::vector<uint8_t>>(), gates) << step;
+    // Bytes reduced: every parameter with a gradient, none of a dropped block.
+    int64_t expected_bytes = 0;
+    for (const torch::Tensor& p : a->parameters()) {
+      if (p.grad().defined()) expected_bytes += p.nbytes();
+    }
+    for (int l = 0; l < a->num_blocks(); ++l) {
+      if (gates[l]) continue;
+      ++dropped_steps;
+      for (const torch::Tensor& p : a->BlockParameters(l)) {
+        EXPECT_FALSE(p.grad().defined());
+      }
+    }
+    EXPECT_EQ(logs[0]["bytes"][step].get<int64_t>(), expected_bytes) << step;
+    EXPECT_EQ(logs[1]["bytes"][step].get<int64_t>(), expected_bytes) << step;
+    {
+      torch::NoGradGuard no_grad;
+      std::vector<torch::Tensor> pa = a->parameters(), pb = b->parameters();
+      for (size_t i = 0; i < pa.size(); ++i) {
+        if (!pa[i].grad().defined()) continue;
+        torch::Tensor mean = (pa[i].grad() + pb[i].grad()) / 2;
+        pa[i].mutable_grad().copy_(mean);
+        pb[i].mutable_grad().copy_(mean);
+      }
+    }
+    sgd_a.Step(0.1);
+    sgd_b.Step(0.1);
+  }
+  EXPECT_GT(dropped_steps, 0) << "the test needs dropped blocks";
+
+  for (int rank = 0; rank < 2; ++rank) {
+    std::vector<torch::Tensor> weights;
+    torch::load(weights, absl::StrCat(out, "/rank", rank, ".pt"));
+    std::vector<torch::Tensor> reference = a->parameters();
+    ASSERT_EQ(weights.size(), reference.size());
+    for (size_t i = 0; i < weights.size(); ++i) {
+      const double scale = std::max(reference[i].norm().item<double>(), 1e-3);
+      EXPECT_LE((weights[i] - reference[i].detach()).norm().item<double>() / scale, 1e-4)
+          << "rank " << rank << " parameter " << i;
+    }
+  }
+}
+
+TEST(DistributedTest, ReadsLauncherVariables) {
+  auto from = [](std::map<std::string, std::string> vars) {
+    return [vars](const char* name) -> const char* {
+      auto it = vars.find(name);
+      return it == vars.end() ? nullptr : it->second.c_str();
+    };
+  };
+  auto none = ReadDistributedEnv(from({}));
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->world_size, 1);
+  auto torchrun = ReadDistributedEnv(from({{"RANK", "3"}, {"WORLD_SIZE", "4"},
+                                           {"LOCAL_RANK", "1"},
+                                           {"MASTER_ADDR", "node7"},
+                                           {"MASTER_PORT", "29611"}}));
+  ASSERT_TRUE(torchrun.ok()) << torchrun.status();
+  EXPECT_EQ(torchrun->rank, 3);
+  EXPECT_EQ(torchrun->world_size, 4);
+  EXPECT_EQ(torchrun->local_rank, 1);
+  EXPECT_EQ(torchrun->master_addr, "node7");
+  EXPECT_EQ(torchrun->master_port, 29611);
+  auto slurm = ReadDistributedEnv(from({{"SLURM_PROCID", "5"}, {"SLURM_NTASKS", "8"},
+                                        {"SLURM_LOCALID", "1"},
+                                        {"MASTER_ADDR", "node1"}}));
+  ASSERT_TRUE(slurm.ok()) << slurm.status();
+  EXPECT_EQ(slurm->rank, 5);
+  EXPECT_EQ(slurm->source, "slurm");
+  // Errors name the variable.
+  for (auto bad : std::vector<std::map<std::string, std::string>>{
+           {{"RANK", "2"}, {"WORLD_SIZE", "2"}},
+           {{"RANK", "x"}, {"WORLD_SIZE", "2"}},
+           {{"RANK", "0"}},
+           {{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"MASTER_PORT", "70000"}},
+           {{"SLURM_PROCID", "0"}, {"SLURM_NTASKS", "2"}}}) {
+    auto env = ReadDistributedEnv(from(bad));
+    EXPECT_FALSE(env.ok());
+  }
+  auto message = ReadDistributedEnv(from({{"RANK", "2"}, {"WORLD_SIZE", "2"}}));
+  EXPECT_NE(std::string(message.status().message()).find("RANK"), std::string::npos);
+}
+
+TEST(DistributedTest, ConnectTimesOutWhenAPeerNeverComes) {
+  DistributedEnv env;
+  env.rank = 0;
+  env.world_size = 2;
+  env.master_port = *FreeLocalPort();
+  const auto start = std::chrono::steady_clock::now();
+  auto comm = Communicator::Connect(env, std::chrono::seconds(3));
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_FALSE(comm.ok());
+  EXPECT_LT(seconds, 30.0);
+}
+
+}  // namespace
+}  // namespace sdbench
