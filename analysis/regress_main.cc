@@ -8,6 +8,8 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "analysis/regress.h"
 #include "analysis/result_set.h"
 #include "lib/io/file_io.h"
@@ -27,16 +29,22 @@ int main(int argc, char** argv) {
     std::cerr << "regress: --results and --reference are required\n";
     return 2;
   }
-  auto text = sdbench::ReadFileToString(reference_path);
-  if (!text.ok()) {
-    std::cerr << "regress: " << text.status().message() << "\n";
+  // A JSON file, or a message naming it.
+  auto read_json = [](const std::string& path) -> absl::StatusOr<nlohmann::json> {
+    auto text = sdbench::ReadFileToString(path);
+    if (!text.ok()) return text.status();
+    nlohmann::json parsed = nlohmann::json::parse(*text, nullptr, false);
+    if (parsed.is_discarded()) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": not valid JSON"));
+    }
+    return parsed;
+  };
+  absl::StatusOr<nlohmann::json> reference_or = read_json(reference_path);
+  if (!reference_or.ok()) {
+    std::cerr << "regress: " << reference_or.status().message() << "\n";
     return 1;
   }
-  nlohmann::json reference = nlohmann::json::parse(*text, nullptr, false);
-  if (reference.is_discarded()) {
-    std::cerr << "regress: " << reference_path << ": not valid JSON\n";
-    return 1;
-  }
+  const nlohmann::json& reference = *reference_or;
   auto results = sdbench::ResultSet::Load(results_dir);
   if (!results.ok()) {
     std::cerr << "regress: " << results.status().message() << "\n";
@@ -50,17 +58,12 @@ int main(int argc, char** argv) {
   if (!absl::GetFlag(FLAGS_speed_report).empty()) {
     const std::string report_path =
         sdbench::ResolveUserPath(absl::GetFlag(FLAGS_speed_report));
-    auto report_text = sdbench::ReadFileToString(report_path);
-    if (!report_text.ok()) {
-      std::cerr << "regress: " << report_text.status().message() << "\n";
+    absl::StatusOr<nlohmann::json> report = read_json(report_path);
+    if (!report.ok()) {
+      std::cerr << "regress: " << report.status().message() << "\n";
       return 1;
     }
-    nlohmann::json report = nlohmann::json::parse(*report_text, nullptr, false);
-    if (report.is_discarded()) {
-      std::cerr << "regress: " << report_path << ": not valid JSON\n";
-      return 1;
-    }
-    auto speed = sdbench::RunSpeedChecks(reference, report);
+    auto speed = sdbench::RunSpeedChecks(reference, *report);
     if (!speed.ok()) {
       std::cerr << "regress: " << reference_path << ": " << speed.status().message() << "\n";
       return 1;

@@ -4,7 +4,9 @@
 
 #include <torch/torch.h>
 
+#include <chrono>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -31,6 +33,12 @@ std::string RetainFreedMemory();
 
 // Peak resident set size of this process so far, in bytes.
 int64_t PeakRssBytes();
+
+// Seconds of the steady clock since `start`.
+double SecondsSince(std::chrono::steady_clock::time_point start);
+
+// The median (mean of the two middle values for an even count; 0 if empty).
+double Median(std::vector<double> values);
 
 // A human-readable name of the device's hardware (CPU model or GPU name).
 std::string DeviceModelName(const torch::Device& device);
