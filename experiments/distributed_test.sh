@@ -3,7 +3,8 @@
 #  1. two ranks launched torchrun-style (RANK/WORLD_SIZE/MASTER_*), each
 #     with its own --out_dir and --checkpoint_dir: only rank 0 writes;
 #  2. --nproc=2: the runner starts its own ranks; results record world size 2;
-#  3. a rank killed mid-run makes the other exit non-zero, not hang.
+#  3. a rank killed mid-run makes the other exit non-zero, not hang;
+#  4. PyTorch's torchrun --no_python starts the runner unchanged.
 # Usage: distributed_test.sh RUNNER CONFIG VALIDATE
 set -euo pipefail
 runner="$1" config="$2" validate="$3"
@@ -75,4 +76,23 @@ elapsed=$(( $(date +%s) - start ))
 cat "$tmp/kill0.log" | tail -3
 [ "$status" -ne 0 ] || { echo "FAIL: rank 0 exited 0 after its peer died"; exit 1; }
 echo "rank 0 exited with status $status ${elapsed}s after rank 1 was killed"
+echo "== 4. launched by PyTorch's own torchrun (python3-torch), unchanged"
+if command -v torchrun >/dev/null 2>&1; then
+  # Debian's torchrun 1.13 on Python 3.11 cannot parse its own defaults
+  # --redirects=0 --tee=0 (Flag enums no longer iterate a zero member):
+  # give it non-zero ones.
+  torchrun --no_python --standalone --nproc_per_node=2 --redirects=2 --tee=1 \
+    --log_dir="$tmp/torchrun/logs" "$runner" "${common[@]}" \
+    --out_dir="$tmp/torchrun/results" --checkpoint_dir="$tmp/torchrun/checkpoints" \
+    > "$tmp/torchrun.log" 2>&1 || {
+    cat "$tmp/torchrun.log"; find "$tmp/torchrun/logs" -type f -exec cat {} +
+    echo "FAIL: torchrun launch"; exit 1; }
+  for f in $(find "$tmp/torchrun/results" -name '*.json'); do
+    python3 -c "import json,sys; assert json.load(open(sys.argv[1]))['provenance']['world_size'] == 2" "$f"
+  done
+  [ "$(find "$tmp/torchrun/results" -name '*.json' | wc -l)" -eq 2 ] || { echo "FAIL: torchrun results"; exit 1; }
+  echo "torchrun --no_python: 2 ranks, world size recorded"
+else
+  echo "torchrun not installed (python3-torch): case 4 skipped"
+fi
 echo "PASS"

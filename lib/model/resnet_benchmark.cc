@@ -1,4 +1,5 @@
-// Times one training step (forward, backward, SGD update) of the CIFAR
+// Times one training step (lib/training/step.h: forward, backward, SGD
+// update, the trainer's own) of the CIFAR
 // ResNet at batch 128 on random data, constant vs stochastic depth:
 //   bazel run //lib/model:resnet_benchmark
 //   bazel run //lib/model:resnet_benchmark -- --benchmark_filter=1202
@@ -12,6 +13,7 @@
 #include "lib/model/resnet.h"
 #include "lib/training/runtime.h"
 #include "lib/training/sgd.h"
+#include "lib/training/step.h"
 
 namespace sdbench {
 namespace {
@@ -30,11 +32,7 @@ void BM_TrainStep(benchmark::State& state, int depth, bool stochastic) {
   torch::Tensor labels = torch::randint(0, 10, {kBatch});
   double active_blocks = 0;
   for (auto _ : state) {
-    sgd.ZeroGrad();
-    torch::Tensor loss =
-        torch::nn::functional::cross_entropy(net->forward(images), labels);
-    loss.backward();
-    sgd.Step(0.1);
+    TrainStep(net, sgd, images, labels, 0.1);
     active_blocks += net->last_active_blocks();
   }
   state.counters["images_per_s"] = benchmark::Counter(
@@ -69,6 +67,7 @@ int main(int argc, char** argv) {
     }
   }
   (void)sdbench::ConfigureThreads(0);
+  sdbench::RetainFreedMemory();  // As the trainer runs.
   for (int depth : {20, 56, 110}) sdbench::Register(depth);
   if (want_1202) sdbench::Register(1202);
   benchmark::Initialize(&argc, argv);

@@ -347,6 +347,12 @@ absl::StatusOr<Json> TrainRun(const Json& config, const RunIdentity& identity,
   Communicator* communicator = options.communicator;
   const int world_size = communicator != nullptr ? communicator->world_size() : 1;
   const int rank = communicator != nullptr ? communicator->rank() : 0;
+  if (communicator != nullptr && device.is_cuda()) {
+    return absl::FailedPreconditionError(
+        "data-parallel training on CUDA needs c10d's NCCL process group, which "
+        "this build does not link (Debian's LibTorch is CPU-only); use "
+        "--device=cpu (Gloo) or one process per GPU job");
+  }
   if (s.batch_size % world_size != 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "schedule.batch_size ", s.batch_size, " is not divisible by the ",
