@@ -73,7 +73,9 @@ struct RunOptions {
   // batch, each rank takes its slice; gradients are averaged (blocks
   // dropped on every rank are not sent); BN statistics are per rank, as in
   // DDP; rank 0's model is evaluated (each rank scores a slice), saved and
-  // reported. Only rank 0 writes checkpoints.
+  // reported. Only rank 0 writes checkpoints. An epoch's last, partial batch
+  // may split unevenly over the ranks; their mean gradients are then still
+  // weighted equally (DDP does the same).
   Communicator* communicator = nullptr;
   std::vector<std::string> command_line;
   ProgressLine* progress = nullptr;  // Optional.
