@@ -1,8 +1,6 @@
 // The one runner behind every experiment target:
 //   bazel run //experiments:cifar10_110 -- [--profile=reduced] [--arms=...]
 // An experiment target passes --config; every other flag is optional.
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -26,6 +24,7 @@
 #include "lib/distributed/communicator.h"
 #include "lib/distributed/launch.h"
 #include "lib/io/file_io.h"
+#include "lib/io/process.h"
 #include "lib/results/result_file.h"
 #include "lib/training/progress.h"
 #include "lib/training/trainer.h"
@@ -230,10 +229,7 @@ int Main(int argc, char** argv, const std::vector<char*>& positional) {
       return Fail(absl::InvalidArgumentError(
           "--nproc inside a launched job (WORLD_SIZE is set): use one or the other"));
     }
-    char self[4096];
-    const ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    if (n <= 0) return Fail(absl::InternalError("cannot find this program's path"));
-    std::vector<std::string> child = {std::string(self, n)};
+    std::vector<std::string> child = {SelfExecutablePath()};
     for (int i = 1; i < argc; ++i) {
       if (!absl::StartsWith(argv[i], "--nproc")) child.push_back(argv[i]);
     }
@@ -288,7 +284,7 @@ int Main(int argc, char** argv, const std::vector<char*>& positional) {
     }
     if (communicator != nullptr) {  // Rank 0 decides for everyone.
       torch::Tensor flag = torch::tensor({skip ? 1 : 0}, torch::kInt);
-      if (absl::Status s = communicator->Broadcast(flag, 0); !s.ok()) return Fail(s);
+      if (absl::Status s = communicator->Broadcast({flag}, 0); !s.ok()) return Fail(s);
       skip = flag.item<int>() != 0;
     }
     if (skip) continue;

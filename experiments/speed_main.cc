@@ -48,6 +48,7 @@
 #include "lib/data/loader.h"
 #include "lib/data/synthetic.h"
 #include "lib/io/file_io.h"
+#include "lib/io/process.h"
 #include "lib/model/resnet.h"
 #include "lib/results/result_file.h"
 #include "lib/training/runtime.h"
@@ -332,12 +333,7 @@ class Worker {
       dup2(from_child[1], 1);
       close(to_child[1]);
       close(from_child[0]);
-      std::vector<char*> args;
-      for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      execv(args[0], args.data());
-      std::fprintf(stderr, "speed: cannot execute %s\n", args[0]);
-      _exit(127);
+      ExecOrExit(argv);
     }
     close(to_child[0]);
     close(from_child[1]);
@@ -408,12 +404,6 @@ class Worker {
   FILE* from_ = nullptr;
 };
 
-std::string SelfPath() {
-  char buffer[4096];
-  const ssize_t n = readlink("/proc/self/exe", buffer, sizeof(buffer) - 1);
-  return n > 0 ? std::string(buffer, n) : std::string("/proc/self/exe");
-}
-
 std::string PeerScript() {
   const std::string script = absl::GetFlag(FLAGS_peer_script);
   if (FileExists(script)) return script;
@@ -437,7 +427,7 @@ std::vector<std::string> WorkerArgv(const Config& c, int depth, int round) {
       absl::StrCat("--batch=", absl::GetFlag(FLAGS_batch))};
   std::vector<std::string> argv;
   if (c.impl == "ours" || c.impl == "plain") {
-    argv = {SelfPath(), absl::StrCat("--worker=", c.impl)};
+    argv = {SelfExecutablePath(), absl::StrCat("--worker=", c.impl)};
   } else {
     argv = {absl::GetFlag(FLAGS_peer_python), PeerScript(),
             absl::StrCat("--variant=", c.impl == "peer_a" ? "a" : "b")};
@@ -451,7 +441,6 @@ struct Samples {
   std::vector<int> round;  // Of each step.
   int64_t peak_rss = 0;
   Json ready = Json::object();
-  double last_loss = 0;
   std::string error;  // Set when a worker failed; the configuration is dropped.
 };
 
@@ -480,7 +469,6 @@ absl::Status MeasureOnce(const Config& c, int depth, int round, Samples* samples
       samples->flops_per_s.push_back(t["conv_flops"][i].get<double>() / s);
     }
   }
-  samples->last_loss = t.value("loss", 0.0);
   absl::StatusOr<Json> rss = (*worker)->Call({{"cmd", "rss"}});
   if (!rss.ok()) return rss.status();
   samples->peak_rss = std::max<int64_t>(samples->peak_rss,
@@ -499,7 +487,7 @@ absl::StatusOr<Json> RunInternalWorker(const std::vector<std::string>& argv) {
 // forward + backward, each shape in its faster layout.
 Json ConvLimit(const Json& conv, int depth) {
   const std::vector<int> counts = ConvCounts(depth);
-  double flops = 0, seconds = 0, flops_cl = 0, seconds_cl = 0;
+  double flops = 0, seconds = 0, seconds_cl = 0;
   for (size_t i = 0; i < counts.size(); ++i) {
     const Json& s = conv["shapes"][i];
     const double f = s["forward_flops"].get<double>() + s["backward_flops"].get<double>();
@@ -509,11 +497,10 @@ Json ConvLimit(const Json& conv, int depth) {
                           s["contiguous"]["backward_s"].get<double>();
     flops += counts[i] * f;
     seconds += counts[i] * std::min(t_cl, t_nchw);
-    flops_cl += counts[i] * f;
     seconds_cl += counts[i] * t_cl;
   }
   return {{"network_mix_gflops", flops / seconds / 1e9},
-          {"network_mix_gflops_channels_last", flops_cl / seconds_cl / 1e9},
+          {"network_mix_gflops_channels_last", flops / seconds_cl / 1e9},
           {"conv_seconds_per_constant_step", seconds}};
 }
 
@@ -716,7 +703,7 @@ int RunDriver(int argc, char** argv) {
     // The machine's limit: oneDNN on the network's convolutions.
     std::cerr << "speed: timing oneDNN's convolutions\n";
     absl::StatusOr<Json> conv = RunInternalWorker(
-        {SelfPath(), "--worker=conv", threads_flag,
+        {SelfExecutablePath(), "--worker=conv", threads_flag,
          absl::StrCat("--batch=", batch),
          absl::StrCat("--conv_reps=", absl::GetFlag(FLAGS_conv_reps))});
     if (!conv.ok()) {
@@ -740,7 +727,7 @@ int RunDriver(int argc, char** argv) {
     if (!huge && absl::GetFlag(FLAGS_epoch_steps) > 0) {
       std::cerr << "speed: timing an epoch fragment with the input pipeline\n";
       absl::StatusOr<Json> epoch = RunInternalWorker(
-          {SelfPath(), "--worker=epoch", threads_flag,
+          {SelfExecutablePath(), "--worker=epoch", threads_flag,
            absl::StrCat("--depth=", depth), absl::StrCat("--batch=", batch),
            absl::StrCat("--epoch_steps=", absl::GetFlag(FLAGS_epoch_steps)),
            absl::StrCat("--data_dir=", absl::GetFlag(FLAGS_data_dir))});

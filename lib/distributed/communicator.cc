@@ -140,36 +140,33 @@ absl::StatusOr<std::unique_ptr<Communicator>> Communicator::Connect(
       new Communicator(env.rank, env.world_size, std::move(impl)));
 }
 
-absl::StatusOr<int64_t> Communicator::AverageGradients(
-    const std::vector<torch::Tensor>& parameters, int64_t bucket_bytes) {
+// Runs `collective` on `tensors` (all of one dtype) packed into flat buckets
+// of at most `bucket_bytes` (at least one tensor each), then copies each
+// bucket back into its tensors. Returns the bytes packed.
+absl::StatusOr<int64_t> Communicator::Packed(
+    const std::vector<torch::Tensor>& tensors, int64_t bucket_bytes,
+    const char* what, const std::function<void(torch::Tensor&)>& collective) {
   torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> grads;
-  for (const torch::Tensor& p : parameters) {
-    if (p.grad().defined()) grads.push_back(p.grad());
-  }
   int64_t sent = 0;
   size_t begin = 0;
-  while (begin < grads.size()) {
-    // One bucket: consecutive gradients up to bucket_bytes (at least one).
+  while (begin < tensors.size()) {
     size_t end = begin;
     int64_t bytes = 0;
-    while (end < grads.size() &&
-           (end == begin || bytes + grads[end].nbytes() <= static_cast<size_t>(bucket_bytes))) {
-      bytes += grads[end].nbytes();
+    while (end < tensors.size() &&
+           (end == begin || bytes + static_cast<int64_t>(tensors[end].nbytes()) <= bucket_bytes)) {
+      bytes += tensors[end].nbytes();
       ++end;
     }
     std::vector<torch::Tensor> flat;
-    for (size_t i = begin; i < end; ++i) flat.push_back(grads[i].reshape({-1}));
-    std::vector<torch::Tensor> bucket = {torch::cat(flat)};
-    absl::Status status = Guarded("gradient allreduce", [&] {
-      impl_->group->allreduce(bucket)->wait();
-    });
+    for (size_t i = begin; i < end; ++i) flat.push_back(tensors[i].reshape({-1}));
+    torch::Tensor bucket = torch::cat(flat);
+    absl::Status status = Guarded(what, [&] { collective(bucket); });
     if (!status.ok()) return status;
-    bucket[0].div_(world_size_);
     int64_t offset = 0;
     for (size_t i = begin; i < end; ++i) {
-      const int64_t n = grads[i].numel();
-      grads[i].copy_(bucket[0].slice(0, offset, offset + n).view(grads[i].sizes()));
+      const int64_t n = tensors[i].numel();
+      // The flat order is the logical order, whatever the tensor's layout.
+      tensors[i].copy_(bucket.slice(0, offset, offset + n).view(tensors[i].sizes()));
       offset += n;
     }
     sent += bytes;
@@ -178,21 +175,32 @@ absl::StatusOr<int64_t> Communicator::AverageGradients(
   return sent;
 }
 
+absl::StatusOr<int64_t> Communicator::AverageGradients(
+    const std::vector<torch::Tensor>& parameters, int64_t bucket_bytes) {
+  std::vector<torch::Tensor> grads;
+  for (const torch::Tensor& p : parameters) {
+    if (p.grad().defined()) grads.push_back(p.grad());
+  }
+  return Packed(grads, bucket_bytes, "gradient allreduce", [&](torch::Tensor& bucket) {
+    std::vector<torch::Tensor> one = {bucket};
+    impl_->group->allreduce(one)->wait();
+    bucket.div_(world_size_);
+  });
+}
+
 absl::Status Communicator::SumInPlace(torch::Tensor& tensor) {
   std::vector<torch::Tensor> tensors = {tensor};
   return Guarded("allreduce", [&] { impl_->group->allreduce(tensors)->wait(); });
 }
 
-absl::Status Communicator::Broadcast(torch::Tensor& tensor, int root) {
-  std::vector<torch::Tensor> tensors = {tensor};
+absl::Status Communicator::Broadcast(const std::vector<torch::Tensor>& tensors, int root) {
   c10d::BroadcastOptions options;
   options.rootRank = root;
-  return Guarded("broadcast",
-                 [&] { impl_->group->broadcast(tensors, options)->wait(); });
-}
-
-absl::Status Communicator::Barrier() {
-  return Guarded("barrier", [&] { impl_->group->barrier()->wait(); });
+  return Packed(tensors, kBucketBytes, "broadcast", [&](torch::Tensor& bucket) {
+                  std::vector<torch::Tensor> one = {bucket};
+                  impl_->group->broadcast(one, options)->wait();
+                })
+      .status();
 }
 
 }  // namespace sdbench

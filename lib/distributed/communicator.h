@@ -2,7 +2,7 @@
 // (torchrun, Slurm, mpirun, or the runner's own --nproc), TCPStore
 // rendezvous, a Gloo process group with timeouts, and the collectives the
 // trainer needs: bucketed gradient averaging that leaves dropped blocks out,
-// sums of metrics, broadcasts and barriers.
+// sums of metrics, packed broadcasts.
 #ifndef SDBENCH_LIB_DISTRIBUTED_COMMUNICATOR_H_
 #define SDBENCH_LIB_DISTRIBUTED_COMMUNICATOR_H_
 
@@ -50,6 +50,8 @@ class Communicator {
   int rank() const { return rank_; }
   int world_size() const { return world_size_; }
 
+  static constexpr int64_t kBucketBytes = 25 << 20;
+
   // Averages the gradients of `parameters` over the ranks, in place. A
   // parameter without a gradient (a block dropped on every rank: all ranks
   // draw the same gates) takes no part: its bytes are not sent. The
@@ -57,17 +59,20 @@ class Communicator {
   // allreduce each. Returns the bytes this rank contributed.
   absl::StatusOr<int64_t> AverageGradients(
       const std::vector<torch::Tensor>& parameters,
-      int64_t bucket_bytes = 25 << 20);
+      int64_t bucket_bytes = kBucketBytes);
 
   // Sums a (small) tensor over the ranks, in place.
   absl::Status SumInPlace(torch::Tensor& tensor);
-  // Rank `root`'s tensor, everywhere, in place.
-  absl::Status Broadcast(torch::Tensor& tensor, int root = 0);
-  absl::Status Barrier();
+  // Rank `root`'s values of `tensors` (all of one dtype), everywhere, in
+  // place, packed into as few broadcasts as the buckets allow.
+  absl::Status Broadcast(const std::vector<torch::Tensor>& tensors, int root = 0);
 
  private:
   struct Impl;
   Communicator(int rank, int world_size, std::unique_ptr<Impl> impl);
+  absl::StatusOr<int64_t> Packed(const std::vector<torch::Tensor>& tensors,
+                                 int64_t bucket_bytes, const char* what,
+                                 const std::function<void(torch::Tensor&)>& collective);
   int rank_;
   int world_size_;
   std::unique_ptr<Impl> impl_;

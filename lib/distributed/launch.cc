@@ -6,12 +6,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "lib/io/process.h"
 
 namespace sdbench {
 
@@ -54,12 +54,7 @@ int RunLocalRanks(int nproc, const std::vector<std::string>& argv) {
       setenv("LOCAL_WORLD_SIZE", std::to_string(nproc).c_str(), 1);
       setenv("MASTER_ADDR", "127.0.0.1", 1);
       setenv("MASTER_PORT", std::to_string(*port).c_str(), 1);
-      std::vector<char*> args;
-      for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      execv(args[0], args.data());
-      std::fprintf(stderr, "launch: cannot execute %s\n", args[0]);
-      _exit(127);
+      ExecOrExit(argv);
     }
     ranks[pid] = rank;
   }

@@ -138,18 +138,12 @@ struct EvalResult {
   double error_percent = 0;
 };
 
-// With a communicator, every rank scores its slice of each batch with the
-// same model (rank 0's BN statistics are broadcast first) and the counts are
-// summed.
+// With a communicator, every rank scores its slice of each batch (with the
+// same model: the caller broadcasts rank 0's BN statistics first) and the
+// counts are summed.
 absl::StatusOr<EvalResult> Evaluate(ResNet& model, BatchLoader& loader,
                                     const torch::Device& device,
                                     Communicator* communicator) {
-  if (communicator != nullptr) {
-    torch::NoGradGuard no_grad;
-    for (torch::Tensor& buffer : model->buffers()) {
-      if (absl::Status s = communicator->Broadcast(buffer, 0); !s.ok()) return s;
-    }
-  }
   model->eval();
   EvalResult result;
   {
@@ -407,6 +401,13 @@ absl::StatusOr<Json> TrainRun(const Json& config, const RunIdentity& identity,
          torch::full({}, static_cast<double>(window_samples), torch::kDouble)});
     if (communicator != nullptr) {
       if (absl::Status st = communicator->SumInPlace(window); !st.ok()) return st;
+      // Every rank evaluates rank 0's model: its BN running statistics (the
+      // only per-rank state; num_batches_tracked is equal everywhere).
+      std::vector<torch::Tensor> statistics;
+      for (const torch::Tensor& buffer : model->buffers()) {
+        if (buffer.is_floating_point()) statistics.push_back(buffer);
+      }
+      if (absl::Status st = communicator->Broadcast(statistics, 0); !st.ok()) return st;
     }
     if (window[2].item<double>() > 0) {
       e.train_loss = window[0].item<double>() / window[2].item<double>();
@@ -620,7 +621,6 @@ absl::StatusOr<Json> TrainRun(const Json& config, const RunIdentity& identity,
   for (const torch::Tensor& p : model->parameters()) all_parameter_bytes += p.nbytes();
   const Json distributed = {
       {"backend", communicator != nullptr ? "gloo" : "none"},
-      {"rank_writing", 0},
       {"bn_statistics", "per rank, as DDP (rank 0's are evaluated and saved)"},
       {"gradient_bytes_reduced_per_step",
        steps_this_attempt > 0 && communicator != nullptr
