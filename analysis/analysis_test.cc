@@ -8,6 +8,7 @@
 #include "analysis/tables.h"
 #include "gtest/gtest.h"
 #include "lib/io/file_io.h"
+#include "lib/io/process.h"
 #include "lib/results/result_file.h"
 
 namespace sdbench {
@@ -121,22 +122,106 @@ TEST(TablesTest, SmokeRunsAreNeverShown) {
   EXPECT_FALSE(Contains(t.markdown, "10.00 (n=1"));
 }
 
-TEST(ResultSetTest, MalformedAndMissingInputAreErrors) {
+TEST(ResultSetTest, ResultFilesAreRecognisedByLocation) {
+  const std::string dir = TestDir() + "/by_location";
+  const std::string runs = dir + "/cifar10_110/paper";
+  ASSERT_TRUE(MakeDirectories(runs).ok());
+  ASSERT_TRUE(MakeDirectories(dir + "/benchmarks").ok());
+  ASSERT_TRUE(WriteResultFile(runs + "/constant_seed1.json", MakeFakeResult(FakeRun())).ok());
+  // Other JSON (a speed report, a note beside results) is skipped, not read.
+  ASSERT_TRUE(WriteFileAtomically(dir + "/benchmarks/train_step_110.json", "{\"depth\": 110}").ok());
+  ASSERT_TRUE(WriteFileAtomically(runs + "/notes.json", "[]").ok());
+  ASSERT_TRUE(WriteFileAtomically(dir + "/top.json", "not even JSON").ok());
+  absl::StatusOr<LoadedResults> loaded = LoadResults(dir);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->committed.size(), 1u);
+  EXPECT_TRUE(loaded->local.empty());  // Not a git checkout: nothing is ignored.
+  EXPECT_FALSE(loaded->git_checked);
+  EXPECT_EQ(loaded->skipped, (std::vector<std::string>{
+                                 "benchmarks/train_step_110.json",
+                                 "cifar10_110/paper/notes.json", "top.json"}));
+  EXPECT_TRUE(Contains(SkippedFilesLine(*loaded), "skipped 3 JSON file(s)"));
+  EXPECT_TRUE(Contains(SkippedFilesLine(*loaded), "benchmarks/train_step_110.json"));
+}
+
+TEST(ResultSetTest, GitIgnoredResultsAreLocal) {
+  const std::string dir = TestDir() + "/checkout";
+  ASSERT_TRUE(MakeDirectories(dir + "/quickstart/reduced").ok());
+  ASSERT_TRUE(MakeDirectories(dir + "/cifar10_110/paper").ok());
+  absl::StatusOr<CommandResult> init = RunCommand({"git", "init", "-q", dir});
+  ASSERT_TRUE(init.ok() && init->exit_code == 0) << "git is needed for this test";
+  ASSERT_TRUE(WriteFileAtomically(dir + "/.gitignore", "/quickstart/\n").ok());
+  FakeRun quickstart;
+  quickstart.experiment = "quickstart";
+  quickstart.profile = "reduced";
+  ASSERT_TRUE(WriteResultFile(dir + "/quickstart/reduced/constant_seed1.json",
+                              MakeFakeResult(quickstart)).ok());
+  ASSERT_TRUE(WriteResultFile(dir + "/cifar10_110/paper/constant_seed1.json",
+                              MakeFakeResult(FakeRun())).ok());
+  absl::StatusOr<LoadedResults> loaded = LoadResults(dir);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_TRUE(loaded->git_checked);
+  ASSERT_EQ(loaded->local.size(), 1u);
+  EXPECT_EQ(loaded->local.groups().begin()->first.experiment, "quickstart");
+  ASSERT_EQ(loaded->committed.size(), 1u);
+  EXPECT_EQ(loaded->committed.groups().begin()->first.experiment, "cifar10_110");
+}
+
+TEST(ResultSetTest, ParsesResultLocations) {
+  std::optional<ResultLocation> grid =
+      ParseResultLocation("cifar10_depth_survival_grid/reduced/depth=20_p_last=0.5_seed12.json");
+  ASSERT_TRUE(grid.has_value());
+  EXPECT_EQ(grid->experiment, "cifar10_depth_survival_grid");
+  EXPECT_EQ(grid->profile, "reduced");
+  EXPECT_EQ(grid->arm, "depth=20_p_last=0.5");
+  EXPECT_EQ(grid->seed, 12);
+  for (const char* not_a_result :
+       {"benchmarks/train_step_110.json", "a/b/c/constant_seed1.json", "a/b/constant.json",
+        "a/b/constant_seedx.json", "a/b/_seed1.json", "a/b/constant_seed1.txt",
+        "a/b/constant_seed.json"}) {
+    EXPECT_FALSE(ParseResultLocation(not_a_result).has_value()) << not_a_result;
+  }
+}
+
+TEST(ResultSetTest, MalformedMisplacedAndMissingInputAreErrors) {
   const std::string dir = TestDir() + "/malformed";
-  ASSERT_TRUE(MakeDirectories(dir).ok());
-  ASSERT_TRUE(WriteResultFile(dir + "/good.json", MakeFakeResult(FakeRun())).ok());
-  ASSERT_TRUE(ResultSet::Load(dir).ok());
+  const std::string runs = dir + "/cifar10_110/paper";
+  ASSERT_TRUE(MakeDirectories(runs).ok());
+  ASSERT_TRUE(WriteResultFile(runs + "/constant_seed1.json", MakeFakeResult(FakeRun())).ok());
+  ASSERT_TRUE(LoadResults(dir).ok());
   Json bad = MakeFakeResult(FakeRun());
   bad["summary"].erase("final_test_error_percent");
-  ASSERT_TRUE(WriteResultFile(dir + "/bad.json", bad).ok());
-  auto loaded = ResultSet::Load(dir);
+  ASSERT_TRUE(WriteResultFile(runs + "/constant_seed2.json", bad).ok());
+  auto loaded = LoadResults(dir);
   ASSERT_FALSE(loaded.ok());
-  EXPECT_TRUE(Contains(std::string(loaded.status().message()), "bad.json"));
+  EXPECT_TRUE(Contains(std::string(loaded.status().message()), "constant_seed2.json"));
   EXPECT_TRUE(Contains(std::string(loaded.status().message()), "final_test_error_percent"));
-  ASSERT_TRUE(WriteFileAtomically(dir + "/bad.json", "{").ok());
-  EXPECT_TRUE(Contains(std::string(ResultSet::Load(dir).status().message()), "not valid JSON"));
-  EXPECT_EQ(ResultSet::Load(TestDir() + "/absent").status().code(),
-            absl::StatusCode::kNotFound);
+  ASSERT_TRUE(WriteFileAtomically(runs + "/constant_seed2.json", "{").ok());
+  EXPECT_TRUE(Contains(std::string(LoadResults(dir).status().message()), "not valid JSON"));
+  // A valid result under another run's name.
+  FakeRun seed3;
+  seed3.seed = 3;
+  ASSERT_TRUE(WriteResultFile(runs + "/constant_seed2.json", MakeFakeResult(seed3)).ok());
+  EXPECT_TRUE(Contains(std::string(LoadResults(dir).status().message()),
+                       "says seed 3 but is named for seed 2"));
+  FakeRun stochastic;
+  stochastic.arm = "stochastic";
+  stochastic.seed = 2;
+  ASSERT_TRUE(WriteResultFile(runs + "/constant_seed2.json", MakeFakeResult(stochastic)).ok());
+  EXPECT_TRUE(Contains(std::string(LoadResults(dir).status().message()), "arm \"stochastic\""));
+  EXPECT_EQ(LoadResults(TestDir() + "/absent").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(TablesTest, LocalRunsHaveTheirOwnSection) {
+  EXPECT_EQ(RenderLocalRuns(ResultSet()), "");
+  ResultSet local;
+  FakeRun quickstart;
+  quickstart.experiment = "quickstart";
+  quickstart.profile = "reduced";
+  local.Add(MakeFakeResult(quickstart));
+  const std::string section = RenderLocalRuns(local);
+  EXPECT_TRUE(Contains(section, "### Local runs")) << section;
+  EXPECT_TRUE(Contains(section, "| quickstart | reduced | constant | 1 |")) << section;
 }
 
 // --- The regression gate -------------------------------------------------

@@ -1,6 +1,7 @@
 // Renders the paper's figures (SVG and PNG, with gnuplot) from result files:
 //   bazel run //analysis:figures -- [--results=DIR] [--out=DIR]
-// Defaults: <workspace>/results and <workspace>/analysis/figures.
+// Defaults: <workspace>/results and <workspace>/analysis/figures. Figures
+// use committed results only (see analysis/result_set.h).
 #include <iostream>
 #include <string>
 
@@ -9,40 +10,36 @@
 #include "analysis/figures.h"
 #include "analysis/result_set.h"
 #include "lib/io/file_io.h"
+#include "lib/io/json_file.h"
 
 ABSL_FLAG(std::string, results, "", "directory of result files (default: <workspace>/results)");
 ABSL_FLAG(std::string, paper, "", "the paper's numbers (default: <workspace>/baselines/paper.json)");
 ABSL_FLAG(std::string, out, "", "output directory (default: <workspace>/analysis/figures)");
 
+namespace {
+
+int Fail(const std::string& message) {
+  std::cerr << "figures: " << message << "\n";
+  return 1;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
-  auto resolve = [](const std::string& flag, const char* fallback) {
-    std::string path = sdbench::ResolveUserPath(flag);
-    return path.empty() ? sdbench::WorkspacePath(fallback) : path;
-  };
-  const std::string paper_path = resolve(absl::GetFlag(FLAGS_paper), "baselines/paper.json");
-  const std::string results_dir = resolve(absl::GetFlag(FLAGS_results), "results");
-  const std::string out = resolve(absl::GetFlag(FLAGS_out), "analysis/figures");
-  auto paper_text = sdbench::ReadFileToString(paper_path);
-  if (!paper_text.ok()) {
-    std::cerr << "figures: " << paper_text.status().message() << "\n";
-    return 1;
-  }
-  auto paper = nlohmann::ordered_json::parse(*paper_text, nullptr, false);
-  if (paper.is_discarded()) {
-    std::cerr << "figures: " << paper_path << ": not valid JSON\n";
-    return 1;
-  }
-  auto results = sdbench::ResultSet::Load(results_dir);
-  if (!results.ok()) {
-    std::cerr << "figures: " << results.status().message() << "\n";
-    return 1;
-  }
-  auto written = sdbench::RenderAllFigures(paper, *results, out);
-  if (!written.ok()) {
-    std::cerr << "figures: " << written.status().message() << "\n";
-    return 1;
-  }
+  const std::string paper_path =
+      sdbench::UserOrWorkspacePath(absl::GetFlag(FLAGS_paper), "baselines/paper.json");
+  const std::string results_dir =
+      sdbench::UserOrWorkspacePath(absl::GetFlag(FLAGS_results), "results");
+  const std::string out =
+      sdbench::UserOrWorkspacePath(absl::GetFlag(FLAGS_out), "analysis/figures");
+  absl::StatusOr<nlohmann::ordered_json> paper = sdbench::ReadOrderedJsonFile(paper_path);
+  if (!paper.ok()) return Fail(std::string(paper.status().message()));
+  absl::StatusOr<sdbench::LoadedResults> loaded = sdbench::LoadResults(results_dir);
+  if (!loaded.ok()) return Fail(std::string(loaded.status().message()));
+  if (!loaded->skipped.empty()) std::cerr << "figures: " << sdbench::SkippedFilesLine(*loaded) << "\n";
+  auto written = sdbench::RenderAllFigures(*paper, loaded->committed, out);
+  if (!written.ok()) return Fail(std::string(written.status().message()));
   for (const std::string& file : *written) std::cout << file << "\n";
   return 0;
 }

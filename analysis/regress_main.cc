@@ -2,17 +2,15 @@
 //   bazel run //analysis:regress -- --results=DIR --reference=baselines/ci_reference.json
 // Prints every check and exits 1 on any failure, on missing runs, or on a
 // missing or malformed file.
-#include <cstdlib>
 #include <iostream>
 #include <string>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "absl/status/statusor.h"
-#include "absl/strings/str_cat.h"
 #include "analysis/regress.h"
 #include "analysis/result_set.h"
 #include "lib/io/file_io.h"
+#include "lib/io/json_file.h"
 
 ABSL_FLAG(std::string, results, "", "directory of result files");
 ABSL_FLAG(std::string, reference, "", "reference values and tolerances (JSON)");
@@ -20,6 +18,14 @@ ABSL_FLAG(std::string, speed_report, "",
           "optional: a //experiments:speed report to check against the "
           "reference's speed_checks");
 
+namespace {
+
+int Fail(const std::string& message) {
+  std::cerr << "regress: " << message << "\n";
+  return 1;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
@@ -29,45 +35,22 @@ int main(int argc, char** argv) {
     std::cerr << "regress: --results and --reference are required\n";
     return 2;
   }
-  // A JSON file, or a message naming it.
-  auto read_json = [](const std::string& path) -> absl::StatusOr<nlohmann::json> {
-    auto text = sdbench::ReadFileToString(path);
-    if (!text.ok()) return text.status();
-    nlohmann::json parsed = nlohmann::json::parse(*text, nullptr, false);
-    if (parsed.is_discarded()) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ": not valid JSON"));
-    }
-    return parsed;
-  };
-  absl::StatusOr<nlohmann::json> reference_or = read_json(reference_path);
-  if (!reference_or.ok()) {
-    std::cerr << "regress: " << reference_or.status().message() << "\n";
-    return 1;
-  }
-  const nlohmann::json& reference = *reference_or;
-  auto results = sdbench::ResultSet::Load(results_dir);
-  if (!results.ok()) {
-    std::cerr << "regress: " << results.status().message() << "\n";
-    return 1;
-  }
-  auto outcomes = sdbench::RunChecks(reference, *results);
-  if (!outcomes.ok()) {
-    std::cerr << "regress: " << reference_path << ": " << outcomes.status().message() << "\n";
-    return 1;
-  }
+  absl::StatusOr<nlohmann::json> reference = sdbench::ReadJsonFile(reference_path);
+  if (!reference.ok()) return Fail(std::string(reference.status().message()));
+  absl::StatusOr<sdbench::LoadedResults> loaded = sdbench::LoadResults(results_dir);
+  if (!loaded.ok()) return Fail(std::string(loaded.status().message()));
+  // The gate judges whatever runs it is given, git-ignored or not.
+  sdbench::ResultSet results = loaded->committed;
+  results.AddAll(loaded->local);
+  auto outcomes = sdbench::RunChecks(*reference, results);
+  if (!outcomes.ok()) return Fail(reference_path + ": " + std::string(outcomes.status().message()));
   if (!absl::GetFlag(FLAGS_speed_report).empty()) {
     const std::string report_path =
         sdbench::ResolveUserPath(absl::GetFlag(FLAGS_speed_report));
-    absl::StatusOr<nlohmann::json> report = read_json(report_path);
-    if (!report.ok()) {
-      std::cerr << "regress: " << report.status().message() << "\n";
-      return 1;
-    }
-    auto speed = sdbench::RunSpeedChecks(reference, *report);
-    if (!speed.ok()) {
-      std::cerr << "regress: " << reference_path << ": " << speed.status().message() << "\n";
-      return 1;
-    }
+    absl::StatusOr<nlohmann::json> report = sdbench::ReadJsonFile(report_path);
+    if (!report.ok()) return Fail(std::string(report.status().message()));
+    auto speed = sdbench::RunSpeedChecks(*reference, *report);
+    if (!speed.ok()) return Fail(reference_path + ": " + std::string(speed.status().message()));
     outcomes->insert(outcomes->end(), speed->begin(), speed->end());
   }
   std::cout << sdbench::FormatOutcomes(*outcomes);

@@ -1,10 +1,16 @@
 #include "analysis/result_set.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <set>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "lib/io/process.h"
 #include "lib/results/result_file.h"
 
 namespace sdbench {
@@ -36,36 +42,16 @@ std::optional<double> NumberAt(const Json& result, const std::string& path) {
   return node->get<double>();
 }
 
-absl::StatusOr<ResultSet> ResultSet::Load(const std::string& dir) {
-  std::error_code error;
-  if (!std::filesystem::is_directory(dir, error)) {
-    return absl::NotFoundError(absl::StrCat(dir, ": no such results directory"));
-  }
-  std::vector<std::string> paths;
-  for (auto it = std::filesystem::recursive_directory_iterator(dir, error);
-       !error && it != std::filesystem::recursive_directory_iterator();
-       it.increment(error)) {
-    if (it->is_regular_file() && it->path().extension() == ".json") {
-      paths.push_back(it->path().string());
-    }
-  }
-  if (error) {
-    return absl::InternalError(absl::StrCat(dir, ": cannot list: ", error.message()));
-  }
-  std::sort(paths.begin(), paths.end());
-  ResultSet set;
-  for (const std::string& path : paths) {
-    absl::StatusOr<Json> result = ReadResultFile(path);
-    if (!result.ok()) return result.status();
-    set.Add(*std::move(result));
-  }
-  return set;
-}
-
 void ResultSet::Add(Json result) {
   RunKey key{result["experiment"], result["arm"], result["profile"]};
   runs_[key].push_back(std::move(result));
   ++count_;
+}
+
+void ResultSet::AddAll(const ResultSet& other) {
+  for (const auto& [key, runs] : other.runs_) {
+    for (const Json& run : runs) Add(run);
+  }
 }
 
 const std::vector<Json>& ResultSet::Runs(const RunKey& key) const {
@@ -92,6 +78,123 @@ std::vector<std::string> ResultSet::Arms(const std::string& experiment,
     }
   }
   return arms;
+}
+
+std::optional<ResultLocation> ParseResultLocation(const std::string& relative_path) {
+  std::vector<std::string> parts = absl::StrSplit(relative_path, '/');
+  if (parts.size() != 3 || parts[0].empty() || parts[1].empty()) return std::nullopt;
+  absl::string_view stem = parts[2];
+  if (!absl::ConsumeSuffix(&stem, ".json")) return std::nullopt;
+  const size_t at = stem.rfind("_seed");
+  if (at == absl::string_view::npos || at == 0) return std::nullopt;
+  absl::string_view digits = stem.substr(at + 5);
+  ResultLocation location;
+  if (digits.empty() ||
+      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+      !absl::SimpleAtoi(digits, &location.seed)) {
+    return std::nullopt;
+  }
+  location.experiment = parts[0];
+  location.profile = parts[1];
+  location.arm = std::string(stem.substr(0, at));
+  return location;
+}
+
+namespace {
+
+// The relative paths of every *.json file below `dir`, sorted.
+absl::StatusOr<std::vector<std::string>> JsonFilesBelow(const std::string& dir) {
+  std::error_code error;
+  if (!std::filesystem::is_directory(dir, error)) {
+    return absl::NotFoundError(absl::StrCat(dir, ": no such results directory"));
+  }
+  std::vector<std::string> paths;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, error);
+       !error && it != std::filesystem::recursive_directory_iterator();
+       it.increment(error)) {
+    if (it->is_regular_file() && it->path().extension() == ".json") {
+      // Lexically: runfiles and results trees may consist of symlinks.
+      paths.push_back(it->path().lexically_relative(dir).string());
+    }
+  }
+  if (error) {
+    return absl::InternalError(absl::StrCat(dir, ": cannot list: ", error.message()));
+  }
+  std::sort(paths.begin(), paths.end());
+  return paths;
+}
+
+// The subset of `relative_paths` that git ignores, or nullopt when `dir` is
+// not inside a git checkout (or git is missing).
+std::optional<std::set<std::string>> IgnoredByGit(
+    const std::string& dir, const std::vector<std::string>& relative_paths) {
+  std::set<std::string> ignored;
+  if (relative_paths.empty()) return ignored;
+  std::vector<std::string> argv = {"git", "-C", dir, "check-ignore", "--"};
+  argv.insert(argv.end(), relative_paths.begin(), relative_paths.end());
+  absl::StatusOr<CommandResult> run = RunCommand(argv);
+  // Exit 0: some are ignored; 1: none is; anything else: no checkout.
+  if (!run.ok() || (run->exit_code != 0 && run->exit_code != 1)) return std::nullopt;
+  for (absl::string_view line : absl::StrSplit(run->output, '\n', absl::SkipEmpty())) {
+    ignored.insert(std::string(line));
+  }
+  return ignored;
+}
+
+absl::Status CheckAgainstLocation(const Json& result, const ResultLocation& where,
+                                  const std::string& path) {
+  const std::pair<const char*, std::string> fields[] = {
+      {"experiment", where.experiment}, {"profile", where.profile}, {"arm", where.arm}};
+  for (const auto& [field, expected] : fields) {
+    if (result[field] != expected) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": the file says ", field, " ", result[field].dump(),
+          " but lies where results of ", field, " \"", expected, "\" belong"));
+    }
+  }
+  if (result["seed"] != where.seed) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": the file says seed ", result["seed"].dump(),
+        " but is named for seed ", where.seed));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<LoadedResults> LoadResults(const std::string& dir) {
+  absl::StatusOr<std::vector<std::string>> paths = JsonFilesBelow(dir);
+  if (!paths.ok()) return paths.status();
+  LoadedResults loaded;
+  std::vector<std::pair<std::string, ResultLocation>> result_files;
+  for (const std::string& relative : *paths) {
+    if (std::optional<ResultLocation> location = ParseResultLocation(relative)) {
+      result_files.push_back({relative, *location});
+    } else {
+      loaded.skipped.push_back(relative);
+    }
+  }
+  std::vector<std::string> relative_results;
+  for (const auto& [relative, location] : result_files) relative_results.push_back(relative);
+  std::optional<std::set<std::string>> ignored = IgnoredByGit(dir, relative_results);
+  loaded.git_checked = ignored.has_value();
+  for (const auto& [relative, location] : result_files) {
+    const std::string path = absl::StrCat(dir, "/", relative);
+    absl::StatusOr<Json> result = ReadResultFile(path);
+    if (!result.ok()) return result.status();
+    if (absl::Status s = CheckAgainstLocation(*result, location, path); !s.ok()) return s;
+    const bool local = ignored.has_value() && ignored->count(relative) > 0;
+    (local ? loaded.local : loaded.committed).Add(*std::move(result));
+  }
+  return loaded;
+}
+
+std::string SkippedFilesLine(const LoadedResults& loaded) {
+  if (loaded.skipped.empty()) return "";
+  return absl::StrCat("skipped ", loaded.skipped.size(),
+                      " JSON file(s) that are not result files "
+                      "(<experiment>/<profile>/<arm>_seed<k>.json): ",
+                      absl::StrJoin(loaded.skipped, ", "));
 }
 
 }  // namespace sdbench

@@ -1,6 +1,16 @@
-// Result files gathered for analysis: every *.json under a directory,
-// validated (a malformed file is an error naming it, never skipped), grouped
-// by experiment, arm and profile, with mean and std over seeds.
+// Result files gathered for analysis, grouped by experiment, arm and
+// profile, with mean and std over seeds.
+//
+// A results directory holds result files at
+//   <experiment>/<profile>/<arm>_seed<k>.json
+// (results/SCHEMA.md). Every file there must validate and agree with its
+// path: a malformed one is an error naming it, never skipped. Any other
+// JSON file (speed reports in benchmarks/, GPU reports) is not a result
+// file: it is listed in `skipped` and otherwise ignored.
+//
+// Result files that git ignores (results/quickstart/: every user's own main
+// job) are "local": they are kept apart from the committed ones, so the
+// committed tables never depend on what a user ran.
 #ifndef SDBENCH_ANALYSIS_RESULT_SET_H_
 #define SDBENCH_ANALYSIS_RESULT_SET_H_
 
@@ -8,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -39,9 +50,8 @@ std::optional<double> NumberAt(const nlohmann::json& result,
 
 class ResultSet {
  public:
-  // Every *.json below `dir` (recursively; SCHEMA.md and others ignored).
-  static absl::StatusOr<ResultSet> Load(const std::string& dir);
   void Add(nlohmann::json result);
+  void AddAll(const ResultSet& other);
 
   // Runs (one per seed) of an experiment's arm under a profile.
   const std::vector<nlohmann::json>& Runs(const RunKey& key) const;
@@ -56,6 +66,7 @@ class ResultSet {
                                 const std::string& profile) const;
 
   size_t size() const { return count_; }
+  bool empty() const { return count_ == 0; }
 
   // Every group of runs, by experiment, arm and profile.
   const std::map<RunKey, std::vector<nlohmann::json>>& groups() const { return runs_; }
@@ -64,6 +75,31 @@ class ResultSet {
   std::map<RunKey, std::vector<nlohmann::json>> runs_;
   size_t count_ = 0;
 };
+
+// What a results directory holds.
+struct LoadedResults {
+  ResultSet committed;  // Result files git does not ignore.
+  ResultSet local;      // Result files git ignores (see the file comment).
+  // Paths (relative to the directory) of JSON files that are not result files.
+  std::vector<std::string> skipped;
+  // Whether git could tell which files it ignores (false outside a checkout:
+  // then every result file counts as committed).
+  bool git_checked = false;
+};
+
+// Reads every result file below `dir` (see the file comment).
+absl::StatusOr<LoadedResults> LoadResults(const std::string& dir);
+
+// "<experiment>/<profile>/<arm>_seed<k>.json" -> its four parts, or nullopt
+// when the relative path is not a result file's.
+struct ResultLocation {
+  std::string experiment, profile, arm;
+  int seed = 0;
+};
+std::optional<ResultLocation> ParseResultLocation(const std::string& relative_path);
+
+// One line for a tool's log: which JSON files were not result files.
+std::string SkippedFilesLine(const LoadedResults& loaded);
 
 }  // namespace sdbench
 

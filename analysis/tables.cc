@@ -141,6 +141,43 @@ Table ErrorTable(const std::string& title, const OrderedJson& block, const Resul
   return t;
 }
 
+// Every run of `results` (smoke runs excepted), one row per experiment,
+// profile and arm, with mean ± std over its seeds.
+Table RunsTable(const std::string& title, const ResultSet& results) {
+  Table all;
+  all.title = title;
+  all.header = {"experiment", "profile", "arm", "seeds", "test error at best val. (%)",
+                "final test error (%)", "train time (s)", "median step (s)",
+                "active blocks (observed / expected)"};
+  for (const auto& [key, runs] : results.groups()) {
+    if (key.profile == "smoke") continue;
+    auto collect = [&runs = runs](const char* metric) {
+      std::vector<double> values;
+      for (const Json& run : runs) {
+        if (std::optional<double> v = NumberAt(run, metric)) values.push_back(*v);
+      }
+      return Summarize(values);
+    };
+    auto cell = [](const Aggregate& a, const char* format) {
+      std::string text = absl::StrFormat(format, a.mean);
+      if (a.count > 1) absl::StrAppend(&text, " ± ", absl::StrFormat(format, a.std));
+      return text;
+    };
+    all.rows.push_back(
+        {key.experiment, key.profile, key.arm, absl::StrCat(runs.size()),
+         cell(collect("summary.test_error_at_best_validation_percent"), "%.2f"),
+         cell(collect("summary.final_test_error_percent"), "%.2f"),
+         cell(collect("summary.total_train_seconds"), "%.0f"),
+         cell(collect("summary.median_step_seconds"), "%.3f"),
+         absl::StrCat(cell(collect("summary.observed_active_blocks"), "%.2f"), " / ",
+                      cell(collect("summary.expected_active_blocks"), "%.2f"))});
+  }
+  if (all.rows.empty()) all.rows.push_back({"(none)", "", "", "", "", "", "", "", ""});
+  all.note = "\"reduced\" runs follow the paper's protocol scaled down (see each result's config); "
+             "they are not paper-protocol numbers.";
+  return all;
+}
+
 }  // namespace
 
 RenderedTables RenderTables(const OrderedJson& paper, const ResultSet& results) {
@@ -196,39 +233,7 @@ RenderedTables RenderTables(const OrderedJson& paper, const ResultSet& results) 
       "provenance); compare the ratios. Expected from the active blocks alone: about 0.75.";
   tables.push_back(t2);
 
-  // Every run present, whatever its experiment (smoke runs excepted).
-  Table all;
-  all.title = "Every run in the results directory";
-  all.header = {"experiment", "profile", "arm", "seeds", "test error at best val. (%)",
-                "final test error (%)", "train time (s)", "median step (s)",
-                "active blocks (observed / expected)"};
-  for (const auto& [key, runs] : results.groups()) {
-    if (key.profile == "smoke") continue;
-    auto collect = [&runs = runs](const char* metric) {
-      std::vector<double> values;
-      for (const Json& run : runs) {
-        if (std::optional<double> v = NumberAt(run, metric)) values.push_back(*v);
-      }
-      return Summarize(values);
-    };
-    auto cell = [](const Aggregate& a, const char* format) {
-      std::string text = absl::StrFormat(format, a.mean);
-      if (a.count > 1) absl::StrAppend(&text, " ± ", absl::StrFormat(format, a.std));
-      return text;
-    };
-    all.rows.push_back(
-        {key.experiment, key.profile, key.arm, absl::StrCat(runs.size()),
-         cell(collect("summary.test_error_at_best_validation_percent"), "%.2f"),
-         cell(collect("summary.final_test_error_percent"), "%.2f"),
-         cell(collect("summary.total_train_seconds"), "%.0f"),
-         cell(collect("summary.median_step_seconds"), "%.3f"),
-         absl::StrCat(cell(collect("summary.observed_active_blocks"), "%.2f"), " / ",
-                      cell(collect("summary.expected_active_blocks"), "%.2f"))});
-  }
-  if (all.rows.empty()) all.rows.push_back({"(none)", "", "", "", "", "", "", "", ""});
-  all.note = "\"reduced\" runs follow the paper's protocol scaled down (see each result's config); "
-             "they are not paper-protocol numbers.";
-  tables.push_back(all);
+  tables.push_back(RunsTable("Every run in the results directory", results));
 
   RenderedTables rendered;
   for (const Table& t : tables) {
@@ -236,6 +241,15 @@ RenderedTables RenderTables(const OrderedJson& paper, const ResultSet& results) 
     rendered.latex += Latex(t);
   }
   return rendered;
+}
+
+std::string RenderLocalRuns(const ResultSet& local) {
+  if (local.empty()) return "";
+  Table t = RunsTable("Local runs (git-ignored result files, e.g. your quickstart)", local);
+  t.note = absl::StrCat(t.note,
+                        " These files are every user's own output; the committed tables "
+                        "above never include them.");
+  return Markdown(t);
 }
 
 }  // namespace sdbench

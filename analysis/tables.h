@@ -21,6 +21,10 @@ struct RenderedTables {
 // `paper` is baselines/paper.json, parsed in file order (the paper's column order).
 RenderedTables RenderTables(const nlohmann::ordered_json& paper, const ResultSet& results);
 
+// A Markdown section listing local runs (LoadedResults::local); empty when
+// there are none.
+std::string RenderLocalRuns(const ResultSet& local);
+
 }  // namespace sdbench
 
 #endif  // SDBENCH_ANALYSIS_TABLES_H_

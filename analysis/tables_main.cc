@@ -1,7 +1,8 @@
 // Renders the paper's tables with measured values beside them:
-//   bazel run //analysis:tables -- --results=results --out=analysis/out
-// Writes tables.md and tables.tex to --out and prints the Markdown.
-#include <cstdlib>
+//   bazel run //analysis:tables -- [--results=DIR] [--out=DIR]
+// Prints the Markdown; with --out, writes tables.md and tables.tex there
+// (committed results only) and local_runs.md when git-ignored runs exist.
+#include <cstdio>
 #include <iostream>
 #include <string>
 
@@ -10,6 +11,7 @@
 #include "analysis/result_set.h"
 #include "analysis/tables.h"
 #include "lib/io/file_io.h"
+#include "lib/io/json_file.h"
 
 ABSL_FLAG(std::string, results, "", "directory of result files (default: <workspace>/results)");
 ABSL_FLAG(std::string, paper, "",
@@ -27,27 +29,35 @@ int Fail(const std::string& message) {
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
-  std::string paper_path = sdbench::ResolveUserPath(absl::GetFlag(FLAGS_paper));
-  if (paper_path.empty()) paper_path = sdbench::WorkspacePath("baselines/paper.json");
-  std::string results_dir = sdbench::ResolveUserPath(absl::GetFlag(FLAGS_results));
-  if (results_dir.empty()) results_dir = sdbench::WorkspacePath("results");
-  auto paper_text = sdbench::ReadFileToString(paper_path);
-  if (!paper_text.ok()) return Fail(std::string(paper_text.status().message()));
-  nlohmann::ordered_json paper = nlohmann::ordered_json::parse(*paper_text, nullptr, false);
-  if (paper.is_discarded()) return Fail(paper_path + ": not valid JSON");
-  auto results = sdbench::ResultSet::Load(results_dir);
-  if (!results.ok()) return Fail(std::string(results.status().message()));
-  sdbench::RenderedTables tables = sdbench::RenderTables(paper, *results);
-  std::cout << tables.markdown;
+  const std::string paper_path =
+      sdbench::UserOrWorkspacePath(absl::GetFlag(FLAGS_paper), "baselines/paper.json");
+  const std::string results_dir =
+      sdbench::UserOrWorkspacePath(absl::GetFlag(FLAGS_results), "results");
+  absl::StatusOr<nlohmann::ordered_json> paper = sdbench::ReadOrderedJsonFile(paper_path);
+  if (!paper.ok()) return Fail(std::string(paper.status().message()));
+  absl::StatusOr<sdbench::LoadedResults> loaded = sdbench::LoadResults(results_dir);
+  if (!loaded.ok()) return Fail(std::string(loaded.status().message()));
+  if (!loaded->skipped.empty()) std::cerr << "tables: " << sdbench::SkippedFilesLine(*loaded) << "\n";
+  const sdbench::RenderedTables tables = sdbench::RenderTables(*paper, loaded->committed);
+  const std::string local = sdbench::RenderLocalRuns(loaded->local);
+  std::cout << tables.markdown << local;
   const std::string out = sdbench::ResolveUserPath(absl::GetFlag(FLAGS_out));
-  if (!out.empty()) {
-    for (const auto& [name, text] :
-         {std::make_pair("tables.md", tables.markdown), std::make_pair("tables.tex", tables.latex)}) {
-      absl::Status s = sdbench::MakeDirectories(out);
-      if (s.ok()) s = sdbench::WriteFileAtomically(out + "/" + name, text);
-      if (!s.ok()) return Fail(std::string(s.message()));
-    }
-    std::cerr << "tables: wrote " << out << "/tables.md and tables.tex\n";
+  if (out.empty()) return 0;
+  if (absl::Status s = sdbench::MakeDirectories(out); !s.ok()) return Fail(std::string(s.message()));
+  for (const auto& [name, text] :
+       {std::make_pair("tables.md", tables.markdown), std::make_pair("tables.tex", tables.latex)}) {
+    absl::Status s = sdbench::WriteFileAtomically(out + "/" + name, text);
+    if (!s.ok()) return Fail(std::string(s.message()));
   }
+  const std::string local_path = out + "/local_runs.md";
+  if (!local.empty()) {
+    absl::Status s = sdbench::WriteFileAtomically(local_path, local);
+    if (!s.ok()) return Fail(std::string(s.message()));
+  } else {
+    std::remove(local_path.c_str());  // No stale list of runs that are gone.
+  }
+  std::cerr << "tables: wrote " << out << "/tables.md and tables.tex"
+            << (local.empty() ? "" : " (committed results), local_runs.md (your git-ignored runs)")
+            << "\n";
   return 0;
 }

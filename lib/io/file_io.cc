@@ -129,4 +129,8 @@ std::string WorkspacePath(const std::string& relative) {
   return workspace != nullptr ? absl::StrCat(workspace, "/", relative) : relative;
 }
 
+std::string UserOrWorkspacePath(const std::string& flag, const std::string& fallback) {
+  return flag.empty() ? WorkspacePath(fallback) : ResolveUserPath(flag);
+}
+
 }  // namespace sdbench

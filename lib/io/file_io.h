@@ -42,6 +42,10 @@ std::string ResolveUserPath(const std::string& path);
 // (BUILD_WORKSPACE_DIRECTORY), else relative to the current directory.
 std::string WorkspacePath(const std::string& relative);
 
+// A path flag's value: ResolveUserPath(`flag`), or WorkspacePath(`fallback`)
+// when the flag is empty.
+std::string UserOrWorkspacePath(const std::string& flag, const std::string& fallback);
+
 }  // namespace sdbench
 
 #endif  // SDBENCH_LIB_IO_FILE_IO_H_

@@ -2,16 +2,14 @@
 
 #include <unistd.h>
 
-#include <array>
-#include <cstdio>
-#include <cstdlib>
 #include <ctime>
-#include <fstream>
-#include <memory>
+#include <optional>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "lib/io/file_io.h"
+#include "lib/io/process.h"
 
 #include <torch/version.h>
 
@@ -20,32 +18,24 @@ namespace {
 
 using Json = nlohmann::json;
 
-// Runs a command; false when it cannot start or exits non-zero.
-bool RunCommand(const std::string& command, std::string* output) {
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
-  if (pipe == nullptr) return false;
-  std::array<char, 256> buffer;
-  output->clear();
-  while (fgets(buffer.data(), buffer.size(), pipe.get()) != nullptr) {
-    output->append(buffer.data());
-  }
-  return pclose(pipe.release()) == 0;
+// The command's output with surrounding whitespace removed, or nullopt when
+// it cannot start or fails.
+std::optional<std::string> OutputOf(const std::vector<std::string>& argv) {
+  absl::StatusOr<CommandResult> run = RunCommand(argv);
+  if (!run.ok() || run->exit_code != 0) return std::nullopt;
+  return std::string(absl::StripAsciiWhitespace(run->output));
 }
-
 
 }  // namespace
 
 Json GitProvenance() {
   const std::string dir = WorkspacePath(".");
-  std::string commit, status;
   Json git = {{"commit", "unknown"}, {"dirty", nullptr}};
-  if (RunCommand(absl::StrCat("git -C '", dir, "' rev-parse HEAD 2>/dev/null"),
-                 &commit)) {
-    git["commit"] = std::string(absl::StripAsciiWhitespace(commit));
-    if (RunCommand(absl::StrCat("git -C '", dir,
-                                "' status --porcelain --untracked-files=no 2>/dev/null"),
-                   &status)) {
-      git["dirty"] = !status.empty();
+  if (std::optional<std::string> commit = OutputOf({"git", "-C", dir, "rev-parse", "HEAD"})) {
+    git["commit"] = *commit;
+    if (std::optional<std::string> status = OutputOf(
+            {"git", "-C", dir, "status", "--porcelain", "--untracked-files=no"})) {
+      git["dirty"] = !status->empty();
     }
   }
   return git;
@@ -56,11 +46,8 @@ Json MachineProvenance() {
   gethostname(host, sizeof(host) - 1);
   const std::string cpu = CpuModelName();
   // The headers say 1.13.0 for Debian's 1.13.1: record the package too.
-  std::string package = "unknown";
-  if (RunCommand("dpkg-query -W -f='${Version}' libtorch-dev 2>/dev/null",
-                 &package)) {
-    package = std::string(absl::StripAsciiWhitespace(package));
-  }
+  const std::string package =
+      OutputOf({"dpkg-query", "-W", "-f=${Version}", "libtorch-dev"}).value_or("unknown");
   return {{"host", host},
           {"cpu_model", cpu},
           {"logical_cpus", sysconf(_SC_NPROCESSORS_ONLN)},
