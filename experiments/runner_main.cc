@@ -241,6 +241,15 @@ int Main(int argc, char** argv, const std::vector<char*>& positional) {
                                  experiment->name, nproc);
     return RunLocalRanks(nproc, child);
   }
+  if (nproc > 1 || env->world_size > 1) {
+    for (const PlannedRun& run : runs) {
+      if (run.config["model"]["gate_mode"] == "row") {
+        return Fail(absl::InvalidArgumentError(absl::StrCat(
+            "arm '", run.arm.name, "': model.gate_mode=row needs one process (every "
+            "rank would draw the same per-sample gates for different samples)")));
+      }
+    }
+  }
   std::unique_ptr<Communicator> communicator;
   if (env->world_size > 1) {
     if (absl::GetFlag(FLAGS_dist_timeout_s) < 1) {

@@ -160,6 +160,11 @@ TEST(RunnerTest, ResumeWithEvaluationsEveryKIterations) {
   EXPECT_EQ(r["evaluations"][9]["iteration"], 30);
   EXPECT_EQ(r["evaluations"][10]["iteration"], 32);
   EXPECT_DOUBLE_EQ(r["evaluations"][0]["epoch"].get<double>(), 0.75);
+  // The final partial window is recorded, but is no candidate for the best
+  // validation point (the original evaluated every K iterations only).
+  EXPECT_TRUE(r["evaluations"][10].value("partial_window", false));
+  EXPECT_FALSE(r["evaluations"][9].value("partial_window", false));
+  EXPECT_LT(r["summary"]["best_validation_index"].get<int>(), 10);
 }
 
 TEST(RunnerTest, FinishedRunIsNotRepeatedUnlessForced) {
@@ -184,7 +189,10 @@ void ExpectFailure(const std::vector<std::string>& extra, const std::string& mes
 
 TEST(RunnerTest, BadInputFailsClearlyBeforeAnyWork) {
   ExpectFailure({"--no_such_flag=1"}, "no_such_flag");
-  ExpectFailure({"--epochs=ten"}, "'schedule.epochs' must be a integer");
+  ExpectFailure({"--epochs=ten"}, "'schedule.epochs' must be an integer");
+  ExpectFailure({"--set=schedule.milestone_rounding=floor"}, "unknown lr milestone rounding 'floor'");
+  ExpectFailure({"--set=schedule.final_partial_window=best"}, "unknown final partial window rule");
+  ExpectFailure({"--set=model.gate_mode=row", "--nproc=2"}, "model.gate_mode=row needs one process");
   ExpectFailure({"--depth=21"}, "model.depth = 21 is out of range");
   ExpectFailure({"--p_last=0"}, "model.p_last");
   ExpectFailure({"--schedule=exponential"}, "unknown survival schedule 'exponential'");

@@ -23,7 +23,7 @@ const Json& DefaultConfig() {
       "test_subset": 0,
       "augment": true,
       "max_shift": 4,
-      "normalization": "mean_image_scalar_std",
+      "normalization": "mean_image_raw_std",
       "synthetic": false,
       "synthetic_train_images": 256,
       "synthetic_test_images": 64
@@ -53,6 +53,8 @@ const Json& DefaultConfig() {
       "warmup_epochs": 0,
       "warmup_lr": 0.01,
       "eval_every_iterations": 0,
+      "final_partial_window": "record",
+      "milestone_rounding": "ceil",
       "eval_batch_size": 128,
       "max_steps_per_epoch": 0
     },
@@ -67,13 +69,14 @@ const Json& DefaultConfig() {
 
 namespace {
 
+// The type's name with its article: "an integer", "a string".
 const char* TypeName(const Json& value) {
-  if (value.is_boolean()) return "boolean";
-  if (value.is_number_integer()) return "integer";
-  if (value.is_number()) return "number";
-  if (value.is_string()) return "string";
-  if (value.is_array()) return "list";
-  if (value.is_object()) return "object";
+  if (value.is_boolean()) return "a boolean";
+  if (value.is_number_integer()) return "an integer";
+  if (value.is_number()) return "a number";
+  if (value.is_string()) return "a string";
+  if (value.is_array()) return "a list";
+  if (value.is_object()) return "an object";
   return "null";
 }
 
@@ -125,7 +128,7 @@ absl::Status SetByPath(Json& config, absl::string_view path, const Json& value,
   const Json& default_value = section.at(parts[1]);
   if (!CompatibleType(default_value, value)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        where, ": config key '", path, "' must be a ", TypeName(default_value),
+        where, ": config key '", path, "' must be ", TypeName(default_value),
         default_value.is_array() ? " of numbers" : "", ", got ", value.dump()));
   }
   config[parts[0]][parts[1]] = value;

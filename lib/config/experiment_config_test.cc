@@ -89,7 +89,7 @@ TEST(ExperimentConfigTest, UnknownKeysAreErrors) {
 TEST(ExperimentConfigTest, WrongTypesAreErrors) {
   ExpectError(ParseExperiment("x.json", R"({"experiment": "x", "arms": [{"name": "a"}],
       "model": {"depth": "110"}})").status(),
-              "'model.depth' must be a integer, got \"110\"");
+              "'model.depth' must be an integer, got \"110\"");
   ExpectError(ParseExperiment("x.json", R"({"experiment": "x", "arms": [{"name": "a"}],
       "schedule": {"lr": true}})").status(), "'schedule.lr' must be a number");
   ExpectError(ParseExperiment("x.json", R"({"experiment": "x", "arms": [{"name": "a"}],

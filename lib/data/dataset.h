@@ -25,7 +25,7 @@ struct DatasetOptions {
   int64_t train_subset = 0;       // > 0: train on the first K of the split.
   int64_t validation_subset = 0;  // > 0: validate on the first K.
   int64_t test_subset = 0;        // > 0: test on the first K (never paper).
-  NormalizationMode normalization = NormalizationMode::kMeanImageScalarStd;
+  NormalizationMode normalization = NormalizationMode::kMeanImageRawStd;
   bool synthetic = false;  // Generated images in place of the files.
   int64_t synthetic_train_images = 256;
   int64_t synthetic_test_images = 64;

@@ -20,7 +20,7 @@ struct Fixture {
     images = std::make_shared<const ImageSet>(SyntheticImages(10000, 10, 1));
     view = ImageView::All(images);
     norm = std::make_shared<const Normalization>(
-        ComputeNormalization(view, NormalizationMode::kMeanImageScalarStd));
+        ComputeNormalization(view, NormalizationMode::kMeanImageRawStd));
   }
   std::shared_ptr<const ImageSet> images;
   ImageView view;

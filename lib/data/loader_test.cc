@@ -18,7 +18,7 @@ class LoaderTest : public ::testing::Test {
     images_ = std::make_shared<const ImageSet>(SyntheticImages(300, 10, 4));
     view_ = ImageView::All(images_);
     norm_ = std::make_shared<const Normalization>(
-        ComputeNormalization(view_, NormalizationMode::kMeanImageScalarStd));
+        ComputeNormalization(view_, NormalizationMode::kMeanImageRawStd));
   }
   std::vector<Batch> Epoch(LoaderOptions options, int64_t epoch) {
     BatchLoader loader(view_, norm_, options);

@@ -7,13 +7,15 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "lib/config/named_enum.h"
+#include "lib/base/named_enum.h"
 
 namespace sdbench {
 namespace {
 
 constexpr NamedValue<NormalizationMode> kNormalizationNames[] = {
-    {"mean_image_scalar_std", NormalizationMode::kMeanImageScalarStd},
+    {"mean_image_raw_std", NormalizationMode::kMeanImageRawStd},
+    {"mean_image_centred_std", NormalizationMode::kMeanImageCentredStd},
+    {"mean_image_scalar_std", NormalizationMode::kMeanImageCentredStd},  // Old name.
     {"per_channel", NormalizationMode::kPerChannel},
 };
 
@@ -128,16 +130,23 @@ Normalization ComputeNormalization(const ImageView& train,
   norm.mode = mode;
   norm.mean.resize(kImageBytes);
   norm.scale.resize(kImageBytes);
-  if (mode == NormalizationMode::kMeanImageScalarStd) {
-    // Var over all elements of (x - mean image) = mean over pixels of the
-    // per-pixel variances.
-    double variance = 0.0;
+  if (mode == NormalizationMode::kMeanImageRawStd ||
+      mode == NormalizationMode::kMeanImageCentredStd) {
+    double total = 0.0, total_sq = 0.0, centred_variance = 0.0;
     for (int k = 0; k < kImageBytes; ++k) {
       const double m = sum[k] / n;
       norm.mean[k] = static_cast<float>(m);
-      variance += sum_sq[k] / n - m * m;
+      total += sum[k];
+      total_sq += sum_sq[k];
+      // Var over all elements of (x - mean image) = mean over pixels of the
+      // per-pixel variances.
+      centred_variance += sum_sq[k] / n - m * m;
     }
-    const double std = std::sqrt(variance / kImageBytes);
+    double std = std::sqrt(centred_variance / kImageBytes);
+    if (mode == NormalizationMode::kMeanImageRawStd) {
+      const double count = static_cast<double>(n) * kImageBytes;
+      std = std::sqrt((total_sq - total * total / count) / (count - 1));
+    }
     std::fill(norm.scale.begin(), norm.scale.end(), static_cast<float>(1.0 / std));
   } else {
     for (int c = 0; c < 3; ++c) {

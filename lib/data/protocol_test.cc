@@ -92,11 +92,11 @@ void NormalisedMoments(const ImageView& view, const Normalization& norm,
   *std = std::sqrt(sum_sq / count - *mean * *mean);
 }
 
-TEST(NormalizationTest, PaperModeGivesMeanZeroStdOne) {
+TEST(NormalizationTest, CentredModeGivesMeanZeroStdOne) {
   auto images = Synthetic(500);
   ImageView train = ImageView::All(images);
   Normalization norm =
-      ComputeNormalization(train, NormalizationMode::kMeanImageScalarStd);
+      ComputeNormalization(train, NormalizationMode::kMeanImageCentredStd);
   double mean, std;
   NormalisedMoments(train, norm, -1, &mean, &std);
   EXPECT_NEAR(mean, 0.0, 1e-5);
@@ -106,6 +106,41 @@ TEST(NormalizationTest, PaperModeGivesMeanZeroStdOne) {
   double pixel0 = 0;
   for (int64_t i = 0; i < train.size(); ++i) pixel0 += train.image(i)[0];
   EXPECT_NEAR(norm.mean[0], pixel0 / train.size(), 1e-3);
+}
+
+// The original code's scalar: std (n-1) of every element of the raw tensor,
+// computed here in two passes as an independent oracle.
+TEST(NormalizationTest, DefaultModeDividesByTheStdOfTheRawTensor) {
+  auto images = Synthetic(400);
+  ImageView train = ImageView::All(images);
+  Normalization norm = ComputeNormalization(train, NormalizationMode::kMeanImageRawStd);
+  double sum = 0.0;
+  const double count = static_cast<double>(train.size()) * kImageBytes;
+  for (int64_t i = 0; i < train.size(); ++i) {
+    for (int k = 0; k < kImageBytes; ++k) sum += train.image(i)[k];
+  }
+  const double mean = sum / count;
+  double squares = 0.0;
+  for (int64_t i = 0; i < train.size(); ++i) {
+    for (int k = 0; k < kImageBytes; ++k) {
+      squares += (train.image(i)[k] - mean) * (train.image(i)[k] - mean);
+    }
+  }
+  const double raw_std = std::sqrt(squares / (count - 1));
+  for (float s : norm.scale) EXPECT_EQ(s, norm.scale[0]);
+  EXPECT_NEAR(1.0 / norm.scale[0], raw_std, raw_std * 1e-6);
+  // The same mean image as the centred mode; a larger std than the
+  // centred one (the mean image varies over pixels).
+  Normalization centred =
+      ComputeNormalization(train, NormalizationMode::kMeanImageCentredStd);
+  EXPECT_EQ(norm.mean, centred.mean);
+  EXPECT_GT(1.0 / norm.scale[0], 1.0 / centred.scale[0]);
+  EXPECT_EQ(*ParseNormalizationMode("mean_image_raw_std"), NormalizationMode::kMeanImageRawStd);
+  // The earlier name of the centred mode still reads as it did.
+  EXPECT_EQ(*ParseNormalizationMode("mean_image_scalar_std"),
+            NormalizationMode::kMeanImageCentredStd);
+  EXPECT_STREQ(NormalizationModeName(NormalizationMode::kMeanImageCentredStd),
+               "mean_image_centred_std");
 }
 
 TEST(NormalizationTest, PerChannelMode) {
@@ -127,7 +162,7 @@ class AugmentationTest : public ::testing::Test {
   void SetUp() override {
     images_ = Synthetic(3);
     norm_ = ComputeNormalization(ImageView::All(images_),
-                                 NormalizationMode::kMeanImageScalarStd);
+                                 NormalizationMode::kMeanImageRawStd);
     plain_.resize(kImageBytes);
     NormalizeAndAugment(images_->image(1), norm_, Augmentation(), plain_.data());
   }

@@ -7,7 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "lib/config/named_enum.h"
+#include "lib/base/named_enum.h"
 
 namespace sdbench {
 namespace {

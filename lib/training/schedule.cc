@@ -3,13 +3,37 @@
 #include <algorithm>
 #include <cmath>
 
+#include "lib/base/named_enum.h"
+
 namespace sdbench {
+namespace {
+
+constexpr NamedValue<MilestoneRounding> kRoundingNames[] = {
+    {"ceil", MilestoneRounding::kCeil},
+    {"round", MilestoneRounding::kRound},
+};
+
+}  // namespace
+
+absl::StatusOr<MilestoneRounding> ParseMilestoneRounding(absl::string_view name) {
+  return ParseNamed("lr milestone rounding", name, kRoundingNames);
+}
+
+const char* MilestoneRoundingName(MilestoneRounding value) {
+  return NameOf(value, kRoundingNames);
+}
 
 std::vector<int> LrSchedule::MilestoneEpochs() const {
   std::vector<int> result;
   for (double fraction : milestones) {
-    // Epoch 1 always trains at the base rate, however short the schedule.
-    result.push_back(std::max(2, static_cast<int>(std::lround(fraction * epochs))));
+    if (rounding == MilestoneRounding::kCeil) {
+      // The original decays when epoch >= f * E; the tolerance keeps products
+      // such as 0.7 * 10 = 7.000000000000001 at their exact value.
+      result.push_back(static_cast<int>(std::ceil(fraction * epochs - 1e-9)));
+    } else {
+      // Epoch 1 always trains at the base rate, however short the schedule.
+      result.push_back(std::max(2, static_cast<int>(std::lround(fraction * epochs))));
+    }
   }
   return result;
 }
@@ -23,11 +47,13 @@ double LrSchedule::LearningRate(int epoch) const {
   return rate;
 }
 
-int BestValidationIndex(const std::vector<Evaluation>& history) {
+int BestValidationIndex(const std::vector<Evaluation>& history,
+                        bool partial_window_candidates) {
   if (history.empty()) return -1;
   int best = -1;
   for (size_t i = 0; i < history.size(); ++i) {
     if (!history[i].validation_error.has_value()) continue;
+    if (history[i].partial_window && !partial_window_candidates) continue;
     // Strictly lower: ties keep the earliest.
     if (best < 0 || *history[i].validation_error < *history[best].validation_error) {
       best = static_cast<int>(i);

@@ -50,14 +50,44 @@ Evaluation Eval(double validation, double test) {
   return e;
 }
 
-TEST(LrScheduleTest, ShortSchedulesStartAtTheBaseRate) {
+// PAPER_SPEC 3: the first decayed epoch is ceil(f x E) (the original tests
+// epoch >= f x E); the earlier rule rounded and never decayed epoch 1.
+TEST(LrScheduleTest, MilestoneRulesDifferOnlyForShortOrOddSchedules) {
   LrSchedule s;
-  s.epochs = 1;
-  EXPECT_DOUBLE_EQ(s.LearningRate(1), 0.1);
+  s.epochs = 15;  // The quickstart.
+  EXPECT_EQ(s.MilestoneEpochs(), (std::vector<int>{8, 12}));
+  s.rounding = MilestoneRounding::kRound;
+  EXPECT_EQ(s.MilestoneEpochs(), (std::vector<int>{8, 11}));
+  for (int epochs : {500, 300, 50, 10, 6}) {
+    LrSchedule ceil_rule, round_rule;
+    ceil_rule.epochs = round_rule.epochs = epochs;
+    round_rule.rounding = MilestoneRounding::kRound;
+    EXPECT_EQ(ceil_rule.MilestoneEpochs(), round_rule.MilestoneEpochs()) << epochs;
+  }
+  // Products a hair above an integer stay at it: 0.7 * 10 = 7.000000000000001.
+  LrSchedule odd;
+  odd.epochs = 10;
+  odd.milestones = {0.7};
+  EXPECT_EQ(odd.MilestoneEpochs(), (std::vector<int>{7}));
+}
+
+TEST(LrScheduleTest, ShortSchedules) {
+  LrSchedule s;
+  s.epochs = 1;  // The original: epoch 1 >= 0.5 and >= 0.75: decayed twice.
+  EXPECT_NEAR(s.LearningRate(1), 0.001, 1e-15);
   s.epochs = 2;
+  EXPECT_EQ(s.MilestoneEpochs(), (std::vector<int>{1, 2}));
+  EXPECT_NEAR(s.LearningRate(1), 0.01, 1e-15);
+  EXPECT_NEAR(s.LearningRate(2), 0.001, 1e-15);
+  // The "round" rule keeps epoch 1 at the base rate.
+  s.rounding = MilestoneRounding::kRound;
   EXPECT_EQ(s.MilestoneEpochs(), (std::vector<int>{2, 2}));
   EXPECT_DOUBLE_EQ(s.LearningRate(1), 0.1);
   EXPECT_NEAR(s.LearningRate(2), 0.001, 1e-15);
+  s.epochs = 1;
+  EXPECT_DOUBLE_EQ(s.LearningRate(1), 0.1);
+  EXPECT_EQ(*ParseMilestoneRounding("round"), MilestoneRounding::kRound);
+  EXPECT_FALSE(ParseMilestoneRounding("floor").ok());
 }
 
 TEST(BestValidationTest, LowestValidationEarliestOnTies) {
@@ -68,6 +98,13 @@ TEST(BestValidationTest, LowestValidationEarliestOnTies) {
   // is never picked by looking at test numbers.
   EXPECT_EQ(BestValidationIndex(history), 2);
   EXPECT_EQ(history[BestValidationIndex(history)].test_error, 11);
+}
+
+TEST(BestValidationTest, PartialWindowIsACandidateOnlyWhenAsked) {
+  std::vector<Evaluation> history = {Eval(30, 31), Eval(12, 13), Eval(9, 11)};
+  history[2].partial_window = true;
+  EXPECT_EQ(BestValidationIndex(history), 1);
+  EXPECT_EQ(BestValidationIndex(history, /*partial_window_candidates=*/true), 2);
 }
 
 TEST(BestValidationTest, WithoutValidationTakesTheLast) {

@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "lib/config/named_enum.h"
+#include "lib/base/named_enum.h"
 
 namespace sdbench {
 namespace {

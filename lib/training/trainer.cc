@@ -88,6 +88,15 @@ absl::StatusOr<RunSettings> ParseRunSettings(const Json& c) {
   s.lr.decay = t["lr_decay"];
   s.lr.warmup_epochs = t["warmup_epochs"];
   s.lr.warmup_lr = t["warmup_lr"];
+  auto rounding = ParseMilestoneRounding(t["milestone_rounding"].get<std::string>());
+  if (!rounding.ok()) return rounding.status();
+  s.lr.rounding = *rounding;
+  const std::string partial = t["final_partial_window"];
+  if (partial != "record" && partial != "candidate") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unknown final partial window rule '", partial, "' (known: 'record', 'candidate')"));
+  }
+  s.partial_window_candidate = partial == "candidate";
   s.batch_size = t["batch_size"];
   s.eval_batch_size = t["eval_batch_size"];
   s.eval_every_iterations = t["eval_every_iterations"];
@@ -188,6 +197,7 @@ Json EvaluationJson(const Evaluation& e) {
             {"test_error_percent", e.test_error}};
   j["validation_error_percent"] =
       e.validation_error.has_value() ? Json(*e.validation_error) : Json(nullptr);
+  if (e.partial_window) j["partial_window"] = true;
   return j;
 }
 
@@ -202,6 +212,7 @@ Evaluation EvaluationFromJson(const Json& j) {
   if (!j["validation_error_percent"].is_null()) {
     e.validation_error = j["validation_error_percent"].get<double>();
   }
+  e.partial_window = j.value("partial_window", false);
   return e;
 }
 
@@ -347,6 +358,11 @@ absl::StatusOr<Json> TrainRun(const Json& config, const RunIdentity& identity,
         "this build does not link (Debian's LibTorch is CPU-only); use "
         "--device=cpu (Gloo) or one process per GPU job");
   }
+  if (world_size > 1 && s.model.gate_mode == GateMode::kRow) {
+    return absl::InvalidArgumentError(
+        "model.gate_mode=row needs one process: every rank would draw the same "
+        "per-sample gates for different samples");
+  }
   if (s.batch_size % world_size != 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "schedule.batch_size ", s.batch_size, " is not divisible by the ",
@@ -390,9 +406,10 @@ absl::StatusOr<Json> TrainRun(const Json& config, const RunIdentity& identity,
       torch::full({}, state.window_errors, torch::TensorOptions(device).dtype(torch::kLong));
   int64_t window_samples = state.window_samples;
 
-  auto evaluate = [&](double epoch, double lr) -> absl::Status {
+  auto evaluate = [&](double epoch, double lr, bool partial_window) -> absl::Status {
     Evaluation e;
     e.epoch = epoch;
+    e.partial_window = partial_window;
     e.iteration = state.iteration;
     e.lr = lr;
     // The training window over all ranks.
@@ -486,7 +503,8 @@ absl::StatusOr<Json> TrainRun(const Json& config, const RunIdentity& identity,
           state.iteration % s.eval_every_iterations == 0) {
         const Clock::time_point eval_start = Clock::now();
         if (absl::Status st = evaluate(
-                epoch - 1 + static_cast<double>(step + 1) / steps_per_epoch, lr);
+                epoch - 1 + static_cast<double>(step + 1) / steps_per_epoch, lr,
+                /*partial_window=*/false);
             !st.ok()) {
           return st;
         }
@@ -518,7 +536,7 @@ absl::StatusOr<Json> TrainRun(const Json& config, const RunIdentity& identity,
                          false);
       }
       const Clock::time_point eval_start = Clock::now();
-      if (absl::Status st = evaluate(epoch, lr); !st.ok()) return st;
+      if (absl::Status st = evaluate(epoch, lr, /*partial_window=*/false); !st.ok()) return st;
       eval_seconds += SecondsSince(eval_start);
     }
     const int64_t steps = static_cast<int64_t>(epoch_steps.size());
@@ -536,7 +554,7 @@ absl::StatusOr<Json> TrainRun(const Json& config, const RunIdentity& identity,
     // partial window: evaluate it too, so the final test error is final.
     if (s.eval_every_iterations > 0 && epoch == s.lr.epochs && window_samples > 0) {
       const Clock::time_point eval_start = Clock::now();
-      if (absl::Status st = evaluate(epoch, lr); !st.ok()) return st;
+      if (absl::Status st = evaluate(epoch, lr, /*partial_window=*/true); !st.ok()) return st;
       const double seconds = SecondsSince(eval_start);
       eval_seconds += seconds;
       state.epochs.back()["eval_seconds"] = eval_seconds;
@@ -566,7 +584,7 @@ absl::StatusOr<Json> TrainRun(const Json& config, const RunIdentity& identity,
   }
 
   // Summary.
-  const int best = BestValidationIndex(state.evaluations);
+  const int best = BestValidationIndex(state.evaluations, s.partial_window_candidate);
   double total_train = 0, total_eval = 0, active = 0;
   int64_t total_steps = 0, total_images = 0;
   for (const Json& e : state.epochs) {
@@ -606,9 +624,14 @@ absl::StatusOr<Json> TrainRun(const Json& config, const RunIdentity& identity,
       {"images_per_second", total_train > 0 ? total_images / total_train : 0.0},
       {"expected_active_blocks", model->expected_active_blocks()},
       {"observed_active_blocks", total_steps > 0 ? active / total_steps : 0.0},
-      {"selection", chosen.validation_error
-                        ? "test error at the lowest validation error (earliest on ties)"
-                        : "no validation split: final test error"}};
+      {"selection",
+       chosen.validation_error
+           ? absl::StrCat("test error at the lowest validation error (earliest on ties)",
+                          s.eval_every_iterations > 0 && !s.partial_window_candidate
+                              ? "; the final partial window's evaluation is recorded, not a "
+                                "candidate"
+                              : "")
+           : "no validation split: final test error"}};
   Json dataset_json = {{"name", files.name},
                        {"directory", files.directory},
                        {"files_md5", files.md5},

@@ -49,6 +49,10 @@ struct RunSettings {
   // their 33 MB activations pass glibc's mmap ceiling and page-fault anew.
   int64_t eval_batch_size = 128;
   int64_t eval_every_iterations = 0;  // 0: evaluate after every epoch.
+  // With eval_every_iterations: whether the evaluation of the run's final
+  // partial window may be chosen as the best validation point ("candidate")
+  // or is only recorded ("record", the original code's selection).
+  bool partial_window_candidate = false;
   int64_t max_steps_per_epoch = 0;    // 0: the whole training split.
   std::string device = "cpu";
   int threads = 0;

@@ -1,4 +1,4 @@
-#include "lib/config/named_enum.h"
+#include "lib/base/named_enum.h"
 
 #include "gtest/gtest.h"
 

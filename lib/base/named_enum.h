@@ -1,8 +1,8 @@
 // Maps option names used in configs and flags ("linear", "avg2x2", ...) to
 // enum values and back. An unknown name is an error that lists the known
 // ones, so a typo in a config never silently picks a default.
-#ifndef SDBENCH_LIB_CONFIG_NAMED_ENUM_H_
-#define SDBENCH_LIB_CONFIG_NAMED_ENUM_H_
+#ifndef SDBENCH_LIB_BASE_NAMED_ENUM_H_
+#define SDBENCH_LIB_BASE_NAMED_ENUM_H_
 
 #include <cstddef>
 #include <string>
@@ -43,4 +43,4 @@ const char* NameOf(Enum value, const NamedValue<Enum> (&table)[N]) {
 
 }  // namespace sdbench
 
-#endif  // SDBENCH_LIB_CONFIG_NAMED_ENUM_H_
+#endif  // SDBENCH_LIB_BASE_NAMED_ENUM_H_
