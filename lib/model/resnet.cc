@@ -270,6 +270,15 @@ int ResNetImpl::last_active_blocks() const {
   return active;
 }
 
+std::vector<torch::Tensor> ResNetImpl::ConvWeights() const {
+  std::vector<torch::Tensor> weights = {stem_conv_->weight};
+  for (const ResidualBlock& block : blocks_) {
+    weights.push_back(block->conv1->weight);
+    weights.push_back(block->conv2->weight);
+  }
+  return weights;
+}
+
 std::vector<torch::Tensor> ResNetImpl::BlockParameters(int l) const {
   return blocks_.at(l)->parameters();
 }

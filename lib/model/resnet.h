@@ -156,6 +156,11 @@ class ResNetImpl : public torch::nn::Module {
   // dropped block received no gradient.
   std::vector<torch::Tensor> BlockParameters(int l) const;
 
+  // The weights of every convolution (stem and blocks). Each feeds a BN,
+  // which makes the loss blind to their scale: their norm is what weight
+  // decay controls.
+  std::vector<torch::Tensor> ConvWeights() const;
+
   // The first conv layer of the first residual block (PAPER_SPEC Fig. 7).
   const torch::nn::Conv2d& first_block_conv() const {
     return blocks_.front()->conv1;

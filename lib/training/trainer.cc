@@ -216,6 +216,16 @@ Evaluation EvaluationFromJson(const Json& j) {
   return e;
 }
 
+// The L2 norm of all conv weights together (in double precision).
+double ConvWeightNorm(ResNet& model) {
+  torch::NoGradGuard no_grad;
+  double sum = 0.0;
+  for (const torch::Tensor& w : model->ConvWeights()) {
+    sum += w.to(torch::kDouble).pow(2).sum().item<double>();
+  }
+  return std::sqrt(sum);
+}
+
 // What a checkpoint holds besides tensors.
 struct RunState {
   int epochs_done = 0;
@@ -549,7 +559,8 @@ absl::StatusOr<Json> TrainRun(const Json& config, const RunIdentity& identity,
          {"images_per_second", train_seconds > 0 ? images / train_seconds : 0.0},
          {"median_step_seconds", Median(epoch_steps)},
          {"mean_active_blocks", steps > 0 ? static_cast<double>(active_sum) / steps : 0.0},
-         {"first_conv_mean_abs_grad", steps > 0 ? grad_sum / steps : 0.0}});
+         {"first_conv_mean_abs_grad", steps > 0 ? grad_sum / steps : 0.0},
+         {"conv_weight_norm", ConvWeightNorm(model)}});
     // With evaluations every K iterations, the run's last steps form a
     // partial window: evaluate it too, so the final test error is final.
     if (s.eval_every_iterations > 0 && epoch == s.lr.epochs && window_samples > 0) {
