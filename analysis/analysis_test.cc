@@ -7,6 +7,7 @@
 #include "analysis/result_set.h"
 #include "analysis/tables.h"
 #include "gtest/gtest.h"
+#include "lib/testing/test_dir.h"
 #include "lib/io/file_io.h"
 #include "lib/io/process.h"
 #include "lib/results/result_file.h"
@@ -15,8 +16,6 @@ namespace sdbench {
 namespace {
 
 using Json = nlohmann::json;
-
-std::string TestDir() { return std::getenv("TEST_TMPDIR"); }
 
 nlohmann::ordered_json Paper() {
   return nlohmann::ordered_json::parse(*ReadFileToString("baselines/paper.json"));

@@ -7,12 +7,11 @@
 
 #include "lib/results/fake_result.h"
 #include "gtest/gtest.h"
+#include "lib/testing/test_dir.h"
 #include "lib/io/file_io.h"
 
 namespace sdbench {
 namespace {
-
-std::string TestDir() { return std::getenv("TEST_TMPDIR"); }
 
 nlohmann::ordered_json Paper() {
   return nlohmann::ordered_json::parse(*ReadFileToString("baselines/paper.json"));

@@ -4,11 +4,7 @@
 //    --resume ends with exactly the metrics and weights of an uninterrupted
 //    run;
 //  - bad flags and configs fail with a clear message before any work.
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -17,11 +13,11 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "lib/testing/test_dir.h"
 #include "lib/io/file_io.h"
+#include "lib/io/process.h"
 #include "lib/model/resnet.h"
 #include "nlohmann/json.hpp"
-
-extern char** environ;
 
 namespace sdbench {
 namespace {
@@ -31,26 +27,14 @@ using Json = nlohmann::json;
 const char kRunner[] = "experiments/runner";
 const char kConfig[] = "experiments/testdata/tiny.json";
 
-std::string TestDir() { return std::getenv("TEST_TMPDIR"); }
-
-pid_t Spawn(const std::vector<std::string>& args, const std::string& log) {
-  std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  pid_t pid = 0;
-  EXPECT_EQ(posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ), 0);
-  posix_spawn_file_actions_destroy(&actions);
-  return pid;
-}
-
-int Wait(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+// The runner with standard output and error in `log`.
+std::unique_ptr<Subprocess> Spawn(const std::vector<std::string>& args, const std::string& log) {
+  Subprocess::Options options;
+  options.output_file = log;
+  options.stderr_to_stdout = true;
+  absl::StatusOr<std::unique_ptr<Subprocess>> child = Subprocess::Start(args, options);
+  EXPECT_TRUE(child.ok()) << child.status();
+  return child.ok() ? *std::move(child) : nullptr;
 }
 
 std::vector<std::string> RunArgs(const std::string& dir) {
@@ -68,7 +52,8 @@ std::string CheckpointPath(const std::string& dir) {
 int RunToCompletion(const std::string& dir, std::vector<std::string> extra = {}) {
   std::vector<std::string> args = RunArgs(dir);
   args.insert(args.end(), extra.begin(), extra.end());
-  return Wait(Spawn(args, dir + ".log"));
+  std::unique_ptr<Subprocess> runner = Spawn(args, dir + ".log");
+  return runner != nullptr ? runner->Wait() : -1;
 }
 
 // What must not depend on interruptions or on the run: every metric but
@@ -126,15 +111,16 @@ void ExpectResumeEqualsUninterrupted(const std::string& name,
 
   std::vector<std::string> args = RunArgs(killed);
   args.insert(args.end(), extra.begin(), extra.end());
-  pid_t pid = Spawn(args, killed + ".first.log");
+  std::unique_ptr<Subprocess> runner = Spawn(args, killed + ".first.log");
+  ASSERT_NE(runner, nullptr);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (!FileExists(CheckpointPath(killed)) &&
          std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   ASSERT_TRUE(FileExists(CheckpointPath(killed))) << "no checkpoint appeared";
-  kill(pid, SIGKILL);
-  EXPECT_EQ(Wait(pid), -SIGKILL);
+  runner->Signal(SIGKILL);
+  EXPECT_EQ(runner->Wait(), 128 + SIGKILL);
   ASSERT_FALSE(FileExists(ResultPath(killed)))
       << "the run finished before it could be killed";
 
@@ -201,7 +187,8 @@ TEST(RunnerTest, BadInputFailsClearlyBeforeAnyWork) {
   ExpectFailure({"--profile=fast"}, "unknown profile 'fast'");
   ExpectFailure({"--arms=bogus"}, "unknown arm 'bogus'");
   ExpectFailure({"--arm_index=3"}, "--arm_index=3");
-  ExpectFailure({"--device=cuda"}, "CUDA");
+  // No machine has a 100th GPU: an error whether CUDA exists or not.
+  ExpectFailure({"--device=cuda:99"}, "cuda:99");
   ExpectFailure({"--seeds=1,x"}, "--seeds");
 }
 

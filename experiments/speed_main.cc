@@ -1,39 +1,31 @@
-// The speed benchmark (issue 6): our training step against a PyTorch
-// (Python) peer, interleaved in one run, plus the machine's convolution
-// limit and the cost of the input pipeline. Writes
-// results/benchmarks/train_step_<depth>.json.
+// The speed benchmark: our training step against a PyTorch (Python) peer,
+// interleaved in one run, plus the machine's convolution limit and the cost
+// of the input pipeline. Writes results/benchmarks/train_step_<depth>.json.
 //
 //   bazel run //experiments:speed                      # depth 110
 //   bazel run //experiments:speed -- --with_1202       # and depth 1202
 //
 // Every measured configuration runs in a fresh worker process (this binary
-// with --worker, or the Python peer), one after another and never two at a
-// time: round r runs every configuration once, in an order rotated per
-// round, so slow drifts of the machine hit all of them alike. Each worker
-// runs warm-up steps, then timed steps, then reports its peak RSS.
+// with --worker, see speed_workers.h, or the Python peer), one after another
+// and never two at a time: round r runs every configuration once, in an
+// order rotated per round, so slow drifts of the machine hit all of them
+// alike. Each worker runs warm-up steps, then timed steps, then reports its
+// peak RSS. The report's arithmetic is in speed_report.h; the targets are
+// data (baselines/speed_targets.json).
 //
 // Configurations: "ours" (the default model: channels-last, freed memory
 // retained), "plain" (the same C++ code with NCHW activations and glibc's
 // defaults: the unoptimised reference path), "peer_a" (Python, dropped
 // blocks skipped), "peer_b" (Python, branch multiplied by the gate).
-#include <malloc.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
-#include <cstdio>
-#include <cstdlib>
 #include <iostream>
 #include <memory>
-#include <numeric>
-#include <optional>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
-
-#include <torch/torch.h>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -42,18 +34,15 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "lib/data/dataset.h"
-#include "lib/data/loader.h"
-#include "lib/data/synthetic.h"
+#include "experiments/speed_report.h"
+#include "experiments/speed_workers.h"
 #include "lib/io/file_io.h"
+#include "lib/io/json_file.h"
 #include "lib/io/process.h"
 #include "lib/model/resnet.h"
-#include "lib/results/result_file.h"
+#include "lib/results/provenance.h"
 #include "lib/training/runtime.h"
-#include "lib/training/sgd.h"
-#include "lib/training/step.h"
 #include "nlohmann/json.hpp"
 
 ABSL_FLAG(std::string, depths, "110", "comma-separated depths (6N+2)");
@@ -64,350 +53,36 @@ ABSL_FLAG(int, steps, 3, "timed steps per configuration and round");
 ABSL_FLAG(int, warmup, 2, "untimed steps before them");
 ABSL_FLAG(int, batch, 128, "batch size");
 ABSL_FLAG(int, threads, 0, "intra-op threads of every worker (0: all cores)");
-ABSL_FLAG(int, epoch_steps, 40,
-          "steps of the input-pipeline measurement (0: skip it)");
+ABSL_FLAG(int, epoch_steps, 40, "steps of the input-pipeline measurement (0: skip it)");
 ABSL_FLAG(int, conv_reps, 7, "timed repetitions per convolution shape");
 ABSL_FLAG(bool, peer, true, "run the PyTorch peer (needs python3-torch)");
 ABSL_FLAG(std::string, peer_python, "/usr/bin/python3", "Python with torch");
 ABSL_FLAG(std::string, peer_script, "baselines/peer/resnet_sd_peer.py",
           "the peer (relative to the runfiles or the working directory)");
+ABSL_FLAG(std::string, targets, "baselines/speed_targets.json",
+          "the targets (relative to the runfiles or the workspace)");
 ABSL_FLAG(std::string, data_dir, "",
-          "CIFAR-10 for the input-pipeline measurement (default: "
-          "<workspace>/data; synthetic images when absent)");
-ABSL_FLAG(std::string, out_dir, "",
-          "report folder (default: <workspace>/results/benchmarks)");
+          "CIFAR-10 for the input-pipeline measurement (default: $SDBENCH_DATA_DIR, "
+          "else <workspace>/data; synthetic images when absent)");
+ABSL_FLAG(std::string, out_dir, "", "report folder (default: <workspace>/results/benchmarks)");
+ABSL_FLAG(double, planted_slowdown, 0,
+          "TEST ONLY: extra work in every step of ours (a forward and backward pass over "
+          "this fraction of the batch), to show the CI speed gate catches a slowdown");
 // Internal: run as a worker.
 ABSL_FLAG(std::string, worker, "", "internal: ours | plain | conv | epoch");
 ABSL_FLAG(int, depth, 110, "internal: worker depth");
 ABSL_FLAG(std::string, mode, "constant", "internal: constant | stochastic");
-ABSL_FLAG(int, seed, 1, "internal: worker seed (gates, data); the round number");
+ABSL_FLAG(int, seed, 1, "internal: worker seed (gates); the round number");
 
 namespace sdbench {
 namespace {
 
 using Json = nlohmann::json;
-using Clock = std::chrono::steady_clock;
 
-
-// ---------------------------------------------------------------- workers --
-
-ResNetOptions WorkerModel(int depth, const std::string& mode, bool plain) {
-  ResNetOptions options;
-  options.depth = depth;
-  options.schedule =
-      mode == "stochastic" ? SurvivalSchedule::kLinear : SurvivalSchedule::kConstant;
-  // Every round draws other gates, so the timed steps sample the survival
-  // distribution instead of repeating one short gate sequence.
-  options.init_seed = 1;
-  options.gate_seed = 1000 + absl::GetFlag(FLAGS_seed);
-  options.memory_format =
-      plain ? MemoryFormat::kContiguous : MemoryFormat::kChannelsLast;
-  return options;
-}
-
-// A training-step worker: answers {"cmd": "steps"|"rss"|"quit"} on stdin.
-int RunStepWorker(bool plain) {
-  const int depth = absl::GetFlag(FLAGS_depth);
-  const std::string mode = absl::GetFlag(FLAGS_mode);
-  const int batch = absl::GetFlag(FLAGS_batch);
-  const int threads = *ConfigureThreads(absl::GetFlag(FLAGS_threads));
-  const std::string allocator =
-      plain ? std::string("glibc defaults") : RetainFreedMemory();
-  const ResNetOptions options = WorkerModel(depth, mode, plain);
-  absl::StatusOr<ResNet> made = MakeResNet(options);
-  if (!made.ok()) {
-    std::cerr << "speed worker: " << made.status().message() << "\n";
-    return 2;
-  }
-  ResNet net = *made;
-  net->train();
-  NesterovSgd sgd(net->parameters(), SgdOptions());
-  torch::manual_seed(1);
-  const torch::Tensor images = torch::randn({batch, 3, 32, 32});
-  const torch::Tensor labels = torch::randint(0, 10, {batch});
-  std::cout << Json{{"ready", true}, {"threads", threads},
-                    {"allocator", allocator},
-                    {"memory_format", MemoryFormatName(options.memory_format)}}
-                   .dump()
-            << std::endl;
-  std::string line;
-  while (std::getline(std::cin, line)) {
-    const Json command = Json::parse(line);
-    const std::string cmd = command.value("cmd", "");
-    if (cmd == "steps") {
-      Json times = Json::array(), active = Json::array(), flops = Json::array();
-      double loss = 0;
-      for (int i = 0; i < command.value("n", 1); ++i) {
-        const Clock::time_point start = Clock::now();
-        StepOutput out = TrainStep(net, sgd, images, labels, 0.1);
-        times.push_back(SecondsSince(start));
-        loss = out.loss.item<double>();
-        active.push_back(net->last_active_blocks());
-        flops.push_back(TrainingStepConvFlops(options, net->last_gates(), batch));
-      }
-      std::cout << Json{{"step_s", times}, {"active_blocks", active},
-                        {"conv_flops", flops}, {"loss", loss}}
-                       .dump()
-                << std::endl;
-    } else if (cmd == "rss") {
-      std::cout << Json{{"peak_rss_bytes", PeakRssBytes()}}.dump() << std::endl;
-    } else if (cmd == "quit") {
-      return 0;
-    } else {
-      std::cerr << "speed worker: unknown command '" << cmd << "'\n";
-      return 2;
-    }
-  }
-  return 0;
-}
-
-struct ConvShape {
-  const char* name;
-  int in, out, out_size, stride;
-};
-
-// The distinct 3x3 convolutions of the network.
-constexpr ConvShape kConvShapes[] = {
-    {"stem 3->16 @32", 3, 16, 32, 1},  {"stage1 16->16 @32", 16, 16, 32, 1},
-    {"stage2 16->32 @16 s2", 16, 32, 16, 2}, {"stage2 32->32 @16", 32, 32, 16, 1},
-    {"stage3 32->64 @8 s2", 32, 64, 8, 2}, {"stage3 64->64 @8", 64, 64, 8, 1},
-};
-
-// How often each shape occurs in the constant-depth network of depth 6N+2.
-std::vector<int> ConvCounts(int depth) {
-  const int n = (depth - 2) / 6;
-  return {1, 2 * n, 1, 2 * n - 1, 1, 2 * n - 1};
-}
-
-// Times oneDNN's forward and backward (input + weight + bias gradients; the
-// stem needs no input gradient) for each shape in both layouts.
-int RunConvWorker() {
-  const int threads = *ConfigureThreads(absl::GetFlag(FLAGS_threads));
-  RetainFreedMemory();
-  const int batch = absl::GetFlag(FLAGS_batch);
-  const int reps = absl::GetFlag(FLAGS_conv_reps);
-  torch::NoGradGuard no_grad;
-  Json shapes = Json::array();
-  for (const ConvShape& shape : kConvShapes) {
-    Json entry = {{"shape", shape.name}};
-    const int in_size = shape.out_size * shape.stride;
-    const double flops =
-        2.0 * batch * shape.out * shape.out_size * shape.out_size * shape.in * 9;
-    entry["forward_flops"] = flops;
-    const bool stem = shape.in == 3;
-    entry["backward_flops"] = stem ? flops : 2 * flops;
-    for (auto [layout, format] :
-         {std::make_pair("channels_last", at::MemoryFormat::ChannelsLast),
-          std::make_pair("contiguous", at::MemoryFormat::Contiguous)}) {
-      torch::Tensor x =
-          torch::randn({batch, shape.in, in_size, in_size}).contiguous(format);
-      torch::Tensor w = torch::randn({shape.out, shape.in, 3, 3}).contiguous(format);
-      torch::Tensor b = torch::randn({shape.out});
-      torch::Tensor gy =
-          torch::randn({batch, shape.out, shape.out_size, shape.out_size})
-              .contiguous(format);
-      std::vector<double> forward, backward;
-      for (int r = 0; r < reps + 2; ++r) {
-        Clock::time_point start = Clock::now();
-        torch::Tensor y = at::convolution(x, w, b, {shape.stride, shape.stride},
-                                          {1, 1}, {1, 1}, false, {0, 0}, 1);
-        const double f = SecondsSince(start);
-        start = Clock::now();
-        auto grads = at::convolution_backward(
-            gy, x, w, at::OptionalIntArrayRef(b.sizes()),
-            {shape.stride, shape.stride}, {1, 1}, {1, 1}, false, {0, 0}, 1,
-            {!stem, true, true});
-        const double g = SecondsSince(start);
-        if (r >= 2) {  // The first two allocate and prime oneDNN's caches.
-          forward.push_back(f);
-          backward.push_back(g);
-        }
-      }
-      entry[layout] = {{"forward_s", Median(forward)},
-                       {"backward_s", Median(backward)},
-                       {"forward_gflops", flops / Median(forward) / 1e9},
-                       {"backward_gflops",
-                        entry["backward_flops"].get<double>() /
-                            Median(backward) / 1e9}};
-    }
-    shapes.push_back(entry);
-  }
-  std::cout << Json{{"threads", threads}, {"shapes", shapes}}.dump() << std::endl;
-  return 0;
-}
-
-// A real epoch's loop (loader with augmentation and prefetching) against
-// the sum of its steps' compute time.
-int RunEpochWorker() {
-  const int threads = *ConfigureThreads(absl::GetFlag(FLAGS_threads));
-  const std::string allocator = RetainFreedMemory();
-  const int depth = absl::GetFlag(FLAGS_depth);
-  const int batch = absl::GetFlag(FLAGS_batch);
-  const int steps = absl::GetFlag(FLAGS_epoch_steps);
-  std::string data_dir = absl::GetFlag(FLAGS_data_dir);
-  if (data_dir.empty()) {
-    const char* env = std::getenv("SDBENCH_DATA_DIR");  // Set for tests.
-    data_dir = env != nullptr ? env : WorkspacePath("data");
-  }
-  DatasetOptions data_options;
-  data_options.synthetic =
-      !FileExists(absl::StrCat(data_dir, "/cifar10/data_batch_1.bin"));
-  const int64_t images = int64_t{batch} * (steps + 1);
-  if (data_options.synthetic) {
-    data_options.synthetic_train_images = images + 1;
-    data_options.train_size = images;  // The rest is the validation split.
-  }
-  data_options.train_subset = images;
-  absl::StatusOr<DatasetFiles> files = LoadDatasetFiles(data_options, data_dir, 1);
-  if (!files.ok()) {
-    std::cerr << "speed worker: " << files.status().message() << "\n";
-    return 2;
-  }
-  absl::StatusOr<Dataset> dataset = BuildDataset(*files, data_options, 1);
-  if (!dataset.ok()) {
-    std::cerr << "speed worker: " << dataset.status().message() << "\n";
-    return 2;
-  }
-  LoaderOptions loader_options;
-  loader_options.batch_size = batch;
-  loader_options.augment = true;
-  loader_options.seed = 3;
-  BatchLoader loader(dataset->train, dataset->normalization, loader_options);
-  ResNetOptions options = WorkerModel(depth, "stochastic", false);
-  ResNet net = *MakeResNet(options);
-  net->train();
-  NesterovSgd sgd(net->parameters(), SgdOptions());
-  // Warm-up epoch fragment: first-touch allocations are not the pipeline's.
-  loader.StartEpoch(0);
-  for (int i = 0; i < 2; ++i) {
-    std::optional<Batch> b = loader.Next();
-    TrainStep(net, sgd, b->images, b->labels, 0.1);
-  }
-  loader.StartEpoch(1);
-  double compute = 0.0, waiting = 0.0;
-  int done = 0;
-  const Clock::time_point start = Clock::now();
-  for (; done < steps; ++done) {
-    Clock::time_point t = Clock::now();
-    std::optional<Batch> b = loader.Next();
-    waiting += SecondsSince(t);
-    if (!b) break;
-    t = Clock::now();
-    TrainStep(net, sgd, b->images, b->labels, 0.1).loss.item<double>();
-    compute += SecondsSince(t);
-  }
-  const double wall = SecondsSince(start);
-  std::cout << Json{{"threads", threads},
-                    {"allocator", allocator},
-                    {"depth", depth},
-                    {"mode", "stochastic"},
-                    {"steps", done},
-                    {"data", data_options.synthetic ? "synthetic" : "cifar10"},
-                    {"data_dir", data_options.synthetic ? "" : data_dir},
-                    {"augment", true},
-                    {"prefetch_batches", loader_options.prefetch_batches},
-                    {"wall_s", wall},
-                    {"sum_of_steps_s", compute},
-                    {"waiting_for_batches_s", waiting},
-                    {"overhead", wall / compute - 1.0}}
-                   .dump()
-            << std::endl;
-  return 0;
-}
-
-// ----------------------------------------------------------------- driver --
-
-// A worker process with a line protocol over its stdin/stdout.
-class Worker {
- public:
-  static absl::StatusOr<std::unique_ptr<Worker>> Start(
-      const std::vector<std::string>& argv) {
-    int to_child[2], from_child[2];
-    if (pipe(to_child) != 0 || pipe(from_child) != 0) {
-      return absl::InternalError("pipe() failed");
-    }
-    const pid_t pid = fork();
-    if (pid < 0) return absl::InternalError("fork() failed");
-    if (pid == 0) {
-      dup2(to_child[0], 0);
-      dup2(from_child[1], 1);
-      close(to_child[1]);
-      close(from_child[0]);
-      ExecOrExit(argv);
-    }
-    close(to_child[0]);
-    close(from_child[1]);
-    auto worker = std::unique_ptr<Worker>(new Worker);
-    worker->pid_ = pid;
-    worker->name_ = absl::StrJoin(argv, " ");
-    worker->to_ = fdopen(to_child[1], "w");
-    worker->from_ = fdopen(from_child[0], "r");
-    return worker;
-  }
-
-  ~Worker() {
-    if (to_ != nullptr) std::fclose(to_);
-    if (from_ != nullptr) std::fclose(from_);
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-
-  // The next JSON line the worker prints.
-  absl::StatusOr<Json> Read() {
-    std::string line;
-    char buffer[1 << 16];
-    while (std::fgets(buffer, sizeof(buffer), from_) != nullptr) {
-      line += buffer;
-      if (!line.empty() && line.back() == '\n') break;
-    }
-    if (line.empty()) {
-      int status = 0;
-      waitpid(pid_, &status, 0);
-      pid_ = -1;
-      return absl::InternalError(absl::StrCat(
-          "worker '", name_, "' ended without answering (",
-          WIFSIGNALED(status)
-              ? absl::StrCat("killed by signal ", WTERMSIG(status),
-                             WTERMSIG(status) == SIGKILL ? ": out of memory?" : "")
-              : absl::StrCat("exit status ", WEXITSTATUS(status)),
-          "); any error it printed is above"));
-    }
-    Json parsed = Json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (parsed.is_discarded()) {
-      return absl::InternalError(
-          absl::StrCat("worker '", name_, "' printed a malformed line: ", line));
-    }
-    return parsed;
-  }
-
-  absl::StatusOr<Json> Call(const Json& command) {
-    std::fprintf(to_, "%s\n", command.dump().c_str());
-    std::fflush(to_);
-    return Read();
-  }
-
-  void Quit() {
-    std::fprintf(to_, "{\"cmd\": \"quit\"}\n");
-    std::fflush(to_);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
-
- private:
-  Worker() = default;
-  pid_t pid_ = -1;
-  std::string name_;
-  FILE* to_ = nullptr;
-  FILE* from_ = nullptr;
-};
-
-std::string PeerScript() {
-  const std::string script = absl::GetFlag(FLAGS_peer_script);
-  if (FileExists(script)) return script;
-  return WorkspacePath(script);
+// A file the benchmark ships: as given (runfiles, working directory), else
+// in the workspace.
+std::string ShippedFile(const std::string& path) {
+  return FileExists(path) ? path : WorkspacePath(path);
 }
 
 struct Config {
@@ -416,122 +91,320 @@ struct Config {
   std::string name() const { return impl + "/" + mode; }
 };
 
+// Every configuration measured at `depth`.
+std::vector<Config> Configurations(int depth, bool peer) {
+  const bool huge = depth >= 1000;
+  std::vector<Config> configs = {{"ours", "constant"}, {"ours", "stochastic"}};
+  if (!huge) configs.insert(configs.end(), {{"plain", "constant"}, {"plain", "stochastic"}});
+  if (peer) {
+    configs.insert(configs.end(), {{"peer_a", "constant"}, {"peer_a", "stochastic"}});
+    if (!huge) configs.push_back({"peer_b", "constant"});
+    configs.push_back({"peer_b", "stochastic"});
+  }
+  return configs;
+}
+
+std::string ThreadsFlag() {
+  const int threads = absl::GetFlag(FLAGS_threads);
+  return absl::StrCat("--threads=",
+                      threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency()));
+}
+
 std::vector<std::string> WorkerArgv(const Config& c, int depth, int round) {
-  const std::string common[] = {
-      absl::StrCat("--seed=", round + 1),
-      absl::StrCat("--depth=", depth), absl::StrCat("--mode=", c.mode),
-      absl::StrCat("--threads=", absl::GetFlag(FLAGS_threads) > 0
-                                     ? absl::GetFlag(FLAGS_threads)
-                                     : static_cast<int>(
-                                           std::thread::hardware_concurrency())),
-      absl::StrCat("--batch=", absl::GetFlag(FLAGS_batch))};
   std::vector<std::string> argv;
   if (c.impl == "ours" || c.impl == "plain") {
     argv = {SelfExecutablePath(), absl::StrCat("--worker=", c.impl)};
+    if (c.impl == "ours" && absl::GetFlag(FLAGS_planted_slowdown) > 0) {
+      argv.push_back(absl::StrCat("--planted_slowdown=", absl::GetFlag(FLAGS_planted_slowdown)));
+    }
   } else {
-    argv = {absl::GetFlag(FLAGS_peer_python), PeerScript(),
+    argv = {absl::GetFlag(FLAGS_peer_python), ShippedFile(absl::GetFlag(FLAGS_peer_script)),
             absl::StrCat("--variant=", c.impl == "peer_a" ? "a" : "b")};
   }
-  argv.insert(argv.end(), std::begin(common), std::end(common));
+  argv.insert(argv.end(), {absl::StrCat("--seed=", round + 1), absl::StrCat("--depth=", depth),
+                           absl::StrCat("--mode=", c.mode), ThreadsFlag(),
+                           absl::StrCat("--batch=", absl::GetFlag(FLAGS_batch))});
   return argv;
 }
 
-struct Samples {
-  std::vector<double> step_s, active, flops_per_s;
-  std::vector<int> round;  // Of each step.
-  int64_t peak_rss = 0;
-  Json ready = Json::object();
-  std::string error;  // Set when a worker failed; the configuration is dropped.
+// A worker over stdin/stdout, one JSON line per answer.
+class Worker {
+ public:
+  static absl::StatusOr<Worker> Start(const std::vector<std::string>& argv) {
+    Subprocess::Options options;
+    options.pipe_stdin = true;
+    options.pipe_stdout = true;
+    absl::StatusOr<std::unique_ptr<Subprocess>> process = Subprocess::Start(argv, options);
+    if (!process.ok()) return process.status();
+    return Worker(*std::move(process));
+  }
+
+  absl::StatusOr<Json> Read() {
+    std::optional<std::string> line = process_->ReadLine();
+    if (!line) {
+      const int code = process_->Wait();
+      return absl::InternalError(absl::StrCat(
+          "worker '", process_->name(), "' ended without answering (",
+          Subprocess::DescribeExit(code), code == 128 + SIGKILL ? ": out of memory?" : "",
+          "); any error it printed is above"));
+    }
+    absl::StatusOr<Json> parsed = ParseJson(absl::StrCat("worker '", process_->name(), "'"), *line);
+    if (!parsed.ok()) return parsed.status();
+    return parsed;
+  }
+
+  absl::StatusOr<Json> Call(const Json& command) {
+    if (absl::Status s = process_->WriteLine(command.dump()); !s.ok()) return s;
+    return Read();
+  }
+
+  void Quit() {
+    (void)process_->WriteLine(R"({"cmd": "quit"})");
+    process_->Wait();
+  }
+
+ private:
+  explicit Worker(std::unique_ptr<Subprocess> process) : process_(std::move(process)) {}
+  std::unique_ptr<Subprocess> process_;
 };
 
+// One round of configuration `c`: a fresh worker, warm-up, timed steps, RSS.
 absl::Status MeasureOnce(const Config& c, int depth, int round, Samples* samples) {
-  absl::StatusOr<std::unique_ptr<Worker>> worker =
-      Worker::Start(WorkerArgv(c, depth, round));
+  absl::StatusOr<Worker> worker = Worker::Start(WorkerArgv(c, depth, round));
   if (!worker.ok()) return worker.status();
-  absl::StatusOr<Json> ready = (*worker)->Read();
+  absl::StatusOr<Json> ready = worker->Read();
   if (!ready.ok()) return ready.status();
   samples->ready = *ready;
   if (absl::GetFlag(FLAGS_warmup) > 0) {
-    absl::StatusOr<Json> warm =
-        (*worker)->Call({{"cmd", "steps"}, {"n", absl::GetFlag(FLAGS_warmup)}});
+    absl::StatusOr<Json> warm = worker->Call({{"cmd", "steps"}, {"n", absl::GetFlag(FLAGS_warmup)}});
     if (!warm.ok()) return warm.status();
   }
-  absl::StatusOr<Json> timed =
-      (*worker)->Call({{"cmd", "steps"}, {"n", absl::GetFlag(FLAGS_steps)}});
+  absl::StatusOr<Json> timed = worker->Call({{"cmd", "steps"}, {"n", absl::GetFlag(FLAGS_steps)}});
   if (!timed.ok()) return timed.status();
-  const Json& t = *timed;
-  for (size_t i = 0; i < t["step_s"].size(); ++i) {
-    const double s = t["step_s"][i].get<double>();
+  for (size_t i = 0; i < (*timed)["step_s"].size(); ++i) {
+    const double s = (*timed)["step_s"][i].get<double>();
     samples->step_s.push_back(s);
     samples->round.push_back(round);
-    samples->active.push_back(t["active_blocks"][i].get<double>());
-    if (t.contains("conv_flops")) {
-      samples->flops_per_s.push_back(t["conv_flops"][i].get<double>() / s);
+    samples->active.push_back((*timed)["active_blocks"][i].get<double>());
+    if (timed->contains("conv_flops")) {
+      samples->flops_per_s.push_back((*timed)["conv_flops"][i].get<double>() / s);
     }
   }
-  absl::StatusOr<Json> rss = (*worker)->Call({{"cmd", "rss"}});
+  absl::StatusOr<Json> rss = worker->Call({{"cmd", "rss"}});
   if (!rss.ok()) return rss.status();
-  samples->peak_rss = std::max<int64_t>(samples->peak_rss,
-                                        (*rss)["peak_rss_bytes"].get<int64_t>());
-  (*worker)->Quit();
+  samples->peak_rss = std::max<int64_t>(samples->peak_rss, (*rss)["peak_rss_bytes"].get<int64_t>());
+  worker->Quit();
   return absl::OkStatus();
 }
 
+// A one-answer worker (conv, epoch).
 absl::StatusOr<Json> RunInternalWorker(const std::vector<std::string>& argv) {
-  absl::StatusOr<std::unique_ptr<Worker>> worker = Worker::Start(argv);
+  absl::StatusOr<Worker> worker = Worker::Start(argv);
   if (!worker.ok()) return worker.status();
-  return (*worker)->Read();
+  return worker->Read();
 }
 
-// Network-mix FLOP/s of oneDNN: every conv of the constant network once,
-// forward + backward, each shape in its faster layout.
-Json ConvLimit(const Json& conv, int depth) {
-  const std::vector<int> counts = ConvCounts(depth);
-  double flops = 0, seconds = 0, seconds_cl = 0;
-  for (size_t i = 0; i < counts.size(); ++i) {
-    const Json& s = conv["shapes"][i];
-    const double f = s["forward_flops"].get<double>() + s["backward_flops"].get<double>();
-    const double t_cl = s["channels_last"]["forward_s"].get<double>() +
-                        s["channels_last"]["backward_s"].get<double>();
-    const double t_nchw = s["contiguous"]["forward_s"].get<double>() +
-                          s["contiguous"]["backward_s"].get<double>();
-    flops += counts[i] * f;
-    seconds += counts[i] * std::min(t_cl, t_nchw);
-    seconds_cl += counts[i] * t_cl;
+// Every round of every configuration at `depth`.
+std::vector<Samples> MeasureRounds(const std::vector<Config>& configs, int depth, int rounds) {
+  std::vector<Samples> samples(configs.size());
+  for (int r = 0; r < rounds; ++r) {
+    for (size_t k = 0; k < configs.size(); ++k) {
+      const size_t i = (k + r) % configs.size();
+      std::cerr << absl::StrFormat("speed: depth %d round %d/%d %-18s", depth, r + 1, rounds,
+                                   configs[i].name());
+      if (!samples[i].error.empty()) {
+        std::cerr << " skipped (failed before)\n";
+        continue;
+      }
+      if (absl::Status s = MeasureOnce(configs[i], depth, r, &samples[i]); !s.ok()) {
+        // Recorded in the report; the other configurations go on.
+        std::cerr << "\nspeed: " << s.message() << "\n";
+        samples[i].error = std::string(s.message());
+        continue;
+      }
+      std::cerr << absl::StrFormat(" median so far %.3f s\n", Median(samples[i].step_s));
+    }
   }
-  return {{"network_mix_gflops", flops / seconds / 1e9},
-          {"network_mix_gflops_channels_last", flops / seconds_cl / 1e9},
-          {"conv_seconds_per_constant_step", seconds}};
+  return samples;
 }
 
-Json Summary(const Samples& s, int batch) {
-  if (!s.error.empty() || s.step_s.empty()) {
-    return {{"failed", s.error.empty() ? "no samples" : s.error}};
+// "ratios" (pooled medians) and "ratios_round_paired" of the report.
+void AddRatios(const std::vector<Config>& configs, const std::vector<Samples>& samples,
+               int rounds, Json* report) {
+  auto find = [&](const std::string& name) -> const Samples* {
+    for (size_t i = 0; i < configs.size(); ++i) {
+      if (configs[i].name() == name && samples[i].error.empty() && !samples[i].step_s.empty()) {
+        return &samples[i];
+      }
+    }
+    return nullptr;
+  };
+  Json ratios = Json::object(), paired = Json::object();
+  const std::tuple<const char*, const char*, const char*, bool> kRatios[] = {
+      {"ours_stochastic_over_constant", "ours/stochastic", "ours/constant", true},
+      {"ours_over_peer_a_constant", "ours/constant", "peer_a/constant", true},
+      {"ours_over_peer_b_stochastic", "ours/stochastic", "peer_b/stochastic", true},
+      {"ours_over_peer_a_stochastic", "ours/stochastic", "peer_a/stochastic", false},
+      {"peer_a_stochastic_over_constant", "peer_a/stochastic", "peer_a/constant", false},
+      {"peer_b_stochastic_over_constant", "peer_b/stochastic", "peer_b/constant", false},
+      {"ours_over_plain_constant", "ours/constant", "plain/constant", true},
+      {"ours_over_plain_stochastic", "ours/stochastic", "plain/stochastic", false},
+      {"plain_stochastic_over_constant", "plain/stochastic", "plain/constant", false}};
+  for (const auto& [key, a, b, round_paired] : kRatios) {
+    const Samples* x = find(a);
+    const Samples* y = find(b);
+    if (x == nullptr || y == nullptr) continue;
+    ratios[key] = Median(x->step_s) / Median(y->step_s);
+    if (!round_paired) continue;
+    if (std::optional<Json> r = RoundPairedRatio(*x, *y, rounds)) paired[key] = *r;
   }
-  const double median = Median(s.step_s);
-  Json j = {{"median_step_s", median},
-            {"min_step_s", *std::min_element(s.step_s.begin(), s.step_s.end())},
-            {"max_step_s", *std::max_element(s.step_s.begin(), s.step_s.end())},
-            {"steps", s.step_s.size()},
-            {"images_per_s", batch / median},
-            {"mean_active_blocks",
-             std::accumulate(s.active.begin(), s.active.end(), 0.0) / s.active.size()},
-            {"peak_rss_bytes", s.peak_rss},
-            {"step_s", s.step_s}};
-  if (!s.flops_per_s.empty()) {
-    j["median_conv_gflops"] = Median(s.flops_per_s) / 1e9;
+  const Samples* ours = find("ours/constant");
+  const Samples* peer = find("peer_a/constant");
+  if (ours != nullptr && peer != nullptr) {
+    ratios["ours_over_peer_a_peak_rss_constant"] =
+        static_cast<double>(ours->peak_rss) / static_cast<double>(peer->peak_rss);
   }
-  return j;
+  (*report)["ratios"] = ratios;
+  (*report)["ratios_round_paired"] = paired;
 }
 
-int RunDriver(int argc, char** argv) {
+// oneDNN's convolution limit and how much of it our steps reach.
+absl::StatusOr<Json> MeasureConvLimit(int depth, const Json& configurations) {
+  std::cerr << "speed: timing oneDNN's convolutions\n";
+  absl::StatusOr<Json> conv = RunInternalWorker(
+      {SelfExecutablePath(), "--worker=conv", ThreadsFlag(), absl::StrCat("--depth=", depth),
+       absl::StrCat("--batch=", absl::GetFlag(FLAGS_batch)),
+       absl::StrCat("--conv_reps=", absl::GetFlag(FLAGS_conv_reps))});
+  if (!conv.ok()) return conv.status();
+  Json limit = ConvLimit(*conv, DistinctConvShapes(depth));
+  limit["shapes"] = (*conv)["shapes"];
+  limit["step_flops_counted"] =
+      "3x3 convolutions only: forward, input gradient (not for the stem), "
+      "weight gradient, of the blocks that ran (lib/model TrainingStepConvFlops)";
+  for (const char* mode : {"constant", "stochastic"}) {
+    const std::string name = absl::StrCat("ours/", mode);
+    if (!configurations.contains(name) || !configurations[name].contains("median_conv_gflops")) {
+      continue;
+    }
+    limit[absl::StrCat("fraction_reached_", mode)] =
+        configurations[name]["median_conv_gflops"].get<double>() /
+        limit["network_mix_gflops"].get<double>();
+  }
+  return limit;
+}
+
+absl::StatusOr<Json> MeasureEpoch(int depth) {
+  std::cerr << "speed: timing an epoch fragment with the input pipeline\n";
+  return RunInternalWorker(
+      {SelfExecutablePath(), "--worker=epoch", ThreadsFlag(), absl::StrCat("--depth=", depth),
+       absl::StrCat("--batch=", absl::GetFlag(FLAGS_batch)),
+       absl::StrCat("--epoch_steps=", absl::GetFlag(FLAGS_epoch_steps)),
+       absl::StrCat("--data_dir=", absl::GetFlag(FLAGS_data_dir))});
+}
+
+// The whole report of one depth.
+absl::StatusOr<Json> BenchmarkDepth(int depth, const Json& targets,
+                                    const std::vector<std::string>& command_line,
+                                    bool* any_failed) {
+  const std::string start_time = NowIso8601();
+  const bool peer = absl::GetFlag(FLAGS_peer);
+  const std::vector<Config> configs = Configurations(depth, peer);
+  const int rounds = depth >= 1000 ? absl::GetFlag(FLAGS_rounds_1202) : absl::GetFlag(FLAGS_rounds);
+  const std::vector<Samples> samples = MeasureRounds(configs, depth, rounds);
+  Json report = {{"benchmark", "train_step"},
+                 {"depth", depth},
+                 {"batch", absl::GetFlag(FLAGS_batch)},
+                 {"survival", "linear decay to p_L = 0.5 (stochastic), all 1 (constant)"},
+                 {"rounds", rounds},
+                 {"steps_per_round", absl::GetFlag(FLAGS_steps)},
+                 {"warmup_steps_per_worker", absl::GetFlag(FLAGS_warmup)},
+                 {"planted_slowdown", absl::GetFlag(FLAGS_planted_slowdown)}};
+  Json configurations = Json::object();
+  for (size_t i = 0; i < configs.size(); ++i) {
+    Json summary = SummarizeSamples(samples[i], absl::GetFlag(FLAGS_batch));
+    summary["worker"] = samples[i].ready;
+    configurations[configs[i].name()] = summary;
+    *any_failed |= !samples[i].error.empty();
+  }
+  report["configurations"] = configurations;
+  WorkerOptions stochastic;
+  stochastic.depth = depth;
+  stochastic.mode = "stochastic";
+  ResNet reference = *MakeResNet(WorkerModel(stochastic, false));
+  report["expected_active_blocks_stochastic"] = reference->expected_active_blocks();
+  report["blocks"] = reference->num_blocks();
+  AddRatios(configs, samples, rounds, &report);
+  absl::StatusOr<Json> limit = MeasureConvLimit(depth, configurations);
+  if (!limit.ok()) return limit.status();
+  report["conv_limit"] = *limit;
+  if (depth < 1000 && absl::GetFlag(FLAGS_epoch_steps) > 0) {
+    absl::StatusOr<Json> epoch = MeasureEpoch(depth);
+    if (!epoch.ok()) return epoch.status();
+    report["epoch"] = *epoch;
+  }
+  const std::string key = absl::StrCat(depth);
+  report["targets"] = targets["by_depth"].contains(key)
+                          ? CheckTargets(targets["by_depth"][key], report)
+                          : Json::object();
+  report["provenance"] = {{"git", GitProvenance()},
+                          {"machine", MachineAndLibTorchProvenance()},
+                          {"threads", samples[0].ready.value("threads", 0)},
+                          {"allocator_ours", samples[0].ready.value("allocator", "")},
+                          {"peer_torch", peer ? samples.back().ready.value("torch", "") : ""},
+                          {"peer_python", peer ? absl::GetFlag(FLAGS_peer_python) : ""},
+                          {"start_time", start_time},
+                          {"end_time", NowIso8601()},
+                          {"command_line", command_line}};
+  return report;
+}
+
+void PrintReport(const Json& report, const std::string& path) {
+  std::cout << absl::StrFormat(
+      "\ndepth %d, batch %d, %d threads: median step (s), images/s, peak RSS\n",
+      report["depth"].get<int>(), report["batch"].get<int>(),
+      report["provenance"]["threads"].get<int>());
+  for (const auto& [name, s] : report["configurations"].items()) {
+    if (s.contains("failed")) {
+      std::cout << absl::StrFormat("  %-18s failed: %s\n", name, s["failed"].get<std::string>());
+      continue;
+    }
+    std::cout << absl::StrFormat("  %-18s %7.3f  %7.1f  %6.2f GiB  active %.1f\n", name,
+                                 s["median_step_s"].get<double>(), s["images_per_s"].get<double>(),
+                                 s["peak_rss_bytes"].get<double>() / (1 << 30),
+                                 s["mean_active_blocks"].get<double>());
+  }
+  const Json& targets = report["targets"];
+  for (const auto& [key, value] : report["ratios"].items()) {
+    std::string mark;
+    if (targets.contains(key)) {
+      mark = absl::StrFormat("  (target <= %.2f: %s)", targets[key]["at_most"].get<double>(),
+                             targets[key]["met"].get<bool>() ? "met" : "MISSED");
+    }
+    std::cout << absl::StrFormat("  %-36s %.3f%s\n", key, value.get<double>(), mark);
+  }
+  const Json& limit = report["conv_limit"];
+  std::cout << absl::StrFormat(
+      "  oneDNN network-mix conv rate %.1f GFLOP/s; step reaches %.0f%% (constant), %.0f%% "
+      "(stochastic)\n",
+      limit["network_mix_gflops"].get<double>(), 100 * limit.value("fraction_reached_constant", 0.0),
+      100 * limit.value("fraction_reached_stochastic", 0.0));
+  if (report.contains("epoch")) {
+    std::cout << absl::StrFormat(
+        "  epoch fragment: wall %.2f s vs sum of steps %.2f s: overhead %+.2f%%\n",
+        report["epoch"]["wall_s"].get<double>(), report["epoch"]["sum_of_steps_s"].get<double>(),
+        100 * report["epoch"]["overhead"].get<double>());
+  }
+  std::cout << "  report: " << path << "\n";
+}
+
+// The depths asked for, or an error naming the bad flag.
+absl::StatusOr<std::vector<int>> CheckFlags() {
   std::vector<int> depths;
-  for (absl::string_view part : absl::StrSplit(absl::GetFlag(FLAGS_depths), ',',
-                                               absl::SkipEmpty())) {
+  for (absl::string_view part :
+       absl::StrSplit(absl::GetFlag(FLAGS_depths), ',', absl::SkipEmpty())) {
     int d = 0;
     if (!absl::SimpleAtoi(part, &d) || !BlocksPerStage(d).ok()) {
-      std::cerr << "speed: --depths: '" << part << "' is not a depth 6N+2\n";
-      return 2;
+      return absl::InvalidArgumentError(absl::StrCat("--depths: '", part, "' is not a depth 6N+2"));
     }
     depths.push_back(d);
   }
@@ -540,263 +413,56 @@ int RunDriver(int argc, char** argv) {
                              std::make_pair("--steps", absl::GetFlag(FLAGS_steps)),
                              std::make_pair("--batch", absl::GetFlag(FLAGS_batch)),
                              std::make_pair("--conv_reps", absl::GetFlag(FLAGS_conv_reps))}) {
-    if (value < 1) {
-      std::cerr << "speed: " << name << " must be >= 1, got " << value << "\n";
-      return 2;
-    }
+    if (value < 1) return absl::InvalidArgumentError(absl::StrCat(name, " must be >= 1, got ", value));
   }
   if (absl::GetFlag(FLAGS_warmup) < 0 || absl::GetFlag(FLAGS_epoch_steps) < 0 ||
       absl::GetFlag(FLAGS_threads) < 0) {
-    std::cerr << "speed: --warmup, --epoch_steps and --threads must be >= 0\n";
+    return absl::InvalidArgumentError("--warmup, --epoch_steps and --threads must be >= 0");
+  }
+  if (absl::GetFlag(FLAGS_planted_slowdown) < 0 || absl::GetFlag(FLAGS_planted_slowdown) > 1) {
+    return absl::InvalidArgumentError("--planted_slowdown must be in [0, 1]");
+  }
+  if (absl::GetFlag(FLAGS_peer)) {
+    if (!FileExists(ShippedFile(absl::GetFlag(FLAGS_peer_script)))) {
+      return absl::NotFoundError(
+          absl::StrCat("the peer script ", absl::GetFlag(FLAGS_peer_script), " is missing"));
+    }
+    if (!FileExists(absl::GetFlag(FLAGS_peer_python))) {
+      return absl::NotFoundError(absl::StrCat(
+          absl::GetFlag(FLAGS_peer_python),
+          " not found: run tools/setup.sh (python3-torch) or pass --nopeer"));
+    }
+  }
+  return depths;
+}
+
+int RunDriver(int argc, char** argv) {
+  absl::StatusOr<std::vector<int>> depths = CheckFlags();
+  absl::StatusOr<Json> targets = depths.ok()
+                                     ? ReadJsonFile(ShippedFile(absl::GetFlag(FLAGS_targets)))
+                                     : absl::StatusOr<Json>(depths.status());
+  const std::string out_dir =
+      UserOrWorkspacePath(absl::GetFlag(FLAGS_out_dir), "results/benchmarks");
+  absl::Status ready = targets.status();
+  if (ready.ok()) ready = MakeDirectories(out_dir);
+  if (!ready.ok()) {
+    std::cerr << "speed: " << ready.message() << "\n";
     return 2;
   }
-  const bool peer = absl::GetFlag(FLAGS_peer);
-  if (peer && !FileExists(PeerScript())) {
-    std::cerr << "speed: the peer script " << absl::GetFlag(FLAGS_peer_script)
-              << " is missing\n";
-    return 2;
-  }
-  if (peer && !FileExists(absl::GetFlag(FLAGS_peer_python))) {
-    std::cerr << "speed: " << absl::GetFlag(FLAGS_peer_python)
-              << " not found: run tools/setup.sh (python3-torch) or pass --nopeer\n";
-    return 2;
-  }
-  std::string out_dir = absl::GetFlag(FLAGS_out_dir);
-  out_dir = out_dir.empty() ? WorkspacePath("results/benchmarks")
-                            : ResolveUserPath(out_dir);
-  if (absl::Status s = MakeDirectories(out_dir); !s.ok()) {
-    std::cerr << "speed: " << s.message() << "\n";
-    return 2;
-  }
-  const int batch = absl::GetFlag(FLAGS_batch);
-  const std::string threads_flag =
-      absl::StrCat("--threads=", absl::GetFlag(FLAGS_threads));
-  std::vector<std::string> command_line(argv, argv + argc);
-  bool failed = false;
-
-  for (int depth : depths) {
-    const std::string start_time = NowIso8601();
-    std::vector<Config> configs = {{"ours", "constant"}, {"ours", "stochastic"}};
-    const bool huge = depth >= 1000;
-    if (!huge) {
-      configs.push_back({"plain", "constant"});
-      configs.push_back({"plain", "stochastic"});
-    }
-    if (peer) {
-      configs.push_back({"peer_a", "constant"});
-      configs.push_back({"peer_a", "stochastic"});
-      if (!huge) configs.push_back({"peer_b", "constant"});
-      configs.push_back({"peer_b", "stochastic"});
-    }
-    const int rounds = huge ? absl::GetFlag(FLAGS_rounds_1202) : absl::GetFlag(FLAGS_rounds);
-    std::vector<Samples> samples(configs.size());
-    for (int r = 0; r < rounds; ++r) {
-      for (size_t k = 0; k < configs.size(); ++k) {
-        const size_t i = (k + r) % configs.size();
-        std::cerr << absl::StrFormat("speed: depth %d round %d/%d %-18s", depth,
-                                     r + 1, rounds, configs[i].name());
-        if (!samples[i].error.empty()) {
-          std::cerr << " skipped (failed before)\n";
-          continue;
-        }
-        absl::Status s = MeasureOnce(configs[i], depth, r, &samples[i]);
-        if (!s.ok()) {
-          // Recorded in the report; the other configurations go on.
-          std::cerr << "\nspeed: " << s.message() << "\n";
-          samples[i].error = std::string(s.message());
-          continue;
-        }
-        std::cerr << absl::StrFormat(" median so far %.3f s\n", Median(samples[i].step_s));
-      }
-    }
-    Json report;
-    report["benchmark"] = "train_step";
-    report["depth"] = depth;
-    report["batch"] = batch;
-    report["survival"] = "linear decay to p_L = 0.5 (stochastic), all 1 (constant)";
-    report["rounds"] = rounds;
-    report["steps_per_round"] = absl::GetFlag(FLAGS_steps);
-    report["warmup_steps_per_worker"] = absl::GetFlag(FLAGS_warmup);
-    Json by_name;
-    for (size_t i = 0; i < configs.size(); ++i) {
-      Json summary = Summary(samples[i], batch);
-      summary["worker"] = samples[i].ready;
-      by_name[configs[i].name()] = summary;
-    }
-    report["configurations"] = by_name;
-    ResNetOptions options = WorkerModel(depth, "stochastic", false);
-    ResNet reference = *MakeResNet(options);
-    report["expected_active_blocks_stochastic"] = reference->expected_active_blocks();
-    report["blocks"] = reference->num_blocks();
-
-    auto median = [&](const std::string& name) {
-      return by_name.contains(name) && by_name[name].contains("median_step_s")
-                 ? by_name[name]["median_step_s"].get<double>()
-                 : 0.0;
-    };
-    Json ratios, targets;
-    auto ratio = [&](const std::string& key, const std::string& a,
-                     const std::string& b, double target) {
-      if (median(a) <= 0 || median(b) <= 0) return;
-      const double value = median(a) / median(b);
-      ratios[key] = value;
-      if (target > 0) {
-        targets[key] = {{"at_most", target}, {"met", value <= target}};
-      }
-    };
-    // The same ratios from each round's medians (configurations measured
-    // minutes apart, not tens of minutes), then the median over rounds: less
-    // exposed to slow phases of a shared machine.
-    Json paired;
-    auto round_median = [&](const std::string& name, int r) {
-      for (size_t i = 0; i < configs.size(); ++i) {
-        if (configs[i].name() != name) continue;
-        std::vector<double> v;
-        for (size_t k = 0; k < samples[i].step_s.size(); ++k) {
-          if (samples[i].round[k] == r) v.push_back(samples[i].step_s[k]);
-        }
-        return Median(v);
-      }
-      return 0.0;
-    };
-    auto paired_ratio = [&](const std::string& key, const std::string& a,
-                            const std::string& b) {
-      std::vector<double> per_round;
-      for (int r = 0; r < rounds; ++r) {
-        const double x = round_median(a, r), y = round_median(b, r);
-        if (x > 0 && y > 0) per_round.push_back(x / y);
-      }
-      if (!per_round.empty()) {
-        paired[key] = {{"median", Median(per_round)}, {"per_round", per_round}};
-      }
-    };
-    const bool at_1202 = depth == 1202;
-    for (const auto& [key, a, b] :
-         {std::make_tuple("ours_stochastic_over_constant", "ours/stochastic", "ours/constant"),
-          std::make_tuple("ours_over_peer_a_constant", "ours/constant", "peer_a/constant"),
-          std::make_tuple("ours_over_peer_b_stochastic", "ours/stochastic", "peer_b/stochastic"),
-          std::make_tuple("ours_over_plain_constant", "ours/constant", "plain/constant")}) {
-      paired_ratio(key, a, b);
-    }
-    ratio("ours_stochastic_over_constant", "ours/stochastic", "ours/constant",
-          depth == 110 ? 0.78 : at_1202 ? 0.77 : 0.0);
-    ratio("ours_over_peer_a_constant", "ours/constant", "peer_a/constant",
-          depth == 110 ? 0.85 : 0.0);
-    ratio("ours_over_peer_b_stochastic", "ours/stochastic", "peer_b/stochastic",
-          depth == 110 ? 0.70 : 0.0);
-    ratio("ours_over_peer_a_stochastic", "ours/stochastic", "peer_a/stochastic", 0);
-    ratio("peer_a_stochastic_over_constant", "peer_a/stochastic", "peer_a/constant", 0);
-    ratio("peer_b_stochastic_over_constant", "peer_b/stochastic", "peer_b/constant", 0);
-    ratio("ours_over_plain_constant", "ours/constant", "plain/constant", 0);
-    ratio("ours_over_plain_stochastic", "ours/stochastic", "plain/stochastic", 0);
-    ratio("plain_stochastic_over_constant", "plain/stochastic", "plain/constant", 0);
-    if (median("peer_a/constant") > 0 && median("ours/constant") > 0) {
-      const double rss = by_name["ours/constant"]["peak_rss_bytes"].get<double>() /
-                         by_name["peer_a/constant"]["peak_rss_bytes"].get<double>();
-      ratios["ours_over_peer_a_peak_rss_constant"] = rss;
-      if (at_1202) {
-        targets["ours_over_peer_a_peak_rss_constant"] = {{"at_most", 0.8},
-                                                         {"met", rss <= 0.8}};
-      }
-    }
-
-    // The machine's limit: oneDNN on the network's convolutions.
-    std::cerr << "speed: timing oneDNN's convolutions\n";
-    absl::StatusOr<Json> conv = RunInternalWorker(
-        {SelfExecutablePath(), "--worker=conv", threads_flag,
-         absl::StrCat("--batch=", batch),
-         absl::StrCat("--conv_reps=", absl::GetFlag(FLAGS_conv_reps))});
-    if (!conv.ok()) {
-      std::cerr << "speed: " << conv.status().message() << "\n";
-      return 1;
-    }
-    Json limit = ConvLimit(*conv, depth);
-    limit["shapes"] = (*conv)["shapes"];
-    limit["step_flops_counted"] =
-        "3x3 convolutions only: forward, input gradient (not for the stem), "
-        "weight gradient, of the blocks that ran (lib/model TrainingStepConvFlops)";
-    const double mix = limit["network_mix_gflops"].get<double>();
-    for (const char* mode : {"constant", "stochastic"}) {
-      if (median(absl::StrCat("ours/", mode)) <= 0) continue;
-      const double achieved =
-          by_name[absl::StrCat("ours/", mode)]["median_conv_gflops"].get<double>();
-      limit[absl::StrCat("fraction_reached_", mode)] = achieved / mix;
-    }
-    report["conv_limit"] = limit;
-
-    if (!huge && absl::GetFlag(FLAGS_epoch_steps) > 0) {
-      std::cerr << "speed: timing an epoch fragment with the input pipeline\n";
-      absl::StatusOr<Json> epoch = RunInternalWorker(
-          {SelfExecutablePath(), "--worker=epoch", threads_flag,
-           absl::StrCat("--depth=", depth), absl::StrCat("--batch=", batch),
-           absl::StrCat("--epoch_steps=", absl::GetFlag(FLAGS_epoch_steps)),
-           absl::StrCat("--data_dir=", absl::GetFlag(FLAGS_data_dir))});
-      if (!epoch.ok()) {
-        std::cerr << "speed: " << epoch.status().message() << "\n";
-        return 1;
-      }
-      report["epoch"] = *epoch;
-      targets["epoch_overhead"] = {
-          {"at_most", 0.03},
-          {"met", (*epoch)["overhead"].get<double>() <= 0.03}};
-    }
-    report["ratios"] = ratios;
-    report["ratios_round_paired"] = paired;
-    report["targets"] = targets;
-    report["provenance"] = {{"git", GitProvenance()},
-                            {"machine", MachineProvenance()},
-                            {"threads", samples[0].ready.value("threads", 0)},
-                            {"allocator_ours", samples[0].ready.value("allocator", "")},
-                            {"peer_torch", peer ? samples.back().ready.value("torch", "") : ""},
-                            {"peer_python", peer ? absl::GetFlag(FLAGS_peer_python) : ""},
-                            {"start_time", start_time},
-                            {"end_time", NowIso8601()},
-                            {"command_line", command_line}};
+  const std::vector<std::string> command_line(argv, argv + argc);
+  bool any_failed = false;
+  for (int depth : *depths) {
+    absl::StatusOr<Json> report = BenchmarkDepth(depth, *targets, command_line, &any_failed);
     const std::string path = absl::StrCat(out_dir, "/train_step_", depth, ".json");
-    if (absl::Status s = WriteFileAtomically(path, report.dump(2) + "\n"); !s.ok()) {
-      std::cerr << "speed: " << s.message() << "\n";
+    absl::Status written = report.status();
+    if (written.ok()) written = WriteFileAtomically(path, report->dump(2) + "\n");
+    if (!written.ok()) {
+      std::cerr << "speed: " << written.message() << "\n";
       return 1;
     }
-    std::cout << absl::StrFormat("\ndepth %d, batch %d, %d threads: median step (s), images/s, peak RSS\n",
-                                 depth, batch, samples[0].ready.value("threads", 0));
-    for (size_t i = 0; i < configs.size(); ++i) {
-      const Json& s = by_name[configs[i].name()];
-      if (s.contains("failed")) {
-        std::cout << absl::StrFormat("  %-18s failed: %s\n", configs[i].name(),
-                                     s["failed"].get<std::string>());
-        continue;
-      }
-      std::cout << absl::StrFormat("  %-18s %7.3f  %7.1f  %6.2f GiB  active %.1f\n",
-                                   configs[i].name(), s["median_step_s"].get<double>(),
-                                   s["images_per_s"].get<double>(),
-                                   s["peak_rss_bytes"].get<double>() / (1 << 30),
-                                   s["mean_active_blocks"].get<double>());
-    }
-    for (const auto& item : ratios.items()) {
-      std::string mark;
-      if (targets.contains(item.key())) {
-        mark = absl::StrFormat("  (target <= %.2f: %s)",
-                               targets[item.key()]["at_most"].get<double>(),
-                               targets[item.key()]["met"].get<bool>() ? "met" : "MISSED");
-      }
-      std::cout << absl::StrFormat("  %-36s %.3f%s\n", item.key(),
-                                   item.value().get<double>(), mark);
-    }
-    std::cout << absl::StrFormat("  oneDNN network-mix conv rate %.1f GFLOP/s; step reaches %.0f%% (constant), %.0f%% (stochastic)\n",
-                                 mix, 100 * limit.value("fraction_reached_constant", 0.0),
-                                 100 * limit.value("fraction_reached_stochastic", 0.0));
-    if (report.contains("epoch")) {
-      std::cout << absl::StrFormat("  epoch fragment: wall %.2f s vs sum of steps %.2f s: overhead %+.2f%%\n",
-                                   report["epoch"]["wall_s"].get<double>(),
-                                   report["epoch"]["sum_of_steps_s"].get<double>(),
-                                   100 * report["epoch"]["overhead"].get<double>());
-    }
-    std::cout << "  report: " << path << "\n";
-    for (const Samples& s : samples) {
-      if (!s.error.empty()) failed = true;
-    }
+    PrintReport(*report, path);
   }
-  return failed ? 1 : 0;
+  return any_failed ? 1 : 0;
 }
 
 }  // namespace
@@ -809,10 +475,20 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string worker = absl::GetFlag(FLAGS_worker);
-  if (worker == "ours") return sdbench::RunStepWorker(false);
-  if (worker == "plain") return sdbench::RunStepWorker(true);
-  if (worker == "conv") return sdbench::RunConvWorker();
-  if (worker == "epoch") return sdbench::RunEpochWorker();
+  sdbench::WorkerOptions options;
+  options.depth = absl::GetFlag(FLAGS_depth);
+  options.mode = absl::GetFlag(FLAGS_mode);
+  options.batch = absl::GetFlag(FLAGS_batch);
+  options.threads = absl::GetFlag(FLAGS_threads);
+  options.seed = absl::GetFlag(FLAGS_seed);
+  options.conv_reps = absl::GetFlag(FLAGS_conv_reps);
+  options.epoch_steps = absl::GetFlag(FLAGS_epoch_steps);
+  options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  options.planted_slowdown = absl::GetFlag(FLAGS_planted_slowdown);
+  if (worker == "ours") return sdbench::RunStepWorker(options, /*plain=*/false);
+  if (worker == "plain") return sdbench::RunStepWorker(options, /*plain=*/true);
+  if (worker == "conv") return sdbench::RunConvWorker(options);
+  if (worker == "epoch") return sdbench::RunEpochWorker(options);
   if (!worker.empty()) {
     std::cerr << "speed: unknown --worker '" << worker << "'\n";
     return 2;

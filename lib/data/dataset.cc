@@ -1,5 +1,6 @@
 #include "lib/data/dataset.h"
 
+#include <cstdlib>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -23,6 +24,11 @@ void Truncate(ImageView* view, int64_t count) {
 }
 
 }  // namespace
+
+std::string DefaultDataDir() {
+  const char* env = std::getenv("SDBENCH_DATA_DIR");
+  return env != nullptr ? env : WorkspacePath("data");
+}
 
 absl::StatusOr<DatasetFiles> LoadDatasetFiles(const DatasetOptions& options,
                                               const std::string& data_dir,

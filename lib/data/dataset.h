@@ -40,6 +40,10 @@ struct DatasetFiles {
   std::map<std::string, std::string> md5;  // File name -> MD5.
 };
 
+// The dataset root when none is given: $SDBENCH_DATA_DIR (tools/setup.sh
+// writes it into .bazelrc.local for tests), else <workspace>/data.
+std::string DefaultDataDir();
+
 // Reads cifar10 (data_dir/cifar10), cifar100 (data_dir/cifar100) or svhn
 // (data_dir/svhn), or generates synthetic data of the same shape.
 absl::StatusOr<DatasetFiles> LoadDatasetFiles(const DatasetOptions& options,

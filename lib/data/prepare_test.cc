@@ -10,13 +10,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "lib/testing/test_dir.h"
 #include "lib/data/cifar.h"
 #include "lib/io/file_io.h"
 
 namespace sdbench {
 namespace {
-
-std::string TestDir() { return std::getenv("TEST_TMPDIR"); }
 
 std::string EncodePng(const std::vector<uint8_t>& rgb, int width, int height) {
   png_image image;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "lib/testing/test_dir.h"
 #include "lib/data/cifar.h"
 #include "lib/data/svhn.h"
 #include "lib/data/synthetic.h"
@@ -12,8 +13,6 @@
 
 namespace sdbench {
 namespace {
-
-std::string TestDir() { return std::getenv("TEST_TMPDIR"); }
 
 void ExpectErrorMentions(const absl::Status& status,
                          const std::vector<std::string>& words) {

@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "lib/testing/test_dir.h"
 #include "lib/distributed/communicator.h"
 #include "lib/distributed/launch.h"
 #include "lib/model/resnet.h"
@@ -47,11 +48,6 @@ std::vector<torch::Tensor> Batches() {
 
 torch::Tensor Labels(int step) {
   return torch::arange(kGlobalBatch).add(step).remainder(10);
-}
-
-std::string TempDir() {
-  const char* t = std::getenv("TEST_TMPDIR");
-  return t != nullptr ? t : "/tmp";
 }
 
 // One rank: train kSteps on its half of each batch; write gates, bytes and
@@ -90,7 +86,7 @@ int RunRank(int rank, int port, const std::string& out) {
 }
 
 TEST(DistributedTest, TwoRanksEqualOneProcessAveragingTwoHalves) {
-  const std::string out = TempDir();
+  const std::string out = TestDir();
   const int port = *FreeLocalPort();
   std::vector<pid_t> children;
   for (int rank = 0; rank < 2; ++rank) {

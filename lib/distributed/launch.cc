@@ -3,12 +3,13 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdlib>
+#include <chrono>
 #include <iostream>
-#include <map>
+#include <memory>
+#include <optional>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "lib/io/process.h"
@@ -39,44 +40,41 @@ int RunLocalRanks(int nproc, const std::vector<std::string>& argv) {
     std::cerr << "launch: " << port.status().message() << "\n";
     return 1;
   }
-  std::map<pid_t, int> ranks;
+  std::vector<std::unique_ptr<Subprocess>> ranks;
   for (int rank = 0; rank < nproc; ++rank) {
-    const pid_t pid = fork();
-    if (pid < 0) {
-      std::cerr << "launch: fork() failed\n";
-      for (const auto& [child, r] : ranks) kill(child, SIGTERM);
-      return 1;
+    Subprocess::Options options;
+    options.environment = {{"RANK", std::to_string(rank)},
+                           {"LOCAL_RANK", std::to_string(rank)},
+                           {"WORLD_SIZE", std::to_string(nproc)},
+                           {"LOCAL_WORLD_SIZE", std::to_string(nproc)},
+                           {"MASTER_ADDR", "127.0.0.1"},
+                           {"MASTER_PORT", std::to_string(*port)}};
+    absl::StatusOr<std::unique_ptr<Subprocess>> child = Subprocess::Start(argv, options);
+    if (!child.ok()) {
+      std::cerr << "launch: " << child.status().message() << "\n";
+      return 1;  // The ranks started so far are killed with their Subprocess.
     }
-    if (pid == 0) {
-      setenv("RANK", std::to_string(rank).c_str(), 1);
-      setenv("LOCAL_RANK", std::to_string(rank).c_str(), 1);
-      setenv("WORLD_SIZE", std::to_string(nproc).c_str(), 1);
-      setenv("LOCAL_WORLD_SIZE", std::to_string(nproc).c_str(), 1);
-      setenv("MASTER_ADDR", "127.0.0.1", 1);
-      setenv("MASTER_PORT", std::to_string(*port).c_str(), 1);
-      ExecOrExit(argv);
-    }
-    ranks[pid] = rank;
+    ranks.push_back(*std::move(child));
   }
+  // The first rank to fail decides the exit status and stops the others.
   int exit_code = 0;
-  while (!ranks.empty()) {
-    int status = 0;
-    const pid_t pid = waitpid(-1, &status, 0);
-    if (pid < 0) break;
-    auto it = ranks.find(pid);
-    if (it == ranks.end()) continue;
-    const int rank = it->second;
-    ranks.erase(it);
-    const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    if (!ok && exit_code == 0) {
-      exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
-      std::cerr << "launch: rank " << rank << " of " << nproc << " failed ("
-                << (WIFEXITED(status)
-                        ? absl::StrCat("exit status ", WEXITSTATUS(status))
-                        : absl::StrCat("signal ", WTERMSIG(status)))
-                << "); stopping the other ranks\n";
-      for (const auto& [child, r] : ranks) kill(child, SIGTERM);
+  for (int running = nproc; running > 0;) {
+    running = 0;
+    for (int rank = 0; rank < nproc; ++rank) {
+      Subprocess& child = *ranks[rank];
+      std::optional<int> code = child.TryWait();
+      if (!code) {
+        ++running;
+        continue;
+      }
+      if (*code != 0 && exit_code == 0) {
+        exit_code = *code > 128 ? 1 : *code;
+        std::cerr << "launch: rank " << rank << " of " << nproc << " failed ("
+                  << Subprocess::DescribeExit(*code) << "); stopping the other ranks\n";
+        for (auto& other : ranks) other->Signal(SIGTERM);
+      }
     }
+    if (running > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return exit_code;
 }

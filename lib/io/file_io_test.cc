@@ -4,14 +4,10 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "lib/testing/test_dir.h"
 
 namespace sdbench {
 namespace {
-
-std::string TestDir() {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return dir != nullptr ? dir : "/tmp";
-}
 
 TEST(FileIoTest, AtomicWriteRoundTripsAndReplaces) {
   const std::string path = TestDir() + "/round_trip.bin";

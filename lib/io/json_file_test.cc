@@ -4,15 +4,14 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "lib/testing/test_dir.h"
 #include "lib/io/file_io.h"
 
 namespace sdbench {
 namespace {
 
-std::string Dir() { return std::getenv("TEST_TMPDIR"); }
-
 TEST(JsonFileTest, ReadsAndKeepsKeyOrderWhenAsked) {
-  const std::string path = Dir() + "/order.json";
+  const std::string path = TestDir() + "/order.json";
   ASSERT_TRUE(WriteFileAtomically(path, R"({"b": 1, "a": [2, 3]})").ok());
   absl::StatusOr<nlohmann::json> plain = ReadJsonFile(path);
   ASSERT_TRUE(plain.ok()) << plain.status();
@@ -23,13 +22,13 @@ TEST(JsonFileTest, ReadsAndKeepsKeyOrderWhenAsked) {
 }
 
 TEST(JsonFileTest, ErrorsNameTheFileAndTheProblem) {
-  const std::string path = Dir() + "/broken.json";
+  const std::string path = TestDir() + "/broken.json";
   ASSERT_TRUE(WriteFileAtomically(path, R"({"b": 1,)").ok());
   absl::StatusOr<nlohmann::json> broken = ReadJsonFile(path);
   ASSERT_FALSE(broken.ok());
   EXPECT_NE(broken.status().message().find("broken.json: not valid JSON"), std::string::npos)
       << broken.status();
-  absl::StatusOr<nlohmann::json> missing = ReadJsonFile(Dir() + "/absent.json");
+  absl::StatusOr<nlohmann::json> missing = ReadJsonFile(TestDir() + "/absent.json");
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
   EXPECT_NE(missing.status().message().find("absent.json"), std::string::npos);

@@ -284,15 +284,21 @@ std::vector<torch::Tensor> ResNetImpl::BlockParameters(int l) const {
 }
 
 torch::Tensor ResNetImpl::forward(const torch::Tensor& images) {
+  torch::Tensor x = Stem(images);
+  x = is_training() ? RunBlocksTraining(std::move(x))
+                    : RunBlocksEvaluation(std::move(x));
+  return Head(x);
+}
+
+torch::Tensor ResNetImpl::Stem(const torch::Tensor& images) {
   torch::Tensor input =
       options_.memory_format == MemoryFormat::kChannelsLast
           ? images.contiguous(at::MemoryFormat::ChannelsLast)
           : images;
-  torch::Tensor x = ConvThenBatchNorm(stem_conv_, stem_bn_, input).relu_();
-  x = is_training() ? RunBlocksTraining(std::move(x))
-                    : RunBlocksEvaluation(std::move(x));
-  return fc_(x.mean({2, 3}));
+  return ConvThenBatchNorm(stem_conv_, stem_bn_, input).relu_();
 }
+
+torch::Tensor ResNetImpl::Head(const torch::Tensor& x) { return fc_(x.mean({2, 3})); }
 
 torch::Tensor ResNetImpl::RunBlocksTraining(torch::Tensor x) {
   const bool inverted = options_.test_scaling == TestScaling::kInverted;
@@ -346,27 +352,49 @@ torch::Tensor ResNetImpl::RunBlocksEvaluation(torch::Tensor x) {
   return x;
 }
 
-double TrainingStepConvFlops(const ResNetOptions& options,
-                             const std::vector<uint8_t>& gates, int64_t batch) {
-  const int n = *BlocksPerStage(options.depth);
-  // One 3x3 convolution's forward FLOPs at output resolution `size`.
-  auto conv = [batch](int in, int out, int size) {
-    return 2.0 * batch * out * size * size * in * 9;
-  };
-  double total = 2.0 * conv(3, 16, 32);  // Stem: forward + weight gradient.
-  int in_channels = 16;
-  int block = 0;
+double ConvShape::ForwardFlops(int64_t batch) const {
+  return 2.0 * batch * out_channels * out_size * out_size * in_channels * 9;
+}
+
+std::vector<ConvShape> DistinctConvShapes(int depth) {
+  const int n = *BlocksPerStage(depth);
+  std::vector<ConvShape> shapes = {{"stem 3->16 @32", 3, 16, 32, 1, 1}};
+  int in_channels = kStageChannels[0];
   for (int stage = 0; stage < 3; ++stage) {
     const int channels = kStageChannels[stage];
     const int size = 32 >> stage;
-    for (int i = 0; i < n; ++i, ++block) {
-      const bool active = gates.empty() || gates.at(block) != 0;
-      if (active) {
-        total += 3.0 * (conv(in_channels, channels, size) +
-                        conv(channels, channels, size));
-      }
-      in_channels = channels;
+    const int stride = stage > 0 ? 2 : 1;
+    if (in_channels == channels) {  // Stage 1: every conv alike.
+      shapes.push_back({absl::StrCat("stage", stage + 1, " ", channels, "->", channels, " @",
+                                     size),
+                        channels, channels, size, 1, 2 * n});
+      continue;
     }
+    shapes.push_back({absl::StrCat("stage", stage + 1, " ", in_channels, "->", channels, " @",
+                                   size, " s", stride),
+                      in_channels, channels, size, stride, 1});
+    shapes.push_back({absl::StrCat("stage", stage + 1, " ", channels, "->", channels, " @", size),
+                      channels, channels, size, 1, 2 * n - 1});
+    in_channels = channels;
+  }
+  return shapes;
+}
+
+double TrainingStepConvFlops(const ResNetOptions& options,
+                             const std::vector<uint8_t>& gates, int64_t batch) {
+  const int n = *BlocksPerStage(options.depth);
+  const std::vector<ConvShape> shapes = DistinctConvShapes(options.depth);
+  // Stem: forward + weight gradient (its input needs no gradient).
+  double total = 2.0 * shapes[0].ForwardFlops(batch);
+  for (int block = 0; block < 3 * n; ++block) {
+    if (!gates.empty() && gates.at(block) == 0) continue;
+    const int stage = block / n;
+    const bool first = block % n == 0;
+    // Stage 1 has one shape; stages 2 and 3 a transition shape, then one.
+    const ConvShape& plain = stage == 0 ? shapes[1] : shapes[2 * stage + 1];
+    const ConvShape& conv1 = stage > 0 && first ? shapes[2 * stage] : plain;
+    // Forward, input gradient and weight gradient: 3 x the forward.
+    total += 3.0 * (conv1.ForwardFlops(batch) + plain.ForwardFlops(batch));
   }
   return total;
 }

@@ -132,6 +132,12 @@ class ResNetImpl : public torch::nn::Module {
   // draws (or takes the forced) gates for this step first.
   torch::Tensor forward(const torch::Tensor& images);
 
+  // The parts of forward around the blocks: the stem (the input in the
+  // model's memory format, conv, BN, ReLU) and the head (global average
+  // pool, classifier).
+  torch::Tensor Stem(const torch::Tensor& images);
+  torch::Tensor Head(const torch::Tensor& x);
+
   const ResNetOptions& options() const { return options_; }
   int num_blocks() const { return static_cast<int>(blocks_.size()); }
   const std::vector<double>& survival() const { return survival_; }
@@ -183,6 +189,23 @@ class ResNetImpl : public torch::nn::Module {
   std::vector<uint8_t> row_gates_;
 };
 TORCH_MODULE(ResNet);
+
+// One kind of 3x3 convolution (padding 1) of the network.
+struct ConvShape {
+  std::string name;  // "stage2 16->32 @16 s2".
+  int in_channels = 0;
+  int out_channels = 0;
+  int out_size = 0;  // Output height = width.
+  int stride = 1;
+  int count = 0;     // How often it occurs in the network.
+  // Forward floating-point operations (2 per multiply-add) at `batch`.
+  double ForwardFlops(int64_t batch) const;
+};
+
+// The distinct convolutions of the depth-6N+2 network, in order: the stem,
+// then per stage its first conv and its other convs, with their counts
+// (1 + 6N in all). The one description of the network's convolutions.
+std::vector<ConvShape> DistinctConvShapes(int depth);
 
 // Floating-point operations (2 per multiply-add) of the 3x3 convolutions in
 // one training step at this batch: forward, gradient w.r.t. the input

@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "lib/training/sgd.h"
 
 namespace sdbench {
 namespace {
@@ -291,70 +290,6 @@ TEST(ResNetTest, DroppedBlockLeavesBnStatisticsAlone) {
   EXPECT_FALSE(torch::equal(net->blocks()[5]->bn1->running_mean, before5));
 }
 
-// One step with every block kept (so momentum is non-zero), then one with
-// block 2 dropped; returns block 2's parameters and buffers around step 2.
-struct DroppedStep {
-  std::vector<torch::Tensor> before, after, buffer_before, buffer_after;
-};
-
-DroppedStep RunDroppedStep(DroppedBlockUpdate mode) {
-  ResNet net = *MakeResNet(Options(8));
-  SgdOptions sgd_options;
-  sgd_options.dropped_block_update = mode;
-  NesterovSgd sgd(net->parameters(), sgd_options);
-  torch::Tensor images = torch::randn({4, 3, 32, 32});
-  torch::Tensor labels = torch::tensor({0, 1, 2, 3});
-  auto step = [&](std::vector<uint8_t> gates) {
-    net->ForceGates(gates);
-    sgd.ZeroGrad();
-    torch::nn::functional::cross_entropy(net->forward(images), labels)
-        .backward();
-    sgd.Step(0.1);
-  };
-  step({1, 1, 1});
-  std::vector<size_t> index;
-  for (const auto& p : net->BlockParameters(1)) {
-    for (size_t i = 0; i < sgd.parameters().size(); ++i) {
-      if (sgd.parameters()[i].is_same(p)) index.push_back(i);
-    }
-  }
-  DroppedStep result;
-  for (size_t i : index) {
-    result.before.push_back(sgd.parameters()[i].clone());
-    result.buffer_before.push_back(sgd.momentum_buffers()[i].clone());
-  }
-  step({1, 0, 1});
-  for (size_t i : index) {
-    EXPECT_FALSE(sgd.parameters()[i].grad().defined());
-    result.after.push_back(sgd.parameters()[i].clone());
-    result.buffer_after.push_back(sgd.momentum_buffers()[i].clone());
-  }
-  return result;
-}
-
-TEST(ResNetTest, DroppedBlockStillDecaysAndMovesWithMomentumByDefault) {
-  DroppedStep s = RunDroppedStep(DroppedBlockUpdate::kDecayAndMomentum);
-  ASSERT_EQ(s.before.size(), 8u);  // conv1 w,b; bn1 w,b; conv2 w,b; bn2 w,b.
-  for (size_t i = 0; i < s.before.size(); ++i) {
-    // Zero gradient: d = wd*w, buf' = mu*buf + d, w' = w - lr*(d + mu*buf').
-    torch::Tensor d = 1e-4 * s.before[i];
-    torch::Tensor buf = 0.9 * s.buffer_before[i] + d;
-    torch::Tensor expected = s.before[i] - 0.1 * (d + 0.9 * buf);
-    EXPECT_TRUE(torch::allclose(s.buffer_after[i], buf, 1e-6, 1e-9));
-    EXPECT_TRUE(torch::allclose(s.after[i], expected, 1e-6, 1e-9));
-    EXPECT_FALSE(torch::equal(s.after[i], s.before[i]) &&
-                 s.buffer_before[i].abs().max().item<double>() > 0);
-  }
-}
-
-TEST(ResNetTest, DroppedBlockIsNotUpdatedInSkipMode) {
-  DroppedStep s = RunDroppedStep(DroppedBlockUpdate::kSkip);
-  for (size_t i = 0; i < s.before.size(); ++i) {
-    EXPECT_TRUE(torch::equal(s.after[i], s.before[i]));
-    EXPECT_TRUE(torch::equal(s.buffer_after[i], s.buffer_before[i]));
-  }
-}
-
 // --- A dropped block does no convolution --------------------------------
 
 std::atomic<int> forward_convolutions{0};
@@ -468,17 +403,69 @@ TEST(ResNetTest, TrainingStepConvFlopsCountedByHand) {
                    128 * TrainingStepConvFlops(Options(20), {}, 1));
 }
 
+TEST(ResNetTest, DistinctConvShapesCoverEveryConvOnce) {
+  for (int depth : {8, 20, 110}) {
+    const int n = (depth - 2) / 6;
+    std::vector<ConvShape> shapes = DistinctConvShapes(depth);
+    ASSERT_EQ(shapes.size(), 6u);
+    int convs = 0;
+    for (const ConvShape& s : shapes) convs += s.count;
+    EXPECT_EQ(convs, 1 + 6 * n) << depth;  // Stem + two per block.
+    // The module's own convolutions agree, count for count.
+    ResNet net = *MakeResNet(Options(depth));
+    EXPECT_EQ(static_cast<int>(net->ConvWeights().size()), convs);
+  }
+  std::vector<ConvShape> shapes = DistinctConvShapes(20);
+  EXPECT_EQ(shapes[0].name, "stem 3->16 @32");
+  EXPECT_EQ(shapes[2].name, "stage2 16->32 @16 s2");
+  EXPECT_EQ(shapes[2].stride, 2);
+  EXPECT_EQ(shapes[5].count, 5);  // 2N - 1 at N = 3.
+  EXPECT_DOUBLE_EQ(shapes[1].ForwardFlops(1), 4718592.0);
+}
+
+// Row mode: each sample keeps or drops each block on its own draw. The
+// output equals a reference built from the blocks' public parts with the
+// same per-sample gates (drawn from a sampler seeded alike): a block runs
+// on the whole batch when any sample keeps it, and its branch is masked per
+// sample.
 TEST(ResNetTest, RowModeGatesPerSample) {
   ResNetOptions options = Options(20);
   options.gate_mode = GateMode::kRow;
-  options.p_last = 0.1;
+  options.p_last = 0.3;
+  options.gate_seed = 7;
+  options.memory_format = MemoryFormat::kContiguous;
   ResNet net = *MakeResNet(options);
-  torch::Tensor images = torch::randn({8, 3, 32, 32});
+  net->train();
+  const int64_t batch = 8;
+  torch::manual_seed(3);
+  torch::Tensor images = torch::randn({batch, 3, 32, 32});
   torch::Tensor y = net->forward(images);
-  EXPECT_EQ(y.sizes(), (std::vector<int64_t>{8, 10}));
-  // With 8 samples, a block's branch runs unless every sample dropped it.
-  EXPECT_GE(net->last_active_blocks(), 1);
-  EXPECT_TRUE(torch::isfinite(y).all().item<bool>());
+
+  GateSampler sampler(options.gate_seed);
+  std::vector<uint8_t> rows;
+  sampler.DrawRowGates(net->survival(), batch, &rows);
+  const int blocks = net->num_blocks();
+  int mixed_blocks = 0;  // Blocks some samples keep and others drop.
+  torch::NoGradGuard no_grad;
+  torch::Tensor x = net->Stem(images);
+  for (int l = 0; l < blocks; ++l) {
+    std::vector<float> mask(batch);
+    int kept = 0;
+    for (int64_t b = 0; b < batch; ++b) kept += mask[b] = rows[b * blocks + l];
+    mixed_blocks += kept > 0 && kept < batch;
+    EXPECT_EQ(net->last_gates()[l], kept > 0 ? 1 : 0) << "block " << l;
+    ResidualBlock block = net->blocks()[l];
+    if (kept == 0) {
+      x = block->Shortcut(x);
+      continue;
+    }
+    torch::Tensor m = torch::tensor(mask).view({-1, 1, 1, 1});
+    x = (block->Branch(x) * m + block->Shortcut(x)).relu();
+  }
+  EXPECT_GE(mixed_blocks, 3);
+  torch::Tensor reference = net->Head(x);
+  EXPECT_TRUE(torch::allclose(y, reference, 1e-5, 1e-6))
+      << (y - reference).abs().max().item<double>();
 }
 
 TEST(ResNetTest, ForceGatesChecksLength) {

@@ -1,6 +1,6 @@
 // Result files: one JSON per run, documented in results/SCHEMA.md.
-// ValidateResult checks a parsed file against that schema; provenance is
-// collected here so every run records the same facts.
+// ValidateResult checks a parsed file against that schema; reading and
+// writing validate and write atomically. Provenance is in provenance.h.
 #ifndef SDBENCH_LIB_RESULTS_RESULT_FILE_H_
 #define SDBENCH_LIB_RESULTS_RESULT_FILE_H_
 
@@ -15,26 +15,14 @@ namespace sdbench {
 
 constexpr int kResultSchemaVersion = 1;
 
-// Git commit and dirty flag of the source tree (BUILD_WORKSPACE_DIRECTORY
-// under `bazel run`, else the current directory); "unknown" outside git.
-nlohmann::json GitProvenance();
-
-// Host name, CPU model, LibTorch version, compiler.
-nlohmann::json MachineProvenance();
-
-// UTC time as ISO 8601 ("2026-11-26T17:28:59Z").
-std::string NowIso8601();
-
 // Checks every required field, its type and basic consistency; the message
 // names `source` and the offending field.
-absl::Status ValidateResult(const nlohmann::json& result,
-                            absl::string_view source);
+absl::Status ValidateResult(const nlohmann::json& result, absl::string_view source);
 
 absl::StatusOr<nlohmann::json> ReadResultFile(const std::string& path);
 
 // Pretty-printed, atomically (temp file + rename).
-absl::Status WriteResultFile(const std::string& path,
-                             const nlohmann::json& result);
+absl::Status WriteResultFile(const std::string& path, const nlohmann::json& result);
 
 }  // namespace sdbench
 

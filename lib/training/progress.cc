@@ -38,4 +38,16 @@ std::string FormatDuration(double seconds) {
   return absl::StrFormat("%d:%02d", m, s);
 }
 
+Eta EstimateEta(double epoch_elapsed, int64_t steps_done, int64_t steps_per_epoch, int epoch,
+                int epochs, double finished_seconds) {
+  Eta eta;
+  if (steps_done <= 0) return {-1, -1};
+  const double per_step = epoch_elapsed / steps_done;
+  eta.epoch_seconds = per_step * (steps_per_epoch - steps_done);
+  const double per_epoch =
+      epoch > 1 ? finished_seconds / (epoch - 1) : per_step * steps_per_epoch;
+  eta.run_seconds = eta.epoch_seconds + per_epoch * (epochs - epoch);
+  return eta;
+}
+
 }  // namespace sdbench

@@ -1,8 +1,10 @@
-// One updating progress line on a terminal (carriage return, no scrolling);
-// plain lines, fewer of them, when the output is a file or a pipe.
+// What a run prints while it trains: one updating line on a terminal
+// (carriage return, no scrolling), plain lines in a log file or pipe; the
+// ETA arithmetic and the duration format behind them.
 #ifndef SDBENCH_LIB_TRAINING_PROGRESS_H_
 #define SDBENCH_LIB_TRAINING_PROGRESS_H_
 
+#include <cstdint>
 #include <cstdio>
 #include <string>
 
@@ -28,8 +30,22 @@ class ProgressLine {
   bool open_ = false;
 };
 
-// "1:02:03" / "4:05" for seconds.
+// "1:02:03" / "4:05" for seconds; "?" when unknown.
 std::string FormatDuration(double seconds);
+
+// Remaining time of the epoch in progress and of the whole run.
+struct Eta {
+  double epoch_seconds = 0;
+  double run_seconds = 0;
+};
+
+// `steps_done` of `steps_per_epoch` steps of 1-based `epoch` (of `epochs`)
+// took `epoch_elapsed` seconds; the finished epochs before it took
+// `finished_seconds` in all (training and evaluation). Later epochs are
+// expected to take as long as the finished ones did on average (the current
+// epoch's pace while none is finished).
+Eta EstimateEta(double epoch_elapsed, int64_t steps_done, int64_t steps_per_epoch, int epoch,
+                int epochs, double finished_seconds);
 
 }  // namespace sdbench
 

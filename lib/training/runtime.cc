@@ -1,7 +1,5 @@
 #include "lib/training/runtime.h"
 
-#include "lib/io/file_io.h"
-
 #include <malloc.h>
 #include <sys/resource.h>
 
@@ -13,6 +11,11 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "lib/io/file_io.h"
+#include "lib/io/process.h"
+#include "lib/results/provenance.h"
+
+#include <torch/version.h>
 
 namespace sdbench {
 
@@ -88,6 +91,22 @@ std::string DeviceModelName(const torch::Device& device) {
     return absl::StrCat("CUDA device ", static_cast<int>(device.index()));
   }
   return CpuModelName();
+}
+
+nlohmann::json LibTorchProvenance() {
+  std::string package = "unknown";
+  absl::StatusOr<CommandResult> dpkg =
+      RunCommand({"dpkg-query", "-W", "-f=${Version}", "libtorch-dev"});
+  if (dpkg.ok() && dpkg->exit_code == 0) {
+    package = std::string(absl::StripAsciiWhitespace(dpkg->output));
+  }
+  return {{"libtorch_version", TORCH_VERSION}, {"libtorch_package", package}};
+}
+
+nlohmann::json MachineAndLibTorchProvenance() {
+  nlohmann::json machine = MachineProvenance();
+  machine.update(LibTorchProvenance());
+  return machine;
 }
 
 }  // namespace sdbench

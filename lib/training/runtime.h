@@ -1,4 +1,6 @@
-// Where and how wide the computation runs: device and intra-op threads.
+// Where and how wide the computation runs: device, intra-op threads, the
+// allocator's behaviour, and the facts about LibTorch that results record;
+// small timing helpers shared by the trainer and the benchmarks.
 #ifndef SDBENCH_LIB_TRAINING_RUNTIME_H_
 #define SDBENCH_LIB_TRAINING_RUNTIME_H_
 
@@ -10,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "nlohmann/json.hpp"
 
 namespace sdbench {
 
@@ -42,6 +45,15 @@ double Median(std::vector<double> values);
 
 // A human-readable name of the device's hardware (CPU model or GPU name).
 std::string DeviceModelName(const torch::Device& device);
+
+// The LibTorch this binary runs on, for provenance: "libtorch_version" (its
+// headers' version) and "libtorch_package" (Debian's package version, whose
+// headers say 1.13.0 for 1.13.1; "unknown" elsewhere).
+nlohmann::json LibTorchProvenance();
+
+// MachineProvenance() (lib/results/provenance.h) with LibTorchProvenance()'s
+// fields: "provenance.machine" of results and reports.
+nlohmann::json MachineAndLibTorchProvenance();
 
 }  // namespace sdbench
 

@@ -1,5 +1,9 @@
 #include "lib/training/runtime.h"
 
+#include <torch/version.h>
+
+#include <fstream>
+#include <string>
 #include <thread>
 
 #include "gtest/gtest.h"
@@ -43,8 +47,38 @@ TEST(RuntimeTest, ZeroThreadsMeansAllCores) {
   EXPECT_FALSE(ConfigureThreads(-2).ok());
 }
 
+// The CPU's name as /proc/cpuinfo's first "model name" line gives it.
+std::string CpuInfoModelName() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(cpuinfo, line)) {
+    const size_t colon = line.find(':');
+    if (line.compare(0, 10, "model name") == 0 && colon != std::string::npos) {
+      return line.substr(line.find_first_not_of(" \t", colon + 1));
+    }
+  }
+  return "unknown CPU";
+}
+
 TEST(RuntimeTest, NamesTheCpu) {
-  EXPECT_FALSE(DeviceModelName(torch::Device(torch::kCPU)).empty());
+  EXPECT_EQ(DeviceModelName(torch::Device(torch::kCPU)), CpuInfoModelName());
+}
+
+TEST(RuntimeTest, RecordsTheLinkedLibTorch) {
+  const nlohmann::json torch_facts = LibTorchProvenance();
+  EXPECT_EQ(torch_facts["libtorch_version"], TORCH_VERSION);
+  EXPECT_EQ(torch_facts["libtorch_version"].get<std::string>().substr(0, 2),
+            std::to_string(TORCH_VERSION_MAJOR) + ".");
+  EXPECT_TRUE(torch_facts["libtorch_package"].is_string());
+}
+
+TEST(RuntimeTest, MedianAndSecondsSince) {
+  EXPECT_EQ(Median({}), 0.0);
+  EXPECT_EQ(Median({3, 1, 2}), 2.0);
+  EXPECT_EQ(Median({4, 1, 3, 2}), 2.5);
+  const auto start = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_GE(SecondsSince(start), 0.02);
 }
 
 }  // namespace

@@ -47,19 +47,4 @@ double LrSchedule::LearningRate(int epoch) const {
   return rate;
 }
 
-int BestValidationIndex(const std::vector<Evaluation>& history,
-                        bool partial_window_candidates) {
-  if (history.empty()) return -1;
-  int best = -1;
-  for (size_t i = 0; i < history.size(); ++i) {
-    if (!history[i].validation_error.has_value()) continue;
-    if (history[i].partial_window && !partial_window_candidates) continue;
-    // Strictly lower: ties keep the earliest.
-    if (best < 0 || *history[i].validation_error < *history[best].validation_error) {
-      best = static_cast<int>(i);
-    }
-  }
-  return best >= 0 ? best : static_cast<int>(history.size()) - 1;
-}
-
 }  // namespace sdbench

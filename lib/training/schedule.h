@@ -1,5 +1,4 @@
-// Learning-rate schedule by epoch (PAPER_SPEC 3) and the reported number's
-// selection rule.
+// The learning-rate schedule by epoch (PAPER_SPEC 3).
 //
 // Epochs are 1-based. A milestone at fraction f of E epochs switches the rate
 // at the START of epoch ceil(f * E), as the original code's test
@@ -11,8 +10,6 @@
 #ifndef SDBENCH_LIB_TRAINING_SCHEDULE_H_
 #define SDBENCH_LIB_TRAINING_SCHEDULE_H_
 
-#include <cstdint>
-#include <optional>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -41,28 +38,6 @@ struct LrSchedule {
   std::vector<int> MilestoneEpochs() const;
   double LearningRate(int epoch) const;
 };
-
-// One evaluation of a run (every epoch, or every K iterations).
-struct Evaluation {
-  double epoch = 0;        // Fractional when evaluated within an epoch.
-  int64_t iteration = 0;   // Training steps done so far.
-  double lr = 0;
-  double train_loss = 0;   // Mean over the steps since the last evaluation.
-  double train_error = 0;  // Percent, over those steps' samples.
-  std::optional<double> validation_error;  // Percent; none without a split.
-  double test_error = 0;   // Percent.
-  // Evaluations every K iterations: the run's last steps, fewer than K,
-  // evaluated at its end. Recorded, but a candidate for best validation only
-  // when asked (the original evaluated every K iterations only).
-  bool partial_window = false;
-};
-
-// The index of the evaluation with the lowest validation error (the earliest
-// on ties): the paper reports the test error there. Partial-window
-// evaluations are candidates only with `partial_window_candidates`. Without
-// validation the last evaluation is chosen. -1 for an empty history.
-int BestValidationIndex(const std::vector<Evaluation>& history,
-                        bool partial_window_candidates = false);
 
 }  // namespace sdbench
 

@@ -43,13 +43,6 @@ TEST(LrScheduleTest, ReducedProfileKeepsFractions) {
   EXPECT_NEAR(s.LearningRate(10), 0.01, 1e-15);
 }
 
-Evaluation Eval(double validation, double test) {
-  Evaluation e;
-  e.validation_error = validation;
-  e.test_error = test;
-  return e;
-}
-
 // PAPER_SPEC 3: the first decayed epoch is ceil(f x E) (the original tests
 // epoch >= f x E); the earlier rule rounded and never decayed epoch 1.
 TEST(LrScheduleTest, MilestoneRulesDifferOnlyForShortOrOddSchedules) {
@@ -88,30 +81,6 @@ TEST(LrScheduleTest, ShortSchedules) {
   EXPECT_DOUBLE_EQ(s.LearningRate(1), 0.1);
   EXPECT_EQ(*ParseMilestoneRounding("round"), MilestoneRounding::kRound);
   EXPECT_FALSE(ParseMilestoneRounding("floor").ok());
-}
-
-TEST(BestValidationTest, LowestValidationEarliestOnTies) {
-  std::vector<Evaluation> history = {Eval(30, 31), Eval(12, 13), Eval(9, 11),
-                                     Eval(10, 8), Eval(9, 7), Eval(15, 6)};
-  // Epoch 3 and epoch 5 tie at 9% validation: the earliest wins, even
-  // though epoch 5 has the lower test error; the lowest test error (6%)
-  // is never picked by looking at test numbers.
-  EXPECT_EQ(BestValidationIndex(history), 2);
-  EXPECT_EQ(history[BestValidationIndex(history)].test_error, 11);
-}
-
-TEST(BestValidationTest, PartialWindowIsACandidateOnlyWhenAsked) {
-  std::vector<Evaluation> history = {Eval(30, 31), Eval(12, 13), Eval(9, 11)};
-  history[2].partial_window = true;
-  EXPECT_EQ(BestValidationIndex(history), 1);
-  EXPECT_EQ(BestValidationIndex(history, /*partial_window_candidates=*/true), 2);
-}
-
-TEST(BestValidationTest, WithoutValidationTakesTheLast) {
-  std::vector<Evaluation> history(3);
-  history[2].test_error = 5;
-  EXPECT_EQ(BestValidationIndex(history), 2);
-  EXPECT_EQ(BestValidationIndex({}), -1);
 }
 
 }  // namespace

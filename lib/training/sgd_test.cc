@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "gtest/gtest.h"
+#include "lib/model/resnet.h"
 
 namespace sdbench {
 namespace {
@@ -88,6 +89,72 @@ TEST(NesterovSgdTest, ParsesModeNames) {
             DroppedBlockUpdate::kDecayAndMomentum);
   EXPECT_EQ(*ParseDroppedBlockUpdate("skip"), DroppedBlockUpdate::kSkip);
   EXPECT_FALSE(ParseDroppedBlockUpdate("none").ok());
+}
+
+// One step with every block kept (so momentum is non-zero), then one with
+// block 2 dropped; returns block 2's parameters and buffers around step 2.
+struct DroppedStep {
+  std::vector<torch::Tensor> before, after, buffer_before, buffer_after;
+};
+
+DroppedStep RunDroppedStep(DroppedBlockUpdate mode) {
+  ResNetOptions options;
+  options.depth = 8;
+  ResNet net = *MakeResNet(options);
+  SgdOptions sgd_options;
+  sgd_options.dropped_block_update = mode;
+  NesterovSgd sgd(net->parameters(), sgd_options);
+  torch::Tensor images = torch::randn({4, 3, 32, 32});
+  torch::Tensor labels = torch::tensor({0, 1, 2, 3});
+  auto step = [&](std::vector<uint8_t> gates) {
+    net->ForceGates(gates);
+    sgd.ZeroGrad();
+    torch::nn::functional::cross_entropy(net->forward(images), labels)
+        .backward();
+    sgd.Step(0.1);
+  };
+  step({1, 1, 1});
+  std::vector<size_t> index;
+  for (const auto& p : net->BlockParameters(1)) {
+    for (size_t i = 0; i < sgd.parameters().size(); ++i) {
+      if (sgd.parameters()[i].is_same(p)) index.push_back(i);
+    }
+  }
+  DroppedStep result;
+  for (size_t i : index) {
+    result.before.push_back(sgd.parameters()[i].clone());
+    result.buffer_before.push_back(sgd.momentum_buffers()[i].clone());
+  }
+  step({1, 0, 1});
+  for (size_t i : index) {
+    EXPECT_FALSE(sgd.parameters()[i].grad().defined());
+    result.after.push_back(sgd.parameters()[i].clone());
+    result.buffer_after.push_back(sgd.momentum_buffers()[i].clone());
+  }
+  return result;
+}
+
+TEST(NesterovSgdTest, DroppedBlockStillDecaysAndMovesWithMomentumByDefault) {
+  DroppedStep s = RunDroppedStep(DroppedBlockUpdate::kDecayAndMomentum);
+  ASSERT_EQ(s.before.size(), 8u);  // conv1 w,b; bn1 w,b; conv2 w,b; bn2 w,b.
+  for (size_t i = 0; i < s.before.size(); ++i) {
+    // Zero gradient: d = wd*w, buf' = mu*buf + d, w' = w - lr*(d + mu*buf').
+    torch::Tensor d = 1e-4 * s.before[i];
+    torch::Tensor buf = 0.9 * s.buffer_before[i] + d;
+    torch::Tensor expected = s.before[i] - 0.1 * (d + 0.9 * buf);
+    EXPECT_TRUE(torch::allclose(s.buffer_after[i], buf, 1e-6, 1e-9));
+    EXPECT_TRUE(torch::allclose(s.after[i], expected, 1e-6, 1e-9));
+    EXPECT_FALSE(torch::equal(s.after[i], s.before[i]) &&
+                 s.buffer_before[i].abs().max().item<double>() > 0);
+  }
+}
+
+TEST(NesterovSgdTest, DroppedBlockIsNotUpdatedInSkipMode) {
+  DroppedStep s = RunDroppedStep(DroppedBlockUpdate::kSkip);
+  for (size_t i = 0; i < s.before.size(); ++i) {
+    EXPECT_TRUE(torch::equal(s.after[i], s.before[i]));
+    EXPECT_TRUE(torch::equal(s.buffer_after[i], s.buffer_before[i]));
+  }
 }
 
 }  // namespace

@@ -1,8 +1,16 @@
 // The optimised default training step (channels-last model, retained heap,
-// our SGD) against a plain reference written here from the paper alone:
-// NCHW functional ops on copies of the same weights, autograd, and the
-// original SGD update spelled out per parameter. Same seed, same weights,
-// same gates: losses and weights must agree to 1e-4 relative.
+// our SGD, the conv bias left out where BN cancels it) against a plain
+// reference written here from the paper alone: NCHW functional ops on copies
+// of the same weights (conv biases non-zero, so the running means must carry
+// them), autograd, and the original SGD update spelled out per parameter.
+// Four steps with the same gates (some blocks dropped). Tolerances:
+//   double, lr 0.1: every loss, parameter and BN statistic to 1e-9 relative;
+//   float, lr 0.01: every loss, the whole weight vector and every tensor to
+//   1e-4 relative, except the BN betas, which start at zero and are sums
+//   with heavy cancellation: those to 5e-5 absolute (after four steps their
+//   norms are ~2e-3, so that is up to ~2% of them; measured: at most 2.7e-5).
+//   At lr 0.1 in float the two paths drift apart within a few steps (the
+//   dynamics amplify rounding), so float compares at lr 0.01.
 #include <torch/torch.h>
 
 #include <map>
@@ -116,6 +124,7 @@ class Reference {
 
 struct Comparison {
   std::map<std::string, double> relative;  // Per tensor.
+  std::map<std::string, double> absolute;  // Per tensor: norm of the difference.
   double global = 0;                       // All parameters together.
   std::vector<double> loss_relative;       // Per step.
   double moved = 0;                        // How far block2.conv1 moved.
@@ -167,6 +176,7 @@ Comparison RunBoth(torch::Dtype dtype, double lr) {
   for (const auto& item : net->named_parameters()) {
     const torch::Tensor& ref = reference.params().at(item.key());
     c.relative[item.key()] = RelativeDifference(item.value(), ref);
+    c.absolute[item.key()] = (item.value().contiguous() - ref.contiguous()).norm().item<double>();
     all_ours.push_back(item.value().detach().contiguous().flatten());
     all_reference.push_back(ref.detach().contiguous().flatten());
   }
@@ -197,21 +207,24 @@ TEST(StepEquivalenceTest, DoublePrecisionAgreesTensorByTensor) {
   EXPECT_GT(c.moved, 1e-3);  // The weights did move.
 }
 
-// The float path (oneDNN, channels-last): 1e-4 relative on the losses, the
-// whole weight vector and every weight tensor. BN betas and conv biases start
-// at zero and are sums with heavy cancellation; in float only their absolute
-// error is small (checked through the global norm), so the per-tensor check
-// covers the conv/linear weights, BN gammas and running statistics.
+// The float path (oneDNN, channels-last), tolerances as in the file comment.
 TEST(StepEquivalenceTest, FloatOptimisedPathAgreesToOneInTenThousand) {
   const Comparison c = RunBoth(torch::kFloat, 0.01);
   for (double loss : c.loss_relative) EXPECT_LE(loss, 1e-4);
   EXPECT_LE(c.global, 1e-4);
+  int betas = 0, conv_biases = 0;
   for (const auto& [name, difference] : c.relative) {
-    const bool zero_started = absl::EndsWith(name, ".bias") &&
-                              name.find("fc.") == std::string::npos;
-    if (zero_started) continue;
-    EXPECT_LE(difference, 1e-4) << name;
+    const bool bn_beta = absl::StrContains(name, "bn") && absl::EndsWith(name, ".bias");
+    conv_biases += absl::StrContains(name, "conv") && absl::EndsWith(name, ".bias");
+    if (bn_beta) {
+      ++betas;
+      EXPECT_LE(c.absolute.at(name), 5e-5) << name << " (relative " << difference << ")";
+    } else {
+      EXPECT_LE(difference, 1e-4) << name;
+    }
   }
+  EXPECT_EQ(betas, 1 + 2 * 9);
+  EXPECT_EQ(conv_biases, 1 + 2 * 9);  // Checked relative: they are not zero here.
   EXPECT_GT(c.moved, 1e-4);
 }
 

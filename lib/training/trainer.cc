@@ -1,22 +1,18 @@
 #include "lib/training/trainer.h"
 
-#include <c10/core/InferenceMode.h>
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
-#include <numeric>
-#include <optional>
+#include <cmath>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "lib/data/loader.h"
 #include "lib/distributed/communicator.h"
 #include "lib/io/file_io.h"
-#include "lib/results/result_file.h"
-#include "lib/random/splitmix.h"
+#include "lib/results/provenance.h"
+#include "lib/training/run_result.h"
 #include "lib/training/runtime.h"
 #include "lib/training/step.h"
 
@@ -25,196 +21,6 @@ namespace {
 
 using Json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
-
-
-}  // namespace
-
-RunSeeds RunSeeds::Derive(uint64_t run_seed) {
-  RunSeeds seeds;
-  seeds.run = run_seed;
-  seeds.data_split = run_seed;  // The paper's split shuffle uses the run seed.
-  // Kept below 2^53 so JSON readers in any language hold them exactly.
-  const uint64_t mask = (uint64_t{1} << 53) - 1;
-  seeds.data_order = SplitMix64(run_seed * 4 + 1) & mask;
-  seeds.init = SplitMix64(run_seed * 4 + 2) & mask;
-  seeds.gates = SplitMix64(run_seed * 4 + 3) & mask;
-  return seeds;
-}
-
-Json RunSeeds::ToJson() const {
-  return {{"run", run},       {"data_split", data_split},
-          {"data_order", data_order}, {"init", init},
-          {"gates", gates}};
-}
-
-absl::StatusOr<RunSettings> ParseRunSettings(const Json& c) {
-  RunSettings s;
-  const Json& m = c["model"];
-  s.model.depth = m["depth"];
-  s.model.conv_bias = m["conv_bias"];
-  s.model.p_last = m["p_last"];
-  auto schedule = ParseSurvivalSchedule(m["schedule"].get<std::string>());
-  if (!schedule.ok()) return schedule.status();
-  s.model.schedule = *schedule;
-  auto shortcut = ParseShortcutSubsampling(m["shortcut"].get<std::string>());
-  if (!shortcut.ok()) return shortcut.status();
-  s.model.shortcut = *shortcut;
-  auto gamma = ParseBnGammaInit(m["bn_gamma_init"].get<std::string>());
-  if (!gamma.ok()) return gamma.status();
-  s.model.bn_gamma_init = *gamma;
-  auto scaling = ParseTestScaling(m["test_scaling"].get<std::string>());
-  if (!scaling.ok()) return scaling.status();
-  s.model.test_scaling = *scaling;
-  auto gate_mode = ParseGateMode(m["gate_mode"].get<std::string>());
-  if (!gate_mode.ok()) return gate_mode.status();
-  s.model.gate_mode = *gate_mode;
-  auto memory_format =
-      ParseMemoryFormat(c["runtime"]["memory_format"].get<std::string>());
-  if (!memory_format.ok()) return memory_format.status();
-  s.model.memory_format = *memory_format;
-
-  const Json& o = c["optimizer"];
-  s.sgd.momentum = o["momentum"];
-  s.sgd.weight_decay = o["weight_decay"];
-  s.sgd.nesterov = o["nesterov"];
-  auto dropped = ParseDroppedBlockUpdate(o["dropped_block_update"].get<std::string>());
-  if (!dropped.ok()) return dropped.status();
-  s.sgd.dropped_block_update = *dropped;
-
-  const Json& t = c["schedule"];
-  s.lr.epochs = t["epochs"];
-  s.lr.lr = t["lr"];
-  s.lr.milestones = t["lr_milestones"].get<std::vector<double>>();
-  s.lr.decay = t["lr_decay"];
-  s.lr.warmup_epochs = t["warmup_epochs"];
-  s.lr.warmup_lr = t["warmup_lr"];
-  auto rounding = ParseMilestoneRounding(t["milestone_rounding"].get<std::string>());
-  if (!rounding.ok()) return rounding.status();
-  s.lr.rounding = *rounding;
-  const std::string partial = t["final_partial_window"];
-  if (partial != "record" && partial != "candidate") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unknown final partial window rule '", partial, "' (known: 'record', 'candidate')"));
-  }
-  s.partial_window_candidate = partial == "candidate";
-  s.batch_size = t["batch_size"];
-  s.eval_batch_size = t["eval_batch_size"];
-  s.eval_every_iterations = t["eval_every_iterations"];
-  s.max_steps_per_epoch = t["max_steps_per_epoch"];
-
-  const Json& d = c["dataset"];
-  s.dataset.name = d["name"];
-  if (s.dataset.name != "cifar10" && s.dataset.name != "cifar100" &&
-      s.dataset.name != "svhn") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unknown dataset '", s.dataset.name, "' (known: cifar10, cifar100, svhn)"));
-  }
-  const std::string labels = d["cifar100_labels"];
-  if (labels != "fine" && labels != "coarse") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unknown CIFAR-100 label kind '", labels, "' (known: fine, coarse)"));
-  }
-  s.dataset.cifar100_labels =
-      labels == "fine" ? Cifar100Labels::kFine : Cifar100Labels::kCoarse;
-  s.dataset.validation = d["validation"];
-  s.dataset.train_size = d["train_size"];
-  s.dataset.svhn_validation_per_class_train = d["svhn_validation_per_class_train"];
-  s.dataset.svhn_validation_per_class_extra = d["svhn_validation_per_class_extra"];
-  s.dataset.train_subset = d["train_subset"];
-  s.dataset.validation_subset = d["validation_subset"];
-  s.dataset.test_subset = d["test_subset"];
-  auto normalization = ParseNormalizationMode(d["normalization"].get<std::string>());
-  if (!normalization.ok()) return normalization.status();
-  s.dataset.normalization = *normalization;
-  s.dataset.synthetic = d["synthetic"];
-  s.dataset.synthetic_train_images = d["synthetic_train_images"];
-  s.dataset.synthetic_test_images = d["synthetic_test_images"];
-  s.augment = d["augment"];
-  s.max_shift = d["max_shift"];
-
-  s.device = c["runtime"]["device"];
-  s.threads = c["runtime"]["threads"];
-  if (absl::StatusOr<torch::Device> device = ParseDevice(s.device); !device.ok()) {
-    return device.status();
-  }
-  return s;
-}
-
-namespace {
-
-struct EvalResult {
-  double loss = 0;
-  double error_percent = 0;
-};
-
-// With a communicator, every rank scores its slice of each batch (with the
-// same model: the caller broadcasts rank 0's BN statistics first) and the
-// counts are summed.
-absl::StatusOr<EvalResult> Evaluate(ResNet& model, BatchLoader& loader,
-                                    const torch::Device& device,
-                                    Communicator* communicator) {
-  model->eval();
-  EvalResult result;
-  {
-    c10::InferenceMode inference;
-    torch::Tensor loss_sum = torch::zeros({}, torch::TensorOptions(device).dtype(torch::kDouble));
-    torch::Tensor errors = torch::zeros({}, torch::TensorOptions(device).dtype(torch::kLong));
-    int64_t count = 0;
-    loader.StartEpoch(0);
-    while (std::optional<Batch> batch = loader.Next()) {
-      torch::Tensor images = batch->images.to(device);
-      torch::Tensor labels = batch->labels.to(device);
-      torch::Tensor logits = model->forward(images);
-      loss_sum += torch::nn::functional::cross_entropy(
-                      logits, labels,
-                      torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
-                      .to(torch::kDouble);
-      errors += logits.argmax(1).ne(labels).sum();
-      count += labels.size(0);
-    }
-    torch::Tensor totals = torch::stack({loss_sum.cpu(), errors.cpu().to(torch::kDouble),
-                                         torch::full({}, static_cast<double>(count),
-                                                     torch::kDouble)});
-    if (communicator != nullptr) {
-      if (absl::Status s = communicator->SumInPlace(totals); !s.ok()) return s;
-    }
-    const double all = totals[2].item<double>();
-    if (all > 0) {
-      result.loss = totals[0].item<double>() / all;
-      result.error_percent = 100.0 * totals[1].item<double>() / all;
-    }
-  }
-  model->train();
-  return result;
-}
-
-Json EvaluationJson(const Evaluation& e) {
-  Json j = {{"epoch", e.epoch},
-            {"iteration", e.iteration},
-            {"lr", e.lr},
-            {"train_loss", e.train_loss},
-            {"train_error_percent", e.train_error},
-            {"test_error_percent", e.test_error}};
-  j["validation_error_percent"] =
-      e.validation_error.has_value() ? Json(*e.validation_error) : Json(nullptr);
-  if (e.partial_window) j["partial_window"] = true;
-  return j;
-}
-
-Evaluation EvaluationFromJson(const Json& j) {
-  Evaluation e;
-  e.epoch = j["epoch"];
-  e.iteration = j["iteration"];
-  e.lr = j["lr"];
-  e.train_loss = j["train_loss"];
-  e.train_error = j["train_error_percent"];
-  e.test_error = j["test_error_percent"];
-  if (!j["validation_error_percent"].is_null()) {
-    e.validation_error = j["validation_error_percent"].get<double>();
-  }
-  e.partial_window = j.value("partial_window", false);
-  return e;
-}
 
 // The L2 norm of all conv weights together (in double precision).
 double ConvWeightNorm(ResNet& model) {
@@ -226,143 +32,10 @@ double ConvWeightNorm(ResNet& model) {
   return std::sqrt(sum);
 }
 
-// What a checkpoint holds besides tensors.
-struct RunState {
-  int epochs_done = 0;
-  int64_t iteration = 0;
-  std::vector<Evaluation> evaluations;
-  Json epochs = Json::array();
-  std::vector<double> step_seconds;
-  std::string gate_state;
-  std::string start_time;
-  // Training loss / errors / samples since the last evaluation: with
-  // evaluations every K iterations a window spans epoch boundaries.
-  double window_loss = 0;
-  int64_t window_errors = 0;
-  int64_t window_samples = 0;
-};
-
-absl::Status SaveCheckpoint(const std::string& path, ResNet& model,
-                            NesterovSgd& sgd, const RunState& state,
-                            const Json& config) {
-  torch::serialize::OutputArchive archive;
-  torch::serialize::OutputArchive model_archive;
-  model->save(model_archive);
-  archive.write("model", model_archive);
-  std::vector<torch::Tensor>& buffers = sgd.momentum_buffers();
-  for (size_t i = 0; i < buffers.size(); ++i) {
-    archive.write(absl::StrCat("momentum_", i), buffers[i], /*is_buffer=*/true);
-  }
-  Json meta = {{"epochs_done", state.epochs_done},
-               {"iteration", state.iteration},
-               {"epochs", state.epochs},
-               {"step_seconds", state.step_seconds},
-               {"gate_state", state.gate_state},
-               {"start_time", state.start_time},
-               {"window_loss", state.window_loss},
-               {"window_errors", state.window_errors},
-               {"window_samples", state.window_samples},
-               {"config", config}};
-  meta["evaluations"] = Json::array();
-  for (const Evaluation& e : state.evaluations) {
-    meta["evaluations"].push_back(EvaluationJson(e));
-  }
-  archive.write("meta", c10::IValue(meta.dump()));
-  const std::string temporary = TemporaryPathFor(path);
-  try {
-    archive.save_to(temporary);
-  } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat(temporary, ": cannot write checkpoint: ", e.what()));
-  }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    return absl::InternalError(absl::StrCat(path, ": cannot rename checkpoint into place"));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status LoadCheckpoint(const std::string& path, ResNet& model,
-                            NesterovSgd& sgd, RunState* state,
-                            const Json& config, const torch::Device& device) {
-  try {
-    torch::serialize::InputArchive archive;
-    archive.load_from(path, device);
-    torch::serialize::InputArchive model_archive;
-    archive.read("model", model_archive);
-    model->load(model_archive);
-    std::vector<torch::Tensor>& buffers = sgd.momentum_buffers();
-    for (size_t i = 0; i < buffers.size(); ++i) {
-      torch::Tensor saved;
-      archive.read(absl::StrCat("momentum_", i), saved, /*is_buffer=*/true);
-      torch::NoGradGuard no_grad;
-      buffers[i].copy_(saved);
-    }
-    c10::IValue meta_value;
-    archive.read("meta", meta_value);
-    Json meta = Json::parse(meta_value.toStringRef());
-    if (meta["config"] != config) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          path, ": checkpoint was made with a different config; rerun without "
-                "--resume (or with --force) to start over"));
-    }
-    state->epochs_done = meta["epochs_done"];
-    state->iteration = meta["iteration"];
-    state->epochs = meta["epochs"];
-    state->step_seconds = meta["step_seconds"].get<std::vector<double>>();
-    state->gate_state = meta["gate_state"];
-    state->start_time = meta["start_time"];
-    state->window_loss = meta["window_loss"];
-    state->window_errors = meta["window_errors"];
-    state->window_samples = meta["window_samples"];
-    state->evaluations.clear();
-    for (const Json& e : meta["evaluations"]) {
-      state->evaluations.push_back(EvaluationFromJson(e));
-    }
-  } catch (const std::exception& e) {
-    return absl::DataLossError(
-        absl::StrCat(path, ": unreadable checkpoint: ", e.what()));
-  }
-  return model->gate_sampler().RestoreState(state->gate_state);
-}
-
-}  // namespace
-
-absl::StatusOr<Json> TrainRun(const Json& config, const RunIdentity& identity,
-                              const DatasetFiles& files,
-                              const RunOptions& options) {
-  absl::StatusOr<RunSettings> parsed = ParseRunSettings(config);
-  if (!parsed.ok()) return parsed.status();
-  const RunSettings& s = *parsed;
-  const RunSeeds seeds = RunSeeds::Derive(identity.seed);
-  absl::StatusOr<torch::Device> device_or = ParseDevice(s.device);
-  if (!device_or.ok()) return device_or.status();
-  const torch::Device device = *device_or;
-  absl::StatusOr<int> threads = ConfigureThreads(s.threads);
-  if (!threads.ok()) return threads.status();
-  const std::string allocator = RetainFreedMemory();
-
-  absl::StatusOr<Dataset> dataset = BuildDataset(files, s.dataset, seeds.data_split);
-  if (!dataset.ok()) return dataset.status();
-
-  ResNetOptions model_options = s.model;
-  model_options.num_classes = dataset->num_classes;
-  model_options.init_seed = seeds.init;
-  model_options.gate_seed = seeds.gates;
-  absl::StatusOr<ResNet> model_or = MakeResNet(model_options);
-  if (!model_or.ok()) return model_or.status();
-  ResNet model = *model_or;
-  model->to(device);
-  model->train();
-  NesterovSgd sgd(model->parameters(), s.sgd);
-
-  LoaderOptions train_loader_options;
-  train_loader_options.batch_size = s.batch_size;
-  train_loader_options.augment = s.augment;
-  train_loader_options.max_shift = s.max_shift;
-  train_loader_options.seed = seeds.data_order;
-  Communicator* communicator = options.communicator;
-  const int world_size = communicator != nullptr ? communicator->world_size() : 1;
-  const int rank = communicator != nullptr ? communicator->rank() : 0;
-  if (communicator != nullptr && device.is_cuda()) {
+// What the settings cannot do in this run's circumstances.
+absl::Status CheckCircumstances(const RunSettings& s, const torch::Device& device,
+                                int world_size) {
+  if (world_size > 1 && device.is_cuda()) {
     return absl::FailedPreconditionError(
         "data-parallel training on CUDA needs c10d's NCCL process group, which "
         "this build does not link (Debian's LibTorch is CPU-only); use "
@@ -375,306 +48,324 @@ absl::StatusOr<Json> TrainRun(const Json& config, const RunIdentity& identity,
   }
   if (s.batch_size % world_size != 0) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "schedule.batch_size ", s.batch_size, " is not divisible by the ",
-        world_size, " processes (the batch is the global batch)"));
+        "schedule.batch_size ", s.batch_size, " is not divisible by the ", world_size,
+        " processes (the batch is the global batch)"));
   }
-  train_loader_options.rank = rank;
-  train_loader_options.world_size = world_size;
-  BatchLoader train_loader(dataset->train, dataset->normalization,
-                           train_loader_options);
-  LoaderOptions eval_options;
-  eval_options.batch_size = s.eval_batch_size;
-  eval_options.shuffle = false;
-  eval_options.rank = rank;
-  eval_options.world_size = world_size;
-  std::optional<BatchLoader> validation_loader;
-  if (dataset->validation.size() > 0) {
-    validation_loader.emplace(dataset->validation, dataset->normalization, eval_options);
-  }
-  BatchLoader test_loader(dataset->test, dataset->normalization, eval_options);
+  return absl::OkStatus();
+}
 
-  RunState state;
-  state.start_time = NowIso8601();
-  if (options.resume && !options.checkpoint_path.empty() &&
-      FileExists(options.checkpoint_path)) {
-    absl::Status loaded = LoadCheckpoint(options.checkpoint_path, model, sgd,
-                                         &state, config, device);
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const Json& config,
+                                                         const RunIdentity& identity,
+                                                         const DatasetFiles& files,
+                                                         const RunOptions& options) {
+  absl::StatusOr<RunSettings> settings = ParseRunSettings(config);
+  if (!settings.ok()) return settings.status();
+  absl::StatusOr<torch::Device> device = ParseDevice(settings->device);
+  if (!device.ok()) return device.status();
+  std::unique_ptr<Trainer> trainer(
+      new Trainer(config, identity, options, *std::move(settings), *device));
+  if (absl::Status s = CheckCircumstances(trainer->settings_, *device, trainer->world_size_);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = trainer->Build(files); !s.ok()) return s;
+  return trainer;
+}
+
+Trainer::Trainer(const Json& config, const RunIdentity& identity, const RunOptions& options,
+                 RunSettings settings, torch::Device device)
+    : config_(config),
+      identity_(identity),
+      options_(options),
+      settings_(std::move(settings)),
+      seeds_(RunSeeds::Derive(identity.seed)),
+      device_(device),
+      communicator_(options.communicator),
+      world_size_(communicator_ != nullptr ? communicator_->world_size() : 1),
+      rank_(communicator_ != nullptr ? communicator_->rank() : 0),
+      tag_(absl::StrCat("[", identity.arm, " seed ", identity.seed, "]")) {}
+
+absl::Status Trainer::Build(const DatasetFiles& files) {
+  absl::StatusOr<int> threads = ConfigureThreads(settings_.threads);
+  if (!threads.ok()) return threads.status();
+  threads_ = *threads;
+  allocator_ = RetainFreedMemory();
+  absl::StatusOr<Dataset> dataset = BuildDataset(files, settings_.dataset, seeds_.data_split);
+  if (!dataset.ok()) return dataset.status();
+  dataset_ = *std::move(dataset);
+  dataset_provenance_ = {{"name", files.name},
+                         {"directory", files.directory},
+                         {"files_md5", files.md5},
+                         {"synthetic", settings_.dataset.synthetic},
+                         {"train_images", dataset_.train.size()},
+                         {"validation_images", dataset_.validation.size()},
+                         {"test_images", dataset_.test.size()},
+                         {"channel_means", dataset_.normalization->channel_means()}};
+
+  ResNetOptions model_options = settings_.model;
+  model_options.num_classes = dataset_.num_classes;
+  model_options.init_seed = seeds_.init;
+  model_options.gate_seed = seeds_.gates;
+  absl::StatusOr<ResNet> model = MakeResNet(model_options);
+  if (!model.ok()) return model.status();
+  model_ = *model;
+  (*model_)->to(device_);
+  (*model_)->train();
+  sgd_ = std::make_unique<NesterovSgd>((*model_)->parameters(), settings_.sgd);
+
+  LoaderOptions train_options;
+  train_options.batch_size = settings_.batch_size;
+  train_options.augment = settings_.augment;
+  train_options.max_shift = settings_.max_shift;
+  train_options.seed = seeds_.data_order;
+  train_options.rank = rank_;
+  train_options.world_size = world_size_;
+  train_loader_ = std::make_unique<BatchLoader>(dataset_.train, dataset_.normalization,
+                                                train_options);
+  LoaderOptions eval_options;
+  eval_options.batch_size = settings_.eval_batch_size;
+  eval_options.shuffle = false;
+  eval_options.rank = rank_;
+  eval_options.world_size = world_size_;
+  if (dataset_.validation.size() > 0) {
+    validation_loader_ = std::make_unique<BatchLoader>(dataset_.validation,
+                                                       dataset_.normalization, eval_options);
+  }
+  test_loader_ =
+      std::make_unique<BatchLoader>(dataset_.test, dataset_.normalization, eval_options);
+  steps_per_epoch_ = settings_.max_steps_per_epoch > 0
+                         ? std::min(settings_.max_steps_per_epoch,
+                                    train_loader_->batches_per_epoch())
+                         : train_loader_->batches_per_epoch();
+
+  state_.start_time = NowIso8601();
+  if (options_.resume && !options_.checkpoint_path.empty() &&
+      FileExists(options_.checkpoint_path)) {
+    absl::Status loaded = LoadCheckpoint(options_.checkpoint_path, *model_, *sgd_, &state_,
+                                         config_, device_);
     if (!loaded.ok()) return loaded;
   }
-
-  const int64_t steps_per_epoch =
-      s.max_steps_per_epoch > 0
-          ? std::min(s.max_steps_per_epoch, train_loader.batches_per_epoch())
-          : train_loader.batches_per_epoch();
-  const std::string tag = absl::StrCat("[", identity.arm, " seed ", identity.seed, "]");
-  ProgressLine* progress = options.progress;
-
-  // Train loss / error since the last evaluation (restored on resume).
-  torch::Tensor window_loss =
-      torch::full({}, state.window_loss, torch::TensorOptions(device).dtype(torch::kDouble));
-  torch::Tensor window_errors =
-      torch::full({}, state.window_errors, torch::TensorOptions(device).dtype(torch::kLong));
-  int64_t window_samples = state.window_samples;
-
-  auto evaluate = [&](double epoch, double lr, bool partial_window) -> absl::Status {
-    Evaluation e;
-    e.epoch = epoch;
-    e.partial_window = partial_window;
-    e.iteration = state.iteration;
-    e.lr = lr;
-    // The training window over all ranks.
-    torch::Tensor window = torch::stack(
-        {window_loss.cpu(), window_errors.cpu().to(torch::kDouble),
-         torch::full({}, static_cast<double>(window_samples), torch::kDouble)});
-    if (communicator != nullptr) {
-      if (absl::Status st = communicator->SumInPlace(window); !st.ok()) return st;
-      // Every rank evaluates rank 0's model: its BN running statistics (the
-      // only per-rank state; num_batches_tracked is equal everywhere).
-      std::vector<torch::Tensor> statistics;
-      for (const torch::Tensor& buffer : model->buffers()) {
-        if (buffer.is_floating_point()) statistics.push_back(buffer);
-      }
-      if (absl::Status st = communicator->Broadcast(statistics, 0); !st.ok()) return st;
-    }
-    if (window[2].item<double>() > 0) {
-      e.train_loss = window[0].item<double>() / window[2].item<double>();
-      e.train_error = 100.0 * window[1].item<double>() / window[2].item<double>();
-    }
-    if (validation_loader) {
-      absl::StatusOr<EvalResult> v =
-          Evaluate(model, *validation_loader, device, communicator);
-      if (!v.ok()) return v.status();
-      e.validation_error = v->error_percent;
-    }
-    absl::StatusOr<EvalResult> t = Evaluate(model, test_loader, device, communicator);
-    if (!t.ok()) return t.status();
-    e.test_error = t->error_percent;
-    window_loss.zero_();
-    window_errors.zero_();
-    window_samples = 0;
-    state.evaluations.push_back(e);
-    return absl::OkStatus();
-  };
-
-  double run_seconds_so_far = 0;
-  for (const Json& epoch_log : state.epochs) {
-    run_seconds_so_far += epoch_log["train_seconds"].get<double>() +
-                          epoch_log["eval_seconds"].get<double>();
+  window_ = std::make_unique<TrainingWindow>(device_, state_.window);
+  epochs_at_start_ = state_.epochs_done;
+  for (const Json& epoch : state_.epochs) {
+    finished_epochs_seconds_ +=
+        epoch["train_seconds"].get<double>() + epoch["eval_seconds"].get<double>();
   }
-  const int epochs_at_start = state.epochs_done;
-  int64_t bytes_reduced = 0, steps_this_attempt = 0;
+  return absl::OkStatus();
+}
 
-  for (int epoch = state.epochs_done + 1; epoch <= s.lr.epochs; ++epoch) {
-    const double lr = s.lr.LearningRate(epoch);
-    train_loader.StartEpoch(epoch - 1);
-    double train_seconds = 0, eval_seconds = 0, grad_sum = 0;
-    int64_t active_sum = 0, images = 0;
-    std::vector<double> epoch_steps;
-    const Clock::time_point epoch_start = Clock::now();
-    for (int64_t step = 0; step < steps_per_epoch; ++step) {
-      const Clock::time_point step_start = Clock::now();
-      std::optional<Batch> batch = train_loader.Next();
-      if (!batch) break;
-      torch::Tensor inputs = batch->images.to(device);
-      torch::Tensor labels = batch->labels.to(device);
-      absl::Status reduced = absl::OkStatus();
-      StepOutput out = TrainStep(model, sgd, inputs, labels, lr, [&] {
-        if (communicator != nullptr) {
-          absl::StatusOr<int64_t> sent = communicator->AverageGradients(sgd.parameters());
-          if (!sent.ok()) {
-            reduced = sent.status();
-            return;
-          }
-          bytes_reduced += *sent;
-        }
-        // Fig. 7: a dropped first block has gradient zero, as in the original.
-        const torch::Tensor& grad = model->first_block_conv()->weight.grad();
-        if (grad.defined()) grad_sum += grad.abs().mean().item<double>();
-      });
-      if (!reduced.ok()) return reduced;
-      const torch::Tensor& loss = out.loss;
-      const torch::Tensor& logits = out.logits;
-      {
-        torch::NoGradGuard no_grad;
-        const int64_t n = labels.size(0);
-        window_loss += loss.detach().to(torch::kDouble) * n;
-        window_errors += logits.argmax(1).ne(labels).sum();
-        window_samples += n;
-        images += n * world_size;  // All ranks: the global batch.
+absl::StatusOr<Json> Trainer::Run() {
+  for (int epoch = state_.epochs_done + 1; epoch <= settings_.lr.epochs; ++epoch) {
+    EpochLog log;
+    log.epoch = epoch;
+    log.lr = settings_.lr.LearningRate(epoch);
+    log.first_conv_grad_sum = torch::zeros({}, torch::TensorOptions(device_).dtype(torch::kDouble));
+    if (absl::Status s = TrainEpoch(log); !s.ok()) return s;
+    if (settings_.eval_every_iterations == 0) {
+      if (options_.progress != nullptr) {
+        options_.progress->Update(
+            absl::StrFormat("%s epoch %d/%d evaluating", tag_, epoch, settings_.lr.epochs),
+            false);
       }
-      active_sum += model->last_active_blocks();
-      ++state.iteration;
-      ++steps_this_attempt;
-      const double step_seconds = SecondsSince(step_start);
-      epoch_steps.push_back(step_seconds);
-      state.step_seconds.push_back(step_seconds);
-
-      if (s.eval_every_iterations > 0 &&
-          state.iteration % s.eval_every_iterations == 0) {
-        const Clock::time_point eval_start = Clock::now();
-        if (absl::Status st = evaluate(
-                epoch - 1 + static_cast<double>(step + 1) / steps_per_epoch, lr,
-                /*partial_window=*/false);
-            !st.ok()) {
-          return st;
-        }
-        eval_seconds += SecondsSince(eval_start);
-      }
-      if (progress != nullptr) {
-        const double elapsed = SecondsSince(epoch_start);
-        const double per_step = elapsed / (step + 1);
-        const double epoch_eta = per_step * (steps_per_epoch - step - 1);
-        // Later epochs take as long as the finished ones did on average.
-        const double per_epoch = epoch > 1 ? run_seconds_so_far / (epoch - 1)
-                                           : per_step * steps_per_epoch;
-        const double run_eta = epoch_eta + per_epoch * (s.lr.epochs - epoch);
-        const bool milestone = (step + 1) % std::max<int64_t>(1, steps_per_epoch / 4) == 0;
-        progress->Update(
-            absl::StrFormat("%s epoch %d/%d step %d/%d loss %.4f | %.0f img/s | "
-                            "epoch ETA %s | run ETA %s",
-                            tag, epoch, s.lr.epochs, step + 1, steps_per_epoch,
-                            loss.item<double>(), images / elapsed,
-                            FormatDuration(epoch_eta), FormatDuration(run_eta)),
-            milestone && step + 1 < steps_per_epoch);
-      }
+      if (absl::Status s = EvaluateTimed(epoch, log.lr, false, log); !s.ok()) return s;
     }
-    train_seconds = SecondsSince(epoch_start) - eval_seconds;
-    if (s.eval_every_iterations == 0) {
-      if (progress != nullptr) {
-        progress->Update(absl::StrFormat("%s epoch %d/%d evaluating", tag, epoch,
-                                         s.lr.epochs),
-                         false);
-      }
-      const Clock::time_point eval_start = Clock::now();
-      if (absl::Status st = evaluate(epoch, lr, /*partial_window=*/false); !st.ok()) return st;
-      eval_seconds += SecondsSince(eval_start);
-    }
-    const int64_t steps = static_cast<int64_t>(epoch_steps.size());
-    state.epochs.push_back(
-        {{"epoch", epoch},
-         {"lr", lr},
-         {"steps", steps},
-         {"train_seconds", train_seconds},
-         {"eval_seconds", eval_seconds},
-         {"images_per_second", train_seconds > 0 ? images / train_seconds : 0.0},
-         {"median_step_seconds", Median(epoch_steps)},
-         {"mean_active_blocks", steps > 0 ? static_cast<double>(active_sum) / steps : 0.0},
-         {"first_conv_mean_abs_grad", steps > 0 ? grad_sum / steps : 0.0},
-         {"conv_weight_norm", ConvWeightNorm(model)}});
+    FinishEpoch(log);
     // With evaluations every K iterations, the run's last steps form a
     // partial window: evaluate it too, so the final test error is final.
-    if (s.eval_every_iterations > 0 && epoch == s.lr.epochs && window_samples > 0) {
-      const Clock::time_point eval_start = Clock::now();
-      if (absl::Status st = evaluate(epoch, lr, /*partial_window=*/true); !st.ok()) return st;
-      const double seconds = SecondsSince(eval_start);
-      eval_seconds += seconds;
-      state.epochs.back()["eval_seconds"] = eval_seconds;
+    if (settings_.eval_every_iterations > 0 && epoch == settings_.lr.epochs &&
+        window_->Read().samples > 0) {
+      if (absl::Status s = EvaluateTimed(epoch, log.lr, true, log); !s.ok()) return s;
+      state_.epochs.back()["eval_seconds"] = log.eval_seconds;
     }
-    state.epochs_done = epoch;
-    run_seconds_so_far += train_seconds + eval_seconds;
-    state.gate_state = model->gate_sampler().SaveState();
-    state.window_loss = window_loss.item<double>();
-    state.window_errors = window_errors.item<int64_t>();
-    state.window_samples = window_samples;
-    if (!options.checkpoint_path.empty() && rank == 0) {
-      absl::Status saved =
-          SaveCheckpoint(options.checkpoint_path, model, sgd, state, config);
-      if (!saved.ok()) return saved;
-    }
-    if (progress != nullptr) {
-      const Evaluation& last = state.evaluations.back();
-      progress->Finish(absl::StrFormat(
-          "%s epoch %d/%d lr %g | train loss %.4f err %.2f%% | val %s | test "
-          "%.2f%% | %.0f img/s | %s train + %s eval",
-          tag, epoch, s.lr.epochs, lr, last.train_loss, last.train_error,
-          last.validation_error ? absl::StrFormat("%.2f%%", *last.validation_error)
-                                : std::string("-"),
-          last.test_error, train_seconds > 0 ? images / train_seconds : 0.0,
-          FormatDuration(train_seconds), FormatDuration(eval_seconds)));
-    }
+    state_.epochs_done = epoch;
+    finished_epochs_seconds_ += log.train_seconds + log.eval_seconds;
+    if (absl::Status s = Checkpoint(); !s.ok()) return s;
+    ReportEpoch(log);
   }
+  return Result();
+}
 
-  // Summary.
-  const int best = BestValidationIndex(state.evaluations, s.partial_window_candidate);
-  double total_train = 0, total_eval = 0, active = 0;
-  int64_t total_steps = 0, total_images = 0;
-  for (const Json& e : state.epochs) {
-    total_train += e["train_seconds"].get<double>();
-    total_eval += e["eval_seconds"].get<double>();
-    total_steps += e["steps"].get<int64_t>();
-    total_images += static_cast<int64_t>(e["images_per_second"].get<double>() *
-                                         e["train_seconds"].get<double>() + 0.5);
-    active += e["mean_active_blocks"].get<double>() * e["steps"].get<int64_t>();
+absl::Status Trainer::TrainEpoch(EpochLog& log) {
+  train_loader_->StartEpoch(log.epoch - 1);
+  const Clock::time_point epoch_start = Clock::now();
+  for (int64_t step = 0; step < steps_per_epoch_; ++step) {
+    const Clock::time_point step_start = Clock::now();
+    std::optional<Batch> batch = train_loader_->Next();
+    if (!batch) break;
+    absl::StatusOr<torch::Tensor> loss = Step(*batch, log);
+    if (!loss.ok()) return loss.status();
+    const double seconds = SecondsSince(step_start);
+    log.step_seconds.push_back(seconds);
+    state_.step_seconds.push_back(seconds);
+    if (settings_.eval_every_iterations > 0 &&
+        state_.iteration % settings_.eval_every_iterations == 0) {
+      const double epoch = log.epoch - 1 + static_cast<double>(step + 1) / steps_per_epoch_;
+      if (absl::Status s = EvaluateTimed(epoch, log.lr, false, log); !s.ok()) return s;
+    }
+    ReportStep(log, step, *loss, SecondsSince(epoch_start));
   }
-  Json result;
-  result["schema_version"] = kResultSchemaVersion;
-  result["experiment"] = identity.experiment;
-  result["arm"] = identity.arm;
-  result["profile"] = identity.profile;
-  result["seed"] = identity.seed;
-  result["status"] = "complete";
-  result["config"] = config;
-  result["seeds"] = seeds.ToJson();
-  result["evaluations"] = Json::array();
-  for (const Evaluation& e : state.evaluations) {
-    result["evaluations"].push_back(EvaluationJson(e));
+  log.train_seconds = SecondsSince(epoch_start) - log.eval_seconds;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<torch::Tensor> Trainer::Step(const Batch& batch, EpochLog& log) {
+  ResNet& model = *model_;
+  torch::Tensor inputs = batch.images.to(device_);
+  torch::Tensor labels = batch.labels.to(device_);
+  absl::Status reduced = absl::OkStatus();
+  StepOutput out = TrainStep(model, *sgd_, inputs, labels, log.lr, [&] {
+    if (communicator_ != nullptr) {
+      absl::StatusOr<int64_t> sent = communicator_->AverageGradients(sgd_->parameters());
+      if (!sent.ok()) {
+        reduced = sent.status();
+        return;
+      }
+      bytes_reduced_ += *sent;
+    }
+    // Fig. 7: a dropped first block has gradient zero, as in the original.
+    const torch::Tensor& grad = model->first_block_conv()->weight.grad();
+    if (grad.defined()) log.first_conv_grad_sum += grad.abs().mean();
+  });
+  if (!reduced.ok()) return reduced;
+  window_->Add(out.loss, out.logits, labels);
+  log.images += labels.size(0) * world_size_;  // All ranks: the global batch.
+  log.active_blocks += model->last_active_blocks();
+  ++state_.iteration;
+  ++steps_this_attempt_;
+  return out.loss;
+}
+
+absl::Status Trainer::Evaluate(double epoch, double lr, bool partial_window) {
+  Evaluation e;
+  e.epoch = epoch;
+  e.iteration = state_.iteration;
+  e.lr = lr;
+  e.partial_window = partial_window;
+  // The training window over all ranks.
+  const TrainingWindow::Totals totals = window_->Read();
+  torch::Tensor window = torch::tensor(
+      {totals.loss_sum, static_cast<double>(totals.errors), static_cast<double>(totals.samples)},
+      torch::kDouble);
+  if (communicator_ != nullptr) {
+    if (absl::Status s = communicator_->SumInPlace(window); !s.ok()) return s;
+    // Every rank evaluates rank 0's model: its BN running statistics (the
+    // only per-rank state; num_batches_tracked is equal everywhere).
+    std::vector<torch::Tensor> statistics;
+    for (const torch::Tensor& buffer : (*model_)->buffers()) {
+      if (buffer.is_floating_point()) statistics.push_back(buffer);
+    }
+    if (absl::Status s = communicator_->Broadcast(statistics, 0); !s.ok()) return s;
   }
-  result["epochs"] = state.epochs;
-  const Evaluation& chosen = state.evaluations.at(best);
-  result["summary"] = {
-      {"best_validation_index", best},
-      {"best_validation_epoch", chosen.epoch},
-      {"best_validation_error_percent",
-       chosen.validation_error ? Json(*chosen.validation_error) : Json(nullptr)},
-      {"test_error_at_best_validation_percent", chosen.test_error},
-      {"final_test_error_percent", state.evaluations.back().test_error},
-      {"total_train_seconds", total_train},
-      {"total_eval_seconds", total_eval},
-      {"mean_step_seconds", total_steps > 0 ? total_train / total_steps : 0.0},
-      {"median_step_seconds", Median(state.step_seconds)},
-      {"images_per_second", total_train > 0 ? total_images / total_train : 0.0},
-      {"expected_active_blocks", model->expected_active_blocks()},
-      {"observed_active_blocks", total_steps > 0 ? active / total_steps : 0.0},
-      {"selection",
-       chosen.validation_error
-           ? absl::StrCat("test error at the lowest validation error (earliest on ties)",
-                          s.eval_every_iterations > 0 && !s.partial_window_candidate
-                              ? "; the final partial window's evaluation is recorded, not a "
-                                "candidate"
-                              : "")
-           : "no validation split: final test error"}};
-  Json dataset_json = {{"name", files.name},
-                       {"directory", files.directory},
-                       {"files_md5", files.md5},
-                       {"synthetic", s.dataset.synthetic},
-                       {"train_images", dataset->train.size()},
-                       {"validation_images", dataset->validation.size()},
-                       {"test_images", dataset->test.size()},
-                       {"channel_means", dataset->normalization->channel_means()}};
-  int64_t all_parameter_bytes = 0;
-  for (const torch::Tensor& p : model->parameters()) all_parameter_bytes += p.nbytes();
-  const Json distributed = {
-      {"backend", communicator != nullptr ? "gloo" : "none"},
-      {"bn_statistics", "per rank, as DDP (rank 0's are evaluated and saved)"},
-      {"gradient_bytes_reduced_per_step",
-       steps_this_attempt > 0 && communicator != nullptr
-           ? static_cast<double>(bytes_reduced) / steps_this_attempt
-           : 0.0},
-      {"gradient_bytes_all_parameters", all_parameter_bytes}};
-  result["provenance"] = {{"git", GitProvenance()},
-                          {"machine", MachineProvenance()},
-                          {"device", device.str()},
-                          {"device_model", DeviceModelName(device)},
-                          {"threads", *threads},
-                          {"allocator", allocator},
-                          {"world_size", world_size},
-                          {"distributed", distributed},
-                          {"start_time", state.start_time},
-                          {"end_time", NowIso8601()},
-                          {"resumed", epochs_at_start > 0},
-                          {"dataset", dataset_json},
-                          {"command_line", options.command_line}};
-  return result;
+  const double samples = window[2].item<double>();
+  if (samples > 0) {
+    e.train_loss = window[0].item<double>() / samples;
+    e.train_error = 100.0 * window[1].item<double>() / samples;
+  }
+  if (validation_loader_ != nullptr) {
+    absl::StatusOr<EvalResult> v =
+        EvaluateModel(*model_, *validation_loader_, device_, communicator_);
+    if (!v.ok()) return v.status();
+    e.validation_error = v->error_percent;
+  }
+  absl::StatusOr<EvalResult> t = EvaluateModel(*model_, *test_loader_, device_, communicator_);
+  if (!t.ok()) return t.status();
+  e.test_error = t->error_percent;
+  window_->Reset();
+  state_.evaluations.push_back(e);
+  return absl::OkStatus();
+}
+
+absl::Status Trainer::EvaluateTimed(double epoch, double lr, bool partial_window,
+                                    EpochLog& log) {
+  const Clock::time_point start = Clock::now();
+  absl::Status status = Evaluate(epoch, lr, partial_window);
+  log.eval_seconds += SecondsSince(start);
+  return status;
+}
+
+void Trainer::FinishEpoch(const EpochLog& log) {
+  const int64_t steps = static_cast<int64_t>(log.step_seconds.size());
+  const double grad_sum = log.first_conv_grad_sum.item<double>();
+  state_.epochs.push_back(
+      {{"epoch", log.epoch},
+       {"lr", log.lr},
+       {"steps", steps},
+       {"train_seconds", log.train_seconds},
+       {"eval_seconds", log.eval_seconds},
+       {"images_per_second", log.train_seconds > 0 ? log.images / log.train_seconds : 0.0},
+       {"median_step_seconds", Median(log.step_seconds)},
+       {"mean_active_blocks", steps > 0 ? static_cast<double>(log.active_blocks) / steps : 0.0},
+       {"first_conv_mean_abs_grad", steps > 0 ? grad_sum / steps : 0.0},
+       {"conv_weight_norm", ConvWeightNorm(*model_)}});
+}
+
+absl::Status Trainer::Checkpoint() {
+  state_.gate_state = (*model_)->gate_sampler().SaveState();
+  state_.window = window_->Read();
+  if (options_.checkpoint_path.empty() || rank_ != 0) return absl::OkStatus();
+  return SaveCheckpoint(options_.checkpoint_path, *model_, *sgd_, state_, config_);
+}
+
+void Trainer::ReportStep(const EpochLog& log, int64_t step, const torch::Tensor& loss,
+                         double epoch_elapsed) {
+  ProgressLine* progress = options_.progress;
+  if (progress == nullptr) return;
+  const Eta eta = EstimateEta(epoch_elapsed, step + 1, steps_per_epoch_, log.epoch,
+                              settings_.lr.epochs, finished_epochs_seconds_);
+  const bool milestone = (step + 1) % std::max<int64_t>(1, steps_per_epoch_ / 4) == 0;
+  progress->Update(
+      absl::StrFormat("%s epoch %d/%d step %d/%d loss %.4f | %.0f img/s | "
+                      "epoch ETA %s | run ETA %s",
+                      tag_, log.epoch, settings_.lr.epochs, step + 1, steps_per_epoch_,
+                      loss.item<double>(), log.images / epoch_elapsed,
+                      FormatDuration(eta.epoch_seconds), FormatDuration(eta.run_seconds)),
+      milestone && step + 1 < steps_per_epoch_);
+}
+
+void Trainer::ReportEpoch(const EpochLog& log) const {
+  if (options_.progress == nullptr) return;
+  const Evaluation& last = state_.evaluations.back();
+  options_.progress->Finish(absl::StrFormat(
+      "%s epoch %d/%d lr %g | train loss %.4f err %.2f%% | val %s | test "
+      "%.2f%% | %.0f img/s | %s train + %s eval",
+      tag_, log.epoch, settings_.lr.epochs, log.lr, last.train_loss, last.train_error,
+      last.validation_error ? absl::StrFormat("%.2f%%", *last.validation_error)
+                            : std::string("-"),
+      last.test_error, log.train_seconds > 0 ? log.images / log.train_seconds : 0.0,
+      FormatDuration(log.train_seconds), FormatDuration(log.eval_seconds)));
+}
+
+Json Trainer::Result() {
+  ResNet& model = *model_;
+  RunFacts facts;
+  facts.device = device_.str();
+  facts.device_model = DeviceModelName(device_);
+  facts.threads = threads_;
+  facts.allocator = allocator_;
+  facts.world_size = world_size_;
+  facts.gradient_bytes_reduced_per_step =
+      steps_this_attempt_ > 0 && communicator_ != nullptr
+          ? static_cast<double>(bytes_reduced_) / steps_this_attempt_
+          : 0.0;
+  for (const torch::Tensor& p : model->parameters()) {
+    facts.gradient_bytes_all_parameters += p.nbytes();
+  }
+  facts.resumed = epochs_at_start_ > 0;
+  facts.dataset = dataset_provenance_;
+  facts.command_line = options_.command_line;
+  return AssembleResult(identity_, config_, seeds_, state_,
+                        SummarizeRun(state_, settings_, model->expected_active_blocks()),
+                        RunProvenance(facts, state_.start_time));
+}
+
+absl::StatusOr<Json> TrainRun(const Json& config, const RunIdentity& identity,
+                              const DatasetFiles& files, const RunOptions& options) {
+  absl::StatusOr<std::unique_ptr<Trainer>> trainer =
+      Trainer::Create(config, identity, files, options);
+  if (!trainer.ok()) return trainer.status();
+  return (*trainer)->Run();
 }
 
 }  // namespace sdbench

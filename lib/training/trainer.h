@@ -1,71 +1,34 @@
 // Trains one run (an arm of an experiment with one seed) as the paper does
 // (PAPER_SPEC 3) and returns its result JSON (results/SCHEMA.md).
 //
-// Every epoch ends with an atomic checkpoint holding the model (parameters
-// and BN statistics), the momentum buffers, the epoch, the gate sampler's
-// state and the metrics so far. Data order and augmentation are pure
-// functions of (seed, epoch), so a resumed run continues exactly where the
-// interrupted one was: same batches, same gates, same weights.
+// The run reads like the paper's loop: for every epoch, train on the
+// epoch's mini-batches (evaluating every K iterations where the protocol
+// says so), evaluate, checkpoint, report; at the end, summarise.
+//
+// Every epoch ends with an atomic checkpoint (lib/training/checkpoint.h).
+// Data order and augmentation are pure functions of (seed, epoch), so a
+// resumed run continues exactly where the interrupted one was: same
+// batches, same gates, same weights.
 #ifndef SDBENCH_LIB_TRAINING_TRAINER_H_
 #define SDBENCH_LIB_TRAINING_TRAINER_H_
 
-#include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "lib/data/dataset.h"
+#include "lib/data/loader.h"
 #include "lib/model/resnet.h"
+#include "lib/training/checkpoint.h"
+#include "lib/training/evaluation.h"
 #include "lib/training/progress.h"
-#include "lib/training/schedule.h"
+#include "lib/training/run_settings.h"
 #include "lib/training/sgd.h"
 #include "nlohmann/json.hpp"
 
 namespace sdbench {
-
-// Every source of randomness of a run, derived from the run seed. The gate
-// seed is separate so constant and stochastic arms see the same data.
-struct RunSeeds {
-  uint64_t run = 0;
-  uint64_t data_split = 0;
-  uint64_t data_order = 0;  // Epoch order and augmentation.
-  uint64_t init = 0;
-  uint64_t gates = 0;
-  static RunSeeds Derive(uint64_t run_seed);
-  nlohmann::json ToJson() const;
-};
-
-// A resolved config (lib/config/experiment_config.h) in typed form; option
-// names are checked here by the libraries that own them.
-struct RunSettings {
-  ResNetOptions model;
-  SgdOptions sgd;
-  LrSchedule lr;
-  DatasetOptions dataset;
-  bool augment = true;
-  int max_shift = 4;
-  int64_t batch_size = 128;
-  // Evaluation batch: 128, as training. Batches of 500 ran 5x slower here:
-  // their 33 MB activations pass glibc's mmap ceiling and page-fault anew.
-  int64_t eval_batch_size = 128;
-  int64_t eval_every_iterations = 0;  // 0: evaluate after every epoch.
-  // With eval_every_iterations: whether the evaluation of the run's final
-  // partial window may be chosen as the best validation point ("candidate")
-  // or is only recorded ("record", the original code's selection).
-  bool partial_window_candidate = false;
-  int64_t max_steps_per_epoch = 0;    // 0: the whole training split.
-  std::string device = "cpu";
-  int threads = 0;
-};
-
-absl::StatusOr<RunSettings> ParseRunSettings(const nlohmann::json& config);
-
-struct RunIdentity {
-  std::string experiment;
-  std::string arm;
-  std::string profile;
-  int seed = 1;
-};
 
 class Communicator;
 
@@ -85,6 +48,79 @@ struct RunOptions {
   ProgressLine* progress = nullptr;  // Optional.
 };
 
+class Trainer {
+ public:
+  // Checks the settings against the run's circumstances, builds the data,
+  // the model and the optimiser, and restores a checkpoint when resuming.
+  static absl::StatusOr<std::unique_ptr<Trainer>> Create(const nlohmann::json& config,
+                                                         const RunIdentity& identity,
+                                                         const DatasetFiles& files,
+                                                         const RunOptions& options);
+
+  // Trains the remaining epochs and returns the result document.
+  absl::StatusOr<nlohmann::json> Run();
+
+ private:
+  Trainer(const nlohmann::json& config, const RunIdentity& identity, const RunOptions& options,
+          RunSettings settings, torch::Device device);
+  absl::Status Build(const DatasetFiles& files);
+
+  // One epoch's measurements while it runs.
+  struct EpochLog {
+    int epoch = 0;
+    double lr = 0;
+    double train_seconds = 0;
+    double eval_seconds = 0;
+    int64_t images = 0;
+    int64_t active_blocks = 0;
+    std::vector<double> step_seconds;
+    torch::Tensor first_conv_grad_sum;  // Fig. 7, on the device (double).
+  };
+
+  absl::Status TrainEpoch(EpochLog& log);
+  // One training step on `batch`; returns its loss (on the device).
+  absl::StatusOr<torch::Tensor> Step(const Batch& batch, EpochLog& log);
+  // Evaluates now (training window, validation, test) and records it.
+  absl::Status Evaluate(double epoch, double lr, bool partial_window);
+  absl::Status EvaluateTimed(double epoch, double lr, bool partial_window, EpochLog& log);
+  void FinishEpoch(const EpochLog& log);
+  absl::Status Checkpoint();
+  void ReportStep(const EpochLog& log, int64_t step, const torch::Tensor& loss,
+                  double epoch_elapsed);
+  void ReportEpoch(const EpochLog& log) const;
+  nlohmann::json Result();
+
+  const nlohmann::json config_;
+  const RunIdentity identity_;
+  const RunOptions options_;
+  const RunSettings settings_;
+  const RunSeeds seeds_;
+  const torch::Device device_;
+  Communicator* const communicator_;
+  const int world_size_;
+  const int rank_;
+  const std::string tag_;  // "[arm seed k]" for progress lines.
+
+  int threads_ = 0;
+  std::string allocator_;
+  Dataset dataset_;
+  nlohmann::json dataset_provenance_;  // "provenance.dataset".
+  std::optional<ResNet> model_;
+  std::unique_ptr<NesterovSgd> sgd_;
+  std::unique_ptr<BatchLoader> train_loader_;
+  std::unique_ptr<BatchLoader> validation_loader_;  // Null without a split.
+  std::unique_ptr<BatchLoader> test_loader_;
+  int64_t steps_per_epoch_ = 0;
+
+  RunState state_;
+  std::unique_ptr<TrainingWindow> window_;
+  int epochs_at_start_ = 0;
+  double finished_epochs_seconds_ = 0;  // Training + evaluation, for the ETA.
+  int64_t bytes_reduced_ = 0;
+  int64_t steps_this_attempt_ = 0;
+};
+
+// Trainer::Create, then Run.
 absl::StatusOr<nlohmann::json> TrainRun(const nlohmann::json& config,
                                         const RunIdentity& identity,
                                         const DatasetFiles& files,

@@ -1,8 +1,8 @@
 // Times one training step (lib/training/step.h: forward, backward, SGD
 // update, the trainer's own) of the CIFAR
 // ResNet at batch 128 on random data, constant vs stochastic depth:
-//   bazel run //lib/model:resnet_benchmark
-//   bazel run //lib/model:resnet_benchmark -- --benchmark_filter=1202
+//   bazel run //lib/training:train_step_benchmark
+//   bazel run //lib/training:train_step_benchmark -- --benchmark_filter=1202
 // Depth 1202 is registered only when the filter names it.
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>

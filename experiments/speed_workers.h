@@ -1,0 +1,46 @@
+// The measuring side of the speed benchmark: each worker is this binary
+// started by the driver (speed_main.cc) with --worker=..., one measurement
+// per process so no run inherits another's heap or caches.
+//
+//   step  (ours | plain)  a training-step worker answering one JSON line per
+//                         command on stdin: {"cmd": "steps", "n": N},
+//                         {"cmd": "rss"}, {"cmd": "quit"} (the Python peer,
+//                         baselines/peer/resnet_sd_peer.py, speaks the same)
+//   conv                  oneDNN alone on the network's convolutions
+//   epoch                 a real epoch fragment with the input pipeline
+#ifndef SDBENCH_EXPERIMENTS_SPEED_WORKERS_H_
+#define SDBENCH_EXPERIMENTS_SPEED_WORKERS_H_
+
+#include <string>
+
+#include "lib/model/resnet.h"
+
+namespace sdbench {
+
+struct WorkerOptions {
+  int depth = 110;
+  std::string mode = "constant";  // constant | stochastic
+  int batch = 128;
+  int threads = 0;  // 0: all cores.
+  int seed = 1;     // The round number: every round draws other gates.
+  int conv_reps = 7;
+  int epoch_steps = 40;
+  std::string data_dir;  // CIFAR-10 for the epoch worker; synthetic if absent.
+  // Test only (the CI gate's power test): extra work in every step, an
+  // extra forward and backward pass over this fraction of the batch through
+  // the same gates, so every active block does that much more.
+  double planted_slowdown = 0;
+};
+
+// The model a step worker times: "ours" (the default: channels-last) or
+// "plain" (NCHW); constant or stochastic (linear, p_L = 0.5) depth.
+ResNetOptions WorkerModel(const WorkerOptions& options, bool plain);
+
+// Each returns the process's exit status.
+int RunStepWorker(const WorkerOptions& options, bool plain);
+int RunConvWorker(const WorkerOptions& options);
+int RunEpochWorker(const WorkerOptions& options);
+
+}  // namespace sdbench
+
+#endif  // SDBENCH_EXPERIMENTS_SPEED_WORKERS_H_

@@ -1,0 +1,59 @@
+#include "lib/results/provenance.h"
+
+#include <unistd.h>
+
+#include <ctime>
+#include <optional>
+#include <vector>
+
+#include "absl/strings/strip.h"
+#include "lib/io/file_io.h"
+#include "lib/io/process.h"
+
+namespace sdbench {
+namespace {
+
+using Json = nlohmann::json;
+
+// The command's output with surrounding whitespace removed, or nullopt when
+// it cannot start or fails.
+std::optional<std::string> OutputOf(const std::vector<std::string>& argv) {
+  absl::StatusOr<CommandResult> run = RunCommand(argv);
+  if (!run.ok() || run->exit_code != 0) return std::nullopt;
+  return std::string(absl::StripAsciiWhitespace(run->output));
+}
+
+}  // namespace
+
+Json GitProvenance(const std::string& dir) {
+  const std::string tree = dir.empty() ? WorkspacePath(".") : dir;
+  Json git = {{"commit", "unknown"}, {"dirty", nullptr}};
+  if (std::optional<std::string> commit = OutputOf({"git", "-C", tree, "rev-parse", "HEAD"})) {
+    git["commit"] = *commit;
+    if (std::optional<std::string> status = OutputOf(
+            {"git", "-C", tree, "status", "--porcelain", "--untracked-files=no"})) {
+      git["dirty"] = !status->empty();
+    }
+  }
+  return git;
+}
+
+Json MachineProvenance() {
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  return {{"host", host},
+          {"cpu_model", CpuModelName()},
+          {"logical_cpus", sysconf(_SC_NPROCESSORS_ONLN)},
+          {"compiler", __VERSION__}};
+}
+
+std::string NowIso8601() {
+  std::time_t now = std::time(nullptr);
+  std::tm utc;
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+}  // namespace sdbench

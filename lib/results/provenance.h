@@ -1,0 +1,27 @@
+// The facts every result and report records about where it came from:
+// the source tree's git state, the machine, the time. LibTorch's own facts
+// are in lib/training/runtime.h (LibTorchProvenance), so that tools that
+// only read results need no LibTorch.
+#ifndef SDBENCH_LIB_RESULTS_PROVENANCE_H_
+#define SDBENCH_LIB_RESULTS_PROVENANCE_H_
+
+#include <string>
+
+#include "nlohmann/json.hpp"
+
+namespace sdbench {
+
+// {"commit", "dirty"} of the source tree (BUILD_WORKSPACE_DIRECTORY under
+// `bazel run`, else the current directory): commit "unknown" and dirty null
+// outside git. `dir` overrides the tree.
+nlohmann::json GitProvenance(const std::string& dir = "");
+
+// Host name, CPU model, logical CPUs, compiler.
+nlohmann::json MachineProvenance();
+
+// UTC time as ISO 8601 ("2026-11-26T17:28:59Z").
+std::string NowIso8601();
+
+}  // namespace sdbench
+
+#endif  // SDBENCH_LIB_RESULTS_PROVENANCE_H_

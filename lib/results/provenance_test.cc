@@ -1,0 +1,57 @@
+#include "lib/results/provenance.h"
+
+#include <cstdlib>
+#include <regex>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "lib/testing/test_dir.h"
+#include "lib/io/file_io.h"
+#include "lib/io/process.h"
+
+namespace sdbench {
+namespace {
+
+void Git(const std::string& tree, std::vector<std::string> args) {
+  std::vector<std::string> argv = {"git", "-C", tree, "-c", "user.name=t", "-c",
+                                   "user.email=t@t"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  absl::StatusOr<CommandResult> run = RunCommand(argv, /*capture_stderr=*/true);
+  ASSERT_TRUE(run.ok() && run->exit_code == 0) << (run.ok() ? run->output : "no git");
+}
+
+TEST(ProvenanceTest, GitCommitAndDirtyFlagOfARealRepository) {
+  const std::string tree = TestDir() + "/repo";
+  ASSERT_TRUE(MakeDirectories(tree).ok());
+  Git(tree, {"init", "-q"});
+  ASSERT_TRUE(WriteFileAtomically(tree + "/f.txt", "one").ok());
+  Git(tree, {"add", "f.txt"});
+  Git(tree, {"commit", "-q", "-m", "first"});
+  absl::StatusOr<CommandResult> head = RunCommand({"git", "-C", tree, "rev-parse", "HEAD"});
+  ASSERT_TRUE(head.ok());
+  nlohmann::json clean = GitProvenance(tree);
+  EXPECT_EQ(clean["commit"], head->output.substr(0, 40));
+  EXPECT_EQ(clean["dirty"], false);
+  ASSERT_TRUE(WriteFileAtomically(tree + "/f.txt", "two").ok());
+  EXPECT_EQ(GitProvenance(tree)["dirty"], true);
+}
+
+TEST(ProvenanceTest, OutsideGitTheCommitIsUnknown) {
+  const std::string tree = TestDir() + "/not_a_repo";
+  ASSERT_TRUE(MakeDirectories(tree).ok());
+  nlohmann::json git = GitProvenance(tree);
+  EXPECT_EQ(git["commit"], "unknown");
+  EXPECT_TRUE(git["dirty"].is_null());
+}
+
+TEST(ProvenanceTest, TimeAndMachine) {
+  EXPECT_TRUE(std::regex_match(NowIso8601(),
+                               std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")));
+  nlohmann::json machine = MachineProvenance();
+  EXPECT_EQ(machine["cpu_model"], CpuModelName());
+  EXPECT_GE(machine["logical_cpus"].get<int>(), 1);
+  EXPECT_FALSE(machine["host"].get<std::string>().empty());
+}
+
+}  // namespace
+}  // namespace sdbench

@@ -1,0 +1,95 @@
+#include "lib/training/checkpoint.h"
+
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "lib/io/file_io.h"
+
+namespace sdbench {
+namespace {
+
+using Json = nlohmann::json;
+
+Json StateToJson(const RunState& state, const Json& config) {
+  Json meta = {{"epochs_done", state.epochs_done},
+               {"iteration", state.iteration},
+               {"epochs", state.epochs},
+               {"step_seconds", state.step_seconds},
+               {"gate_state", state.gate_state},
+               {"start_time", state.start_time},
+               {"window_loss", state.window.loss_sum},
+               {"window_errors", state.window.errors},
+               {"window_samples", state.window.samples},
+               {"config", config}};
+  meta["evaluations"] = Json::array();
+  for (const Evaluation& e : state.evaluations) meta["evaluations"].push_back(e.ToJson());
+  return meta;
+}
+
+void StateFromJson(const Json& meta, RunState* state) {
+  state->epochs_done = meta["epochs_done"];
+  state->iteration = meta["iteration"];
+  state->epochs = meta["epochs"];
+  state->step_seconds = meta["step_seconds"].get<std::vector<double>>();
+  state->gate_state = meta["gate_state"];
+  state->start_time = meta["start_time"];
+  state->window = {meta["window_loss"], meta["window_errors"], meta["window_samples"]};
+  state->evaluations.clear();
+  for (const Json& e : meta["evaluations"]) {
+    state->evaluations.push_back(Evaluation::FromJson(e));
+  }
+}
+
+}  // namespace
+
+absl::Status SaveCheckpoint(const std::string& path, ResNet& model, NesterovSgd& sgd,
+                            const RunState& state, const Json& config) {
+  std::ostringstream bytes;
+  try {
+    torch::serialize::OutputArchive archive;
+    torch::serialize::OutputArchive model_archive;
+    model->save(model_archive);
+    archive.write("model", model_archive);
+    std::vector<torch::Tensor>& buffers = sgd.momentum_buffers();
+    for (size_t i = 0; i < buffers.size(); ++i) {
+      archive.write(absl::StrCat("momentum_", i), buffers[i], /*is_buffer=*/true);
+    }
+    archive.write("meta", c10::IValue(StateToJson(state, config).dump()));
+    archive.save_to(bytes);
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat(path, ": cannot serialise checkpoint: ", e.what()));
+  }
+  return WriteFileAtomically(path, bytes.str());
+}
+
+absl::Status LoadCheckpoint(const std::string& path, ResNet& model, NesterovSgd& sgd,
+                            RunState* state, const Json& config, const torch::Device& device) {
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path, device);
+    torch::serialize::InputArchive model_archive;
+    archive.read("model", model_archive);
+    model->load(model_archive);
+    std::vector<torch::Tensor>& buffers = sgd.momentum_buffers();
+    for (size_t i = 0; i < buffers.size(); ++i) {
+      torch::Tensor saved;
+      archive.read(absl::StrCat("momentum_", i), saved, /*is_buffer=*/true);
+      torch::NoGradGuard no_grad;
+      buffers[i].copy_(saved);
+    }
+    c10::IValue meta_value;
+    archive.read("meta", meta_value);
+    Json meta = Json::parse(meta_value.toStringRef());
+    if (meta["config"] != config) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          path, ": checkpoint was made with a different config; rerun without "
+                "--resume (or with --force) to start over"));
+    }
+    StateFromJson(meta, state);
+  } catch (const std::exception& e) {
+    return absl::DataLossError(absl::StrCat(path, ": unreadable checkpoint: ", e.what()));
+  }
+  return model->gate_sampler().RestoreState(state->gate_state);
+}
+
+}  // namespace sdbench

@@ -1,0 +1,53 @@
+// Checkpoints of a run: the model (parameters and BN statistics), the
+// momentum buffers, and everything else a resumed run needs to continue
+// exactly where the interrupted one stopped (RunState). Data order and
+// augmentation are pure functions of (seed, epoch, position), so they need
+// no state of their own.
+//
+// A checkpoint is serialised in memory and written atomically (temporary
+// file + rename): a run killed at any moment, or a disk that fills up,
+// leaves the previous checkpoint intact.
+#ifndef SDBENCH_LIB_TRAINING_CHECKPOINT_H_
+#define SDBENCH_LIB_TRAINING_CHECKPOINT_H_
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "lib/model/resnet.h"
+#include "lib/training/evaluation.h"
+#include "lib/training/sgd.h"
+#include "nlohmann/json.hpp"
+
+namespace sdbench {
+
+// What a checkpoint holds besides tensors.
+struct RunState {
+  int epochs_done = 0;
+  int64_t iteration = 0;
+  std::vector<Evaluation> evaluations;
+  nlohmann::json epochs = nlohmann::json::array();  // results/SCHEMA.md epochs[].
+  std::vector<double> step_seconds;
+  std::string gate_state;  // GateSampler::SaveState().
+  std::string start_time;
+  TrainingWindow::Totals window;
+};
+
+// Writes model, momentum and state (with the run's `config`, which a resume
+// must match) to `path`. Errors name the path and the system's reason.
+absl::Status SaveCheckpoint(const std::string& path, ResNet& model, NesterovSgd& sgd,
+                            const RunState& state, const nlohmann::json& config);
+
+// Restores what SaveCheckpoint wrote, with tensors mapped to `device`
+// (a checkpoint saved on one device loads on another). An error when the
+// file is unreadable or truncated, or when it was made with another config.
+absl::Status LoadCheckpoint(const std::string& path, ResNet& model, NesterovSgd& sgd,
+                            RunState* state, const nlohmann::json& config,
+                            const torch::Device& device);
+
+}  // namespace sdbench
+
+#endif  // SDBENCH_LIB_TRAINING_CHECKPOINT_H_

@@ -1,0 +1,45 @@
+// A finished run's result file (results/SCHEMA.md): the summary computed
+// from its history, the provenance, and the whole document.
+#ifndef SDBENCH_LIB_TRAINING_RUN_RESULT_H_
+#define SDBENCH_LIB_TRAINING_RUN_RESULT_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "lib/training/checkpoint.h"
+#include "lib/training/run_settings.h"
+#include "nlohmann/json.hpp"
+
+namespace sdbench {
+
+// "summary": the best validation point (BestValidationIndex), totals and
+// medians over all epochs and steps, active blocks.
+nlohmann::json SummarizeRun(const RunState& state, const RunSettings& settings,
+                            double expected_active_blocks);
+
+// The facts of "provenance" that only the trainer knows.
+struct RunFacts {
+  std::string device;
+  std::string device_model;
+  int threads = 0;
+  std::string allocator;
+  int world_size = 1;
+  double gradient_bytes_reduced_per_step = 0;
+  int64_t gradient_bytes_all_parameters = 0;
+  bool resumed = false;
+  nlohmann::json dataset;  // "provenance.dataset".
+  std::vector<std::string> command_line;
+};
+
+// "provenance": git, machine, LibTorch, the run's facts, start and end time.
+nlohmann::json RunProvenance(const RunFacts& facts, const std::string& start_time);
+
+// The result document.
+nlohmann::json AssembleResult(const RunIdentity& identity, const nlohmann::json& config,
+                              const RunSeeds& seeds, const RunState& state,
+                              nlohmann::json summary, nlohmann::json provenance);
+
+}  // namespace sdbench
+
+#endif  // SDBENCH_LIB_TRAINING_RUN_RESULT_H_

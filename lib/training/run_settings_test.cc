@@ -1,0 +1,125 @@
+#include "lib/training/run_settings.h"
+
+#include <set>
+
+#include "gtest/gtest.h"
+#include "lib/config/experiment_config.h"
+
+namespace sdbench {
+namespace {
+
+using Json = nlohmann::json;
+
+TEST(ParseRunSettingsTest, DefaultsAreThePapers) {
+  absl::StatusOr<RunSettings> s = ParseRunSettings(DefaultConfig());
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->model.depth, 110);
+  EXPECT_EQ(s->model.schedule, SurvivalSchedule::kLinear);
+  EXPECT_DOUBLE_EQ(s->model.p_last, 0.5);
+  EXPECT_EQ(s->model.shortcut, ShortcutSubsampling::kStride);
+  EXPECT_EQ(s->model.bn_gamma_init, BnGammaInit::kUniform01);
+  EXPECT_TRUE(s->model.conv_bias);
+  EXPECT_EQ(s->model.test_scaling, TestScaling::kPaper);
+  EXPECT_EQ(s->model.gate_mode, GateMode::kBatch);
+  EXPECT_EQ(s->model.memory_format, MemoryFormat::kChannelsLast);
+  EXPECT_DOUBLE_EQ(s->sgd.momentum, 0.9);
+  EXPECT_DOUBLE_EQ(s->sgd.weight_decay, 1e-4);
+  EXPECT_TRUE(s->sgd.nesterov);
+  EXPECT_EQ(s->sgd.dropped_block_update, DroppedBlockUpdate::kDecayAndMomentum);
+  EXPECT_EQ(s->lr.epochs, 500);
+  EXPECT_EQ(s->lr.MilestoneEpochs(), (std::vector<int>{250, 375}));
+  EXPECT_EQ(s->lr.rounding, MilestoneRounding::kCeil);
+  EXPECT_EQ(s->batch_size, 128);
+  EXPECT_EQ(s->eval_every_iterations, 0);
+  EXPECT_FALSE(s->partial_window_candidate);
+  EXPECT_EQ(s->dataset.name, "cifar10");
+  EXPECT_EQ(s->dataset.train_size, 45000);
+  EXPECT_EQ(s->dataset.normalization, NormalizationMode::kMeanImageRawStd);
+  EXPECT_TRUE(s->augment);
+  EXPECT_EQ(s->max_shift, 4);
+  EXPECT_EQ(s->device, "cpu");
+  EXPECT_EQ(s->threads, 0);
+}
+
+TEST(ParseRunSettingsTest, EveryValueIsTakenFromTheConfig) {
+  Json c = DefaultConfig();
+  c["model"] = {{"depth", 20},           {"schedule", "uniform"}, {"p_last", 0.8},
+                {"shortcut", "avg2x2"},  {"bn_gamma_init", "ones"}, {"conv_bias", false},
+                {"test_scaling", "inverted"}, {"gate_mode", "row"}};
+  c["optimizer"] = {{"momentum", 0.5}, {"weight_decay", 0.0}, {"nesterov", false},
+                    {"dropped_block_update", "skip"}};
+  c["schedule"]["epochs"] = 15;
+  c["schedule"]["milestone_rounding"] = "round";
+  c["schedule"]["final_partial_window"] = "candidate";
+  c["schedule"]["eval_every_iterations"] = 200;
+  c["dataset"]["name"] = "cifar100";
+  c["dataset"]["cifar100_labels"] = "coarse";
+  c["dataset"]["normalization"] = "per_channel";
+  c["dataset"]["augment"] = false;
+  c["dataset"]["train_subset"] = 4000;
+  c["runtime"]["memory_format"] = "contiguous";
+  c["runtime"]["threads"] = 3;
+  absl::StatusOr<RunSettings> s = ParseRunSettings(c);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->model.depth, 20);
+  EXPECT_EQ(s->model.schedule, SurvivalSchedule::kUniform);
+  EXPECT_DOUBLE_EQ(s->model.p_last, 0.8);
+  EXPECT_EQ(s->model.shortcut, ShortcutSubsampling::kAvg2x2);
+  EXPECT_EQ(s->model.bn_gamma_init, BnGammaInit::kOnes);
+  EXPECT_FALSE(s->model.conv_bias);
+  EXPECT_EQ(s->model.test_scaling, TestScaling::kInverted);
+  EXPECT_EQ(s->model.gate_mode, GateMode::kRow);
+  EXPECT_EQ(s->model.memory_format, MemoryFormat::kContiguous);
+  EXPECT_DOUBLE_EQ(s->sgd.momentum, 0.5);
+  EXPECT_DOUBLE_EQ(s->sgd.weight_decay, 0.0);
+  EXPECT_FALSE(s->sgd.nesterov);
+  EXPECT_EQ(s->sgd.dropped_block_update, DroppedBlockUpdate::kSkip);
+  EXPECT_EQ(s->lr.MilestoneEpochs(), (std::vector<int>{8, 11}));
+  EXPECT_TRUE(s->partial_window_candidate);
+  EXPECT_EQ(s->eval_every_iterations, 200);
+  EXPECT_EQ(s->dataset.name, "cifar100");
+  EXPECT_EQ(s->dataset.cifar100_labels, Cifar100Labels::kCoarse);
+  EXPECT_EQ(s->dataset.normalization, NormalizationMode::kPerChannel);
+  EXPECT_FALSE(s->augment);
+  EXPECT_EQ(s->dataset.train_subset, 4000);
+  EXPECT_EQ(s->threads, 3);
+}
+
+TEST(ParseRunSettingsTest, UnknownOptionNamesAreErrorsNamingThem) {
+  const std::pair<const char*, const char*> cases[][2] = {
+      {{"model", "schedule"}, {"exponential", "survival schedule 'exponential'"}},
+      {{"model", "shortcut"}, {"conv1x1", "shortcut subsampling 'conv1x1'"}},
+      {{"model", "bn_gamma_init"}, {"zeros", "BN gamma init 'zeros'"}},
+      {{"model", "test_scaling"}, {"none", "test scaling 'none'"}},
+      {{"model", "gate_mode"}, {"pixel", "gate mode 'pixel'"}},
+      {{"optimizer", "dropped_block_update"}, {"freeze", "'freeze'"}},
+      {{"schedule", "milestone_rounding"}, {"floor", "milestone rounding 'floor'"}},
+      {{"schedule", "final_partial_window"}, {"best", "final partial window rule 'best'"}},
+      {{"dataset", "name"}, {"mnist", "unknown dataset 'mnist'"}},
+      {{"dataset", "cifar100_labels"}, {"medium", "'medium'"}},
+      {{"dataset", "normalization"}, {"zca", "normalization 'zca'"}},
+      {{"runtime", "memory_format"}, {"nhwc", "memory format 'nhwc'"}},
+      {{"runtime", "device"}, {"tpu", "unknown device 'tpu'"}},
+  };
+  for (const auto& c : cases) {
+    Json config = DefaultConfig();
+    config[c[0].first][c[0].second] = c[1].first;
+    absl::StatusOr<RunSettings> s = ParseRunSettings(config);
+    ASSERT_FALSE(s.ok()) << c[0].first << "." << c[0].second;
+    EXPECT_NE(s.status().message().find(c[1].second), std::string::npos) << s.status();
+  }
+}
+
+TEST(RunSeedsTest, DerivedStreamsDifferAndFitInJsonNumbers) {
+  const RunSeeds a = RunSeeds::Derive(1), b = RunSeeds::Derive(2);
+  EXPECT_EQ(a.run, 1u);
+  EXPECT_EQ(a.data_split, 1u);  // The split shuffle uses the run seed itself.
+  std::set<uint64_t> distinct = {a.data_order, a.init, a.gates, b.data_order, b.init, b.gates};
+  EXPECT_EQ(distinct.size(), 6u);
+  for (uint64_t s : distinct) EXPECT_LT(s, uint64_t{1} << 53);
+  EXPECT_EQ(RunSeeds::Derive(1).ToJson(), a.ToJson());
+  EXPECT_EQ(a.ToJson()["gates"], a.gates);
+}
+
+}  // namespace
+}  // namespace sdbench
