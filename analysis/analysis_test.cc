@@ -2,15 +2,15 @@
 #include <cstdlib>
 #include <string>
 
-#include "lib/results/fake_result.h"
 #include "analysis/regress.h"
 #include "analysis/result_set.h"
 #include "analysis/tables.h"
 #include "gtest/gtest.h"
-#include "lib/testing/test_dir.h"
 #include "lib/io/file_io.h"
 #include "lib/io/process.h"
+#include "lib/results/fake_result.h"
 #include "lib/results/result_file.h"
+#include "lib/testing/test_dir.h"
 
 namespace sdbench {
 namespace {
@@ -102,14 +102,16 @@ TEST(TablesTest, MeasuredCellsBesidePaperValues) {
   // Missing runs read "missing"; the out-of-scope column "not run".
   EXPECT_TRUE(Contains(t.markdown, "missing"));
   EXPECT_TRUE(Contains(t.markdown, "not run"));
-  EXPECT_TRUE(Contains(t.markdown, "27.76 (Table 1; also 27.22 in Section 4 text, 27.88 in Fig. 3 (right))"))
+  EXPECT_TRUE(Contains(t.markdown,
+                       "27.76 (Table 1; also 27.22 in Section 4 text, 27.88 in Fig. 3 (right))"))
       << t.markdown;
   EXPECT_TRUE(Contains(t.latex, "\\begin{tabular}"));
   EXPECT_TRUE(Contains(t.latex, "6.20 $\\pm$ 0.10 (n=3)"));
   // Table 2 ratio from the two arms' train times (100 s each here).
   EXPECT_TRUE(Contains(t.markdown, "1.000 (reduced)"));
   // Every run listed, with its profile and seed count.
-  EXPECT_TRUE(Contains(t.markdown, "| cifar10_110 | paper | constant | 3 | 6.20 ± 0.10 | 8.00 ± 0.00 |"))
+  EXPECT_TRUE(
+      Contains(t.markdown, "| cifar10_110 | paper | constant | 3 | 6.20 ± 0.10 | 8.00 ± 0.00 |"))
       << t.markdown;
   EXPECT_TRUE(Contains(t.markdown, "| cifar10_110 | reduced | stochastic | 1 | 12.50 | 12.50 |"));
 }
@@ -130,7 +132,8 @@ TEST(ResultSetTest, ResultFilesAreRecognisedByLocation) {
   ASSERT_TRUE(MakeDirectories(dir + "/benchmarks").ok());
   ASSERT_TRUE(WriteResultFile(runs + "/constant_seed1.json", MakeFakeResult(FakeRun())).ok());
   // Other JSON (a speed report, a note beside results) is skipped, not read.
-  ASSERT_TRUE(WriteFileAtomically(dir + "/benchmarks/train_step_110.json", "{\"depth\": 110}").ok());
+  ASSERT_TRUE(
+      WriteFileAtomically(dir + "/benchmarks/train_step_110.json", "{\"depth\": 110}").ok());
   ASSERT_TRUE(WriteFileAtomically(runs + "/notes.json", "[]").ok());
   ASSERT_TRUE(WriteFileAtomically(dir + "/top.json", "not even JSON").ok());
   absl::StatusOr<LoadedResults> loaded = LoadResults(dir);
@@ -138,9 +141,9 @@ TEST(ResultSetTest, ResultFilesAreRecognisedByLocation) {
   EXPECT_EQ(loaded->committed.size(), 1u);
   EXPECT_TRUE(loaded->local.empty());  // Not a git checkout: nothing is ignored.
   EXPECT_FALSE(loaded->git_checked);
-  EXPECT_EQ(loaded->skipped, (std::vector<std::string>{
-                                 "benchmarks/train_step_110.json",
-                                 "cifar10_110/paper/notes.json", "top.json"}));
+  EXPECT_EQ(loaded->skipped,
+            (std::vector<std::string>{"benchmarks/train_step_110.json",
+                                      "cifar10_110/paper/notes.json", "top.json"}));
   EXPECT_TRUE(Contains(SkippedFilesLine(*loaded), "skipped 3 JSON file(s)"));
   EXPECT_TRUE(Contains(SkippedFilesLine(*loaded), "benchmarks/train_step_110.json"));
 }
@@ -155,10 +158,12 @@ TEST(ResultSetTest, GitIgnoredResultsAreLocal) {
   FakeRun quickstart;
   quickstart.experiment = "quickstart";
   quickstart.profile = "reduced";
-  ASSERT_TRUE(WriteResultFile(dir + "/quickstart/reduced/constant_seed1.json",
-                              MakeFakeResult(quickstart)).ok());
-  ASSERT_TRUE(WriteResultFile(dir + "/cifar10_110/paper/constant_seed1.json",
-                              MakeFakeResult(FakeRun())).ok());
+  ASSERT_TRUE(
+      WriteResultFile(dir + "/quickstart/reduced/constant_seed1.json", MakeFakeResult(quickstart))
+          .ok());
+  ASSERT_TRUE(
+      WriteResultFile(dir + "/cifar10_110/paper/constant_seed1.json", MakeFakeResult(FakeRun()))
+          .ok());
   absl::StatusOr<LoadedResults> loaded = LoadResults(dir);
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   EXPECT_TRUE(loaded->git_checked);
@@ -275,9 +280,9 @@ TEST(RegressTest, PassesOnGoodInput) {
 }
 
 TEST(RegressTest, FailsOnEachKindOfRegression) {
-  EXPECT_EQ(Failures(GoodRuns(/*constant_error=*/55)), 1);       // Learning broke.
-  EXPECT_EQ(Failures(GoodRuns(30, /*stochastic_error=*/90)), 1);  // Stochastic broke.
-  EXPECT_EQ(Failures(GoodRuns(30, 32, /*stochastic_step=*/1.0)), 1);  // No time saved.
+  EXPECT_EQ(Failures(GoodRuns(/*constant_error=*/55)), 1);                 // Learning broke.
+  EXPECT_EQ(Failures(GoodRuns(30, /*stochastic_error=*/90)), 1);           // Stochastic broke.
+  EXPECT_EQ(Failures(GoodRuns(30, 32, /*stochastic_step=*/1.0)), 1);       // No time saved.
   EXPECT_EQ(Failures(GoodRuns(30, 32, 0.8, /*constant_images=*/200)), 1);  // Slower.
 }
 
@@ -320,8 +325,7 @@ TEST(RegressTest, TheCommittedCiReferenceIsWellFormed) {
 
 TEST(RegressTest, TheCommittedSpeedReportPassesTheCiSpeedChecks) {
   Json reference = Json::parse(*ReadFileToString("baselines/ci_reference.json"));
-  Json report =
-      Json::parse(*ReadFileToString("results/benchmarks/train_step_110.json"));
+  Json report = Json::parse(*ReadFileToString("results/benchmarks/train_step_110.json"));
   auto speed = RunSpeedChecks(reference, report);
   ASSERT_TRUE(speed.ok()) << speed.status();
   for (const CheckOutcome& o : *speed) EXPECT_TRUE(o.passed) << o.name << " " << o.value;
@@ -349,8 +353,7 @@ TEST(RegressTest, SpeedChecksPassAndFail) {
   for (const CheckOutcome& o : *good) EXPECT_TRUE(o.passed) << o.name;
 
   // Each regression fails its own check and only that one.
-  const Json bad_reports[] = {SpeedReport(0.97, 0.66, 0.001),
-                              SpeedReport(0.75, 0.95, 0.001),
+  const Json bad_reports[] = {SpeedReport(0.97, 0.66, 0.001), SpeedReport(0.75, 0.95, 0.001),
                               SpeedReport(0.75, 0.66, 0.08)};
   for (int k = 0; k < 3; ++k) {
     auto outcomes = RunSpeedChecks(SpeedReference(), bad_reports[k]);
@@ -375,7 +378,6 @@ TEST(RegressTest, MalformedSpeedReferenceIsAnError) {
   reference["speed_checks"][1].erase("metric");
   EXPECT_FALSE(RunSpeedChecks(reference, report).ok());
 }
-
 
 }  // namespace
 }  // namespace sdbench

@@ -39,19 +39,16 @@ std::string RunLabel(const Json& run) {
 }
 
 std::string MissingText(const std::string& experiment, const std::string& arm) {
-  return absl::StrCat("no results for ", experiment, "/", arm, ": bazel run //experiments:",
-                      experiment);
+  return absl::StrCat("no results for ", experiment, "/", arm,
+                      ": bazel run //experiments:", experiment);
 }
 
-const char* ArmColor(const std::string& arm) {
-  return arm == "constant" ? "#1f77b4" : "#d62728";
-}
+const char* ArmColor(const std::string& arm) { return arm == "constant" ? "#1f77b4" : "#d62728"; }
 
 // Test error per evaluation, optional training loss (right axis) and the
 // best-validation point, for both arms of an experiment.
 LineFigure TrainingCurves(const std::string& name, const std::string& title,
-                          const std::string& experiment, bool with_loss,
-                          const ResultSet& results,
+                          const std::string& experiment, bool with_loss, const ResultSet& results,
                           const std::vector<std::pair<std::string, double>>& paper_finals) {
   LineFigure f;
   f.name = name;
@@ -69,17 +66,24 @@ LineFigure TrainingCurves(const std::string& name, const std::string& title,
       f.missing.push_back(MissingText(experiment, arm));
       continue;
     }
-    Series error{absl::StrCat("test error, ", RunLabel(*run)), {}, "lines linewidth 2", false, ArmColor(arm)};
+    Series error{absl::StrCat("test error, ", RunLabel(*run)),
+                 {},
+                 "lines linewidth 2",
+                 false,
+                 ArmColor(arm)};
     Series loss{absl::StrCat("training loss, ", arm), {}, "lines dashtype 3", true, ArmColor(arm)};
     for (const Json& e : (*run)["evaluations"]) {
       error.points.push_back({e["epoch"].get<double>(), e["test_error_percent"].get<double>()});
-      loss.points.push_back({e["epoch"].get<double>(), std::max(1e-4, e["train_loss"].get<double>())});
+      loss.points.push_back(
+          {e["epoch"].get<double>(), std::max(1e-4, e["train_loss"].get<double>())});
       last_epoch = std::max(last_epoch, e["epoch"].get<double>());
     }
     const Json& best = (*run)["evaluations"][(*run)["summary"]["best_validation_index"].get<int>()];
     Series circle{absl::StrCat("best validation, ", arm),
                   {{best["epoch"].get<double>(), best["test_error_percent"].get<double>()}},
-                  "points pointtype 6 pointsize 3 linewidth 2", false, ArmColor(arm)};
+                  "points pointtype 6 pointsize 3 linewidth 2",
+                  false,
+                  ArmColor(arm)};
     f.series.push_back(error);
     if (with_loss) f.series.push_back(loss);
     f.series.push_back(circle);
@@ -87,7 +91,9 @@ LineFigure TrainingCurves(const std::string& name, const std::string& title,
   for (const auto& [arm, value] : paper_finals) {
     f.series.push_back({absl::StrFormat("paper, %s: %.2f%%", arm, value),
                         {{0, value}, {std::max(1.0, last_epoch), value}},
-                        "lines dashtype 2 linewidth 1.5", false, ArmColor(arm)});
+                        "lines dashtype 2 linewidth 1.5",
+                        false,
+                        ArmColor(arm)});
   }
   return f;
 }
@@ -162,8 +168,11 @@ LineFigure DepthFigure(const OrderedJson& paper, const ResultSet& results) {
   fig.ylabel = "test error (%)";
   fig.xtics = {{0, "110"}, {1, "1202"}};
   for (const char* arm : {"constant", "stochastic"}) {
-    Series ours{absl::StrCat("sdbench, ", arm), {},
-                "linespoints pointtype 7 pointsize 1.5 linewidth 2", false, ArmColor(arm)};
+    Series ours{absl::StrCat("sdbench, ", arm),
+                {},
+                "linespoints pointtype 7 pointsize 1.5 linewidth 2",
+                false,
+                ArmColor(arm)};
     int x = 0;
     for (const char* experiment : {"cifar10_110", "cifar10_1202"}) {
       if (std::optional<double> e = BestError(results, experiment, arm)) {
@@ -176,8 +185,10 @@ LineFigure DepthFigure(const OrderedJson& paper, const ResultSet& results) {
     fig.series.push_back(ours);
     const double p110 = PaperValue(paper["table1"]["rows"][arm]["cifar10_aug"]);
     const double p1202 = PaperValue(paper["cifar10_1202"][arm]);
-    fig.series.push_back({absl::StrCat("paper, ", arm), {{0, p110}, {1, p1202}},
-                          "linespoints pointtype 4 pointsize 1.5 dashtype 2", false,
+    fig.series.push_back({absl::StrCat("paper, ", arm),
+                          {{0, p110}, {1, p1202}},
+                          "linespoints pointtype 4 pointsize 1.5 dashtype 2",
+                          false,
                           ArmColor(arm)});
   }
   return fig;
@@ -233,15 +244,20 @@ LineFigure SurvivalSweepFigure(const ResultSet& results) {
   }
   for (const char* schedule : {"linear", "uniform"}) {
     Series series{absl::StrCat(schedule, profile.empty() ? "" : absl::StrCat(" (", profile, ")")),
-                  {}, "linespoints pointtype 7 linewidth 2", false,
+                  {},
+                  "linespoints pointtype 7 linewidth 2",
+                  false,
                   std::string(schedule) == "linear" ? "#d62728" : "#2ca02c"};
     for (const auto& [p, e] : by_schedule[schedule]) series.points.push_back({p, e});
     if (series.points.empty()) fig.missing.push_back(MissingText(sweep, schedule));
     fig.series.push_back(series);
   }
   if (constant_error) {
-    fig.series.push_back({"constant depth", {{0.1, *constant_error}, {1.0, *constant_error}},
-                          "lines dashtype 2 linewidth 2", false, "#1f77b4"});
+    fig.series.push_back({"constant depth",
+                          {{0.1, *constant_error}, {1.0, *constant_error}},
+                          "lines dashtype 2 linewidth 2",
+                          false,
+                          "#1f77b4"});
   } else {
     fig.missing.push_back(MissingText(sweep, "constant"));
   }
@@ -256,12 +272,19 @@ LineFigure TrainingTimeFigure(const OrderedJson& paper, const ResultSet& results
   fig.title = "Training time, stochastic / constant depth (Table 2)";
   fig.ylabel = "time ratio";
   Series measured{"sdbench (train time)", {}, "points pointtype 7 pointsize 2", false, "#d62728"};
-  Series predicted{"expected active blocks / all blocks", {}, "points pointtype 2 pointsize 2",
-                   false, "#555555"};
+  Series predicted{"expected active blocks / all blocks",
+                   {},
+                   "points pointtype 2 pointsize 2",
+                   false,
+                   "#555555"};
   Series paper_ratio{"paper (Table 2)", {}, "points pointtype 4 pointsize 2", false, "#1f77b4"};
   const std::vector<std::pair<std::string, std::string>> experiments = {
-      {"cifar10_110", "cifar10_aug"}, {"cifar100_110", "cifar100_aug"}, {"svhn_152", "svhn"},
-      {"cifar10_1202", ""},           {"cifar10_56", ""},               {"ci_regression", ""}};
+      {"cifar10_110", "cifar10_aug"},
+      {"cifar100_110", "cifar100_aug"},
+      {"svhn_152", "svhn"},
+      {"cifar10_1202", ""},
+      {"cifar10_56", ""},
+      {"ci_regression", ""}};
   for (size_t i = 0; i < experiments.size(); ++i) {
     const auto& [experiment, table2_key] = experiments[i];
     const double x = static_cast<double>(i);
@@ -286,22 +309,21 @@ LineFigure TrainingTimeFigure(const OrderedJson& paper, const ResultSet& results
 
 std::vector<LineFigure> BuildLineFigures(const OrderedJson& paper, const ResultSet& results) {
   const OrderedJson& b1202 = paper["cifar10_1202"];
-  return {
-      SurvivalFigure(),
-      TrainingCurves("fig3_cifar10", "Fig. 3 left: 110 layers on CIFAR-10+", "cifar10_110", true,
-                     results, Table1Finals(paper, "cifar10_aug")),
-      TrainingCurves("fig3_cifar100", "Fig. 3 right: 110 layers on CIFAR-100+", "cifar100_110",
-                     true, results, Table1Finals(paper, "cifar100_aug")),
-      TrainingCurves("fig4_svhn", "Fig. 4 left: 152 layers on SVHN", "svhn_152", false, results,
-                     Table1Finals(paper, "svhn")),
-      TrainingCurves("fig4_1202", "Fig. 4 right: 1202 layers on CIFAR-10+", "cifar10_1202",
-                     false, results,
-                     {{"constant", PaperValue(b1202["constant"])},
-                      {"stochastic", PaperValue(b1202["stochastic"])}}),
-      DepthFigure(paper, results),
-      GradientFigure(results),
-      SurvivalSweepFigure(results),
-      TrainingTimeFigure(paper, results)};
+  return {SurvivalFigure(),
+          TrainingCurves("fig3_cifar10", "Fig. 3 left: 110 layers on CIFAR-10+", "cifar10_110",
+                         true, results, Table1Finals(paper, "cifar10_aug")),
+          TrainingCurves("fig3_cifar100", "Fig. 3 right: 110 layers on CIFAR-100+", "cifar100_110",
+                         true, results, Table1Finals(paper, "cifar100_aug")),
+          TrainingCurves("fig4_svhn", "Fig. 4 left: 152 layers on SVHN", "svhn_152", false, results,
+                         Table1Finals(paper, "svhn")),
+          TrainingCurves("fig4_1202", "Fig. 4 right: 1202 layers on CIFAR-10+", "cifar10_1202",
+                         false, results,
+                         {{"constant", PaperValue(b1202["constant"])},
+                          {"stochastic", PaperValue(b1202["stochastic"])}}),
+          DepthFigure(paper, results),
+          GradientFigure(results),
+          SurvivalSweepFigure(results),
+          TrainingTimeFigure(paper, results)};
 }
 
 HeatMap BuildDepthSurvivalHeatMap(const ResultSet& results) {

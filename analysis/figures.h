@@ -35,9 +35,9 @@ std::vector<LineFigure> BuildLineFigures(const nlohmann::ordered_json& paper,
 HeatMap BuildDepthSurvivalHeatMap(const ResultSet& results);
 
 // Renders every figure into `out_dir`; returns the files written.
-absl::StatusOr<std::vector<std::string>> RenderAllFigures(
-    const nlohmann::ordered_json& paper, const ResultSet& results,
-    const std::string& out_dir);
+absl::StatusOr<std::vector<std::string>> RenderAllFigures(const nlohmann::ordered_json& paper,
+                                                          const ResultSet& results,
+                                                          const std::string& out_dir);
 
 }  // namespace sdbench
 

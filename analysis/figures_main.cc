@@ -13,7 +13,8 @@
 #include "lib/io/json_file.h"
 
 ABSL_FLAG(std::string, results, "", "directory of result files (default: <workspace>/results)");
-ABSL_FLAG(std::string, paper, "", "the paper's numbers (default: <workspace>/baselines/paper.json)");
+ABSL_FLAG(std::string, paper, "",
+          "the paper's numbers (default: <workspace>/baselines/paper.json)");
 ABSL_FLAG(std::string, out, "", "output directory (default: <workspace>/analysis/figures)");
 
 namespace {
@@ -37,7 +38,8 @@ int main(int argc, char** argv) {
   if (!paper.ok()) return Fail(std::string(paper.status().message()));
   absl::StatusOr<sdbench::LoadedResults> loaded = sdbench::LoadResults(results_dir);
   if (!loaded.ok()) return Fail(std::string(loaded.status().message()));
-  if (!loaded->skipped.empty()) std::cerr << "figures: " << sdbench::SkippedFilesLine(*loaded) << "\n";
+  if (!loaded->skipped.empty())
+    std::cerr << "figures: " << sdbench::SkippedFilesLine(*loaded) << "\n";
   auto written = sdbench::RenderAllFigures(*paper, loaded->committed, out);
   if (!written.ok()) return Fail(std::string(written.status().message()));
   for (const std::string& file : *written) std::cout << file << "\n";

@@ -5,10 +5,10 @@
 #include <cstdlib>
 #include <string>
 
-#include "lib/results/fake_result.h"
 #include "gtest/gtest.h"
-#include "lib/testing/test_dir.h"
 #include "lib/io/file_io.h"
+#include "lib/results/fake_result.h"
+#include "lib/testing/test_dir.h"
 
 namespace sdbench {
 namespace {
@@ -44,9 +44,9 @@ TEST(FiguresTest, RendersEveryFigureFromResults) {
   auto written = RenderAllFigures(Paper(), results, out);
   ASSERT_TRUE(written.ok()) << written.status();
   EXPECT_EQ(written->size(), 2u * 10);
-  for (const char* name : {"fig2_survival", "fig3_cifar10", "fig3_cifar100", "fig4_svhn",
-                           "fig4_1202", "fig5_depth", "fig7_gradient", "fig8_left",
-                           "training_time", "fig8_right"}) {
+  for (const char* name :
+       {"fig2_survival", "fig3_cifar10", "fig3_cifar100", "fig4_svhn", "fig4_1202", "fig5_depth",
+        "fig7_gradient", "fig8_left", "training_time", "fig8_right"}) {
     ExpectRendered(out + "/" + name);
   }
   // Fig. 3 left has data: no "no results" label for its arms.
@@ -62,8 +62,7 @@ TEST(FiguresTest, MissingDataIsStatedOnTheFigure) {
   ExpectRendered(out + "/fig8_right");
   const std::string svg = *ReadFileToString(out + "/fig3_cifar10.svg");
   EXPECT_NE(svg.find("no results for cifar10_110/constant"), std::string::npos);
-  EXPECT_NE(ReadFileToString(out + "/fig8_right.svg")->find("no results for"),
-            std::string::npos);
+  EXPECT_NE(ReadFileToString(out + "/fig8_right.svg")->find("no results for"), std::string::npos);
 }
 
 TEST(FiguresTest, ScriptHasBothTerminalsAndTheData) {

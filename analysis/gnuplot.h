@@ -28,7 +28,7 @@ struct LineFigure {
   bool log_x = false;
   std::vector<Series> series;
   std::vector<std::pair<double, std::string>> vertical_lines;  // x, label
-  std::vector<std::pair<double, std::string>> xtics;  // Named x positions.
+  std::vector<std::pair<double, std::string>> xtics;           // Named x positions.
   std::vector<std::string> missing;  // Shown on the figure when not empty.
 };
 

@@ -11,8 +11,8 @@ namespace {
 using Json = nlohmann::json;
 
 std::optional<double> ArmMetric(const ResultSet& results, const std::string& experiment,
-                                 const std::string& profile, const std::string& arm,
-                                 const std::string& metric, std::string* problem) {
+                                const std::string& profile, const std::string& arm,
+                                const std::string& metric, std::string* problem) {
   const std::vector<Json>& runs = results.Runs({experiment, arm, profile});
   if (runs.empty()) {
     *problem = absl::StrCat("missing: no ", profile, " runs of ", experiment, "/", arm);
@@ -32,16 +32,16 @@ std::optional<double> ArmMetric(const ResultSet& results, const std::string& exp
 
 absl::StatusOr<double> Number(const Json& check, const char* key) {
   if (!check.contains(key) || !check[key].is_number()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "reference check '", check.value("name", "?"), "' needs a number '", key, "'"));
+    return absl::InvalidArgumentError(absl::StrCat("reference check '", check.value("name", "?"),
+                                                   "' needs a number '", key, "'"));
   }
   return check[key].get<double>();
 }
 
 absl::StatusOr<std::string> Text(const Json& check, const char* key) {
   if (!check.contains(key) || !check[key].is_string()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "reference check '", check.value("name", "?"), "' needs a string '", key, "'"));
+    return absl::InvalidArgumentError(absl::StrCat("reference check '", check.value("name", "?"),
+                                                   "' needs a string '", key, "'"));
   }
   return check[key].get<std::string>();
 }
@@ -77,15 +77,15 @@ absl::StatusOr<std::vector<CheckOutcome>> RunChecks(const Json& reference,
       if (!numerator.ok()) return numerator.status();
       if (!denominator.ok()) return denominator.status();
       if (!max.ok()) return max.status();
-      std::optional<double> top = ArmMetric(results, experiment, profile, *numerator, *metric, &problem);
+      std::optional<double> top =
+          ArmMetric(results, experiment, profile, *numerator, *metric, &problem);
       std::optional<double> bottom =
           top ? ArmMetric(results, experiment, profile, *denominator, *metric, &problem)
               : std::nullopt;
       if (top && bottom && *bottom > 0) value = *top / *bottom;
       outcome.bound = absl::StrFormat("<= %.4g", *max);
       if (value) outcome.passed = *value <= *max;
-    } else if (*type == "max" || *type == "min" || *type == "range" ||
-               *type == "min_fraction") {
+    } else if (*type == "max" || *type == "min" || *type == "range" || *type == "min_fraction") {
       absl::StatusOr<std::string> arm = Text(check, "arm");
       if (!arm.ok()) return arm.status();
       value = ArmMetric(results, experiment, profile, *arm, *metric, &problem);
@@ -107,14 +107,14 @@ absl::StatusOr<std::vector<CheckOutcome>> RunChecks(const Json& reference,
         if (!fraction.ok()) return fraction.status();
         low = *ref * *fraction;
       }
-      outcome.bound = *type == "max"   ? absl::StrFormat("<= %.4g", high)
+      outcome.bound = *type == "max"     ? absl::StrFormat("<= %.4g", high)
                       : *type == "range" ? absl::StrFormat("in [%.4g, %.4g]", low, high)
                                          : absl::StrFormat(">= %.4g", low);
       if (value) outcome.passed = *value >= low && *value <= high;
     } else {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "reference check '", *name, "' has unknown type '", *type,
-          "' (known: max, min, range, ratio_max, min_fraction)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("reference check '", *name, "' has unknown type '", *type,
+                       "' (known: max, min, range, ratio_max, min_fraction)"));
     }
     outcome.value = value ? absl::StrFormat("%.4g", *value) : problem;
     outcomes.push_back(outcome);
@@ -165,8 +165,7 @@ absl::StatusOr<std::vector<CheckOutcome>> RunSpeedChecks(const Json& reference,
       bound = absl::StrCat(bound, bound.empty() ? "" : ", ", absl::StrFormat(">= %g", *min));
       passed = passed && *value >= *min;
     }
-    outcome.value = value ? absl::StrFormat("%.3f", *value)
-                          : absl::StrCat("missing: ", metric);
+    outcome.value = value ? absl::StrFormat("%.3f", *value) : absl::StrCat("missing: ", metric);
     outcome.bound = bound;
     outcome.passed = passed;
     outcomes.push_back(outcome);

@@ -27,16 +27,16 @@ struct CheckOutcome {
 
 // Runs every check of `reference` (which names the experiment and profile)
 // on `results`. An error for a malformed reference.
-absl::StatusOr<std::vector<CheckOutcome>> RunChecks(
-    const nlohmann::json& reference, const ResultSet& results);
+absl::StatusOr<std::vector<CheckOutcome>> RunChecks(const nlohmann::json& reference,
+                                                    const ResultSet& results);
 
 // Checks of a speed report (//experiments:speed, results/benchmarks/) from
 // the reference's "speed_checks": each names a dot path in the report and a
 // "max" and/or "min", e.g.
 //   {"name": "...", "metric": "ratios.ours_over_peer_a_constant", "max": 0.9}
 // A missing metric fails its check.
-absl::StatusOr<std::vector<CheckOutcome>> RunSpeedChecks(
-    const nlohmann::json& reference, const nlohmann::json& report);
+absl::StatusOr<std::vector<CheckOutcome>> RunSpeedChecks(const nlohmann::json& reference,
+                                                         const nlohmann::json& report);
 
 // A Markdown table of the outcomes.
 std::string FormatOutcomes(const std::vector<CheckOutcome>& outcomes);

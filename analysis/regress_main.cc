@@ -45,8 +45,7 @@ int main(int argc, char** argv) {
   auto outcomes = sdbench::RunChecks(*reference, results);
   if (!outcomes.ok()) return Fail(reference_path + ": " + std::string(outcomes.status().message()));
   if (!absl::GetFlag(FLAGS_speed_report).empty()) {
-    const std::string report_path =
-        sdbench::ResolveUserPath(absl::GetFlag(FLAGS_speed_report));
+    const std::string report_path = sdbench::ResolveUserPath(absl::GetFlag(FLAGS_speed_report));
     absl::StatusOr<nlohmann::json> report = sdbench::ReadJsonFile(report_path);
     if (!report.ok()) return Fail(std::string(report.status().message()));
     auto speed = sdbench::RunSpeedChecks(*reference, *report);

@@ -60,8 +60,8 @@ const std::vector<Json>& ResultSet::Runs(const RunKey& key) const {
   return it == runs_.end() ? *empty : it->second;
 }
 
-std::pair<std::string, const std::vector<Json>*> ResultSet::BestRuns(
-    const std::string& experiment, const std::string& arm) const {
+std::pair<std::string, const std::vector<Json>*> ResultSet::BestRuns(const std::string& experiment,
+                                                                     const std::string& arm) const {
   for (const char* profile : {"paper", "reduced"}) {
     const std::vector<Json>& runs = Runs({experiment, arm, profile});
     if (!runs.empty()) return {profile, &runs};
@@ -110,8 +110,7 @@ absl::StatusOr<std::vector<std::string>> JsonFilesBelow(const std::string& dir) 
   }
   std::vector<std::string> paths;
   for (auto it = std::filesystem::recursive_directory_iterator(dir, error);
-       !error && it != std::filesystem::recursive_directory_iterator();
-       it.increment(error)) {
+       !error && it != std::filesystem::recursive_directory_iterator(); it.increment(error)) {
     if (it->is_regular_file() && it->path().extension() == ".json") {
       // Lexically: runfiles and results trees may consist of symlinks.
       paths.push_back(it->path().lexically_relative(dir).string());
@@ -126,8 +125,8 @@ absl::StatusOr<std::vector<std::string>> JsonFilesBelow(const std::string& dir) 
 
 // The subset of `relative_paths` that git ignores, or nullopt when `dir` is
 // not inside a git checkout (or git is missing).
-std::optional<std::set<std::string>> IgnoredByGit(
-    const std::string& dir, const std::vector<std::string>& relative_paths) {
+std::optional<std::set<std::string>> IgnoredByGit(const std::string& dir,
+                                                  const std::vector<std::string>& relative_paths) {
   std::set<std::string> ignored;
   if (relative_paths.empty()) return ignored;
   std::vector<std::string> argv = {"git", "-C", dir, "check-ignore", "--"};
@@ -147,15 +146,15 @@ absl::Status CheckAgainstLocation(const Json& result, const ResultLocation& wher
       {"experiment", where.experiment}, {"profile", where.profile}, {"arm", where.arm}};
   for (const auto& [field, expected] : fields) {
     if (result[field] != expected) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ": the file says ", field, " ", result[field].dump(),
-          " but lies where results of ", field, " \"", expected, "\" belong"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": the file says ", field, " ", result[field].dump(),
+                       " but lies where results of ", field, " \"", expected, "\" belong"));
     }
   }
   if (result["seed"] != where.seed) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": the file says seed ", result["seed"].dump(),
-        " but is named for seed ", where.seed));
+    return absl::InvalidArgumentError(absl::StrCat(path, ": the file says seed ",
+                                                   result["seed"].dump(), " but is named for seed ",
+                                                   where.seed));
   }
   return absl::OkStatus();
 }

@@ -31,8 +31,7 @@ struct RunKey {
   std::string arm;
   std::string profile;
   bool operator<(const RunKey& o) const {
-    return std::tie(experiment, arm, profile) <
-           std::tie(o.experiment, o.arm, o.profile);
+    return std::tie(experiment, arm, profile) < std::tie(o.experiment, o.arm, o.profile);
   }
 };
 
@@ -45,8 +44,7 @@ struct Aggregate {
 Aggregate Summarize(const std::vector<double>& values);
 
 // A value inside a result by dot path ("summary.median_step_seconds").
-std::optional<double> NumberAt(const nlohmann::json& result,
-                               const std::string& path);
+std::optional<double> NumberAt(const nlohmann::json& result, const std::string& path);
 
 class ResultSet {
  public:
@@ -58,12 +56,11 @@ class ResultSet {
 
   // The runs of the most faithful profile present: paper, else reduced
   // (smoke runs are never analysed). Empty when there are none.
-  std::pair<std::string, const std::vector<nlohmann::json>*> BestRuns(
-      const std::string& experiment, const std::string& arm) const;
+  std::pair<std::string, const std::vector<nlohmann::json>*> BestRuns(const std::string& experiment,
+                                                                      const std::string& arm) const;
 
   // Every arm of an experiment present under `profile`.
-  std::vector<std::string> Arms(const std::string& experiment,
-                                const std::string& profile) const;
+  std::vector<std::string> Arms(const std::string& experiment, const std::string& profile) const;
 
   size_t size() const { return count_; }
   bool empty() const { return count_ == 0; }

@@ -20,8 +20,8 @@ struct Measured {
   Aggregate value;
 };
 
-Measured Measure(const ResultSet& results, const std::string& experiment,
-                 const std::string& arm, const std::string& metric) {
+Measured Measure(const ResultSet& results, const std::string& experiment, const std::string& arm,
+                 const std::string& metric) {
   Measured m;
   auto [profile, runs] = results.BestRuns(experiment, arm);
   if (runs == nullptr) return m;
@@ -50,8 +50,8 @@ std::string FormatPaper(const OrderedJson& cell) {
   if (cell.contains("inconsistent")) {
     std::vector<std::string> others;
     for (const OrderedJson& o : cell["inconsistent"]) {
-      others.push_back(absl::StrFormat("%.2f in %s", o["value"].get<double>(),
-                                       o["source"].get<std::string>()));
+      others.push_back(
+          absl::StrFormat("%.2f in %s", o["value"].get<double>(), o["source"].get<std::string>()));
     }
     absl::StrAppend(&text, " (", cell["source"].get<std::string>(), "; also ",
                     absl::StrJoin(others, ", "), ")");
@@ -74,7 +74,8 @@ struct Table {
 };
 
 std::string Markdown(const Table& t) {
-  std::string out = absl::StrCat("### ", t.title, "\n\n| ", absl::StrJoin(t.header, " | "), " |\n|");
+  std::string out =
+      absl::StrCat("### ", t.title, "\n\n| ", absl::StrJoin(t.header, " | "), " |\n|");
   for (size_t i = 0; i < t.header.size(); ++i) absl::StrAppend(&out, "---|");
   absl::StrAppend(&out, "\n");
   for (const auto& row : t.rows) absl::StrAppend(&out, "| ", absl::StrJoin(row, " | "), " |\n");
@@ -83,13 +84,14 @@ std::string Markdown(const Table& t) {
 }
 
 std::string LatexEscape(const std::string& text) {
-  return absl::StrReplaceAll(text, {{"%", "\\%"}, {"±", "$\\pm$"}, {"_", "\\_"},
-                                    {"&", "\\&"}, {"#", "\\#"}});
+  return absl::StrReplaceAll(
+      text, {{"%", "\\%"}, {"±", "$\\pm$"}, {"_", "\\_"}, {"&", "\\&"}, {"#", "\\#"}});
 }
 
 std::string Latex(const Table& t) {
-  std::string out = absl::StrCat("% ", t.title, "\n\\begin{table}[t]\n\\centering\n\\small\n\\begin{tabular}{l",
-                                 std::string(t.header.size() - 1, 'c'), "}\n\\hline\n");
+  std::string out =
+      absl::StrCat("% ", t.title, "\n\\begin{table}[t]\n\\centering\n\\small\n\\begin{tabular}{l",
+                   std::string(t.header.size() - 1, 'c'), "}\n\\hline\n");
   std::vector<std::string> header;
   for (const auto& h : t.header) header.push_back(LatexEscape(h));
   absl::StrAppend(&out, absl::StrJoin(header, " & "), " \\\\\n\\hline\n");
@@ -146,8 +148,14 @@ Table ErrorTable(const std::string& title, const OrderedJson& block, const Resul
 Table RunsTable(const std::string& title, const ResultSet& results) {
   Table all;
   all.title = title;
-  all.header = {"experiment", "profile", "arm", "seeds", "test error at best val. (%)",
-                "final test error (%)", "train time (s)", "median step (s)",
+  all.header = {"experiment",
+                "profile",
+                "arm",
+                "seeds",
+                "test error at best val. (%)",
+                "final test error (%)",
+                "train time (s)",
+                "median step (s)",
                 "active blocks (observed / expected)"};
   for (const auto& [key, runs] : results.groups()) {
     if (key.profile == "smoke") continue;
@@ -163,18 +171,18 @@ Table RunsTable(const std::string& title, const ResultSet& results) {
       if (a.count > 1) absl::StrAppend(&text, " ± ", absl::StrFormat(format, a.std));
       return text;
     };
-    all.rows.push_back(
-        {key.experiment, key.profile, key.arm, absl::StrCat(runs.size()),
-         cell(collect("summary.test_error_at_best_validation_percent"), "%.2f"),
-         cell(collect("summary.final_test_error_percent"), "%.2f"),
-         cell(collect("summary.total_train_seconds"), "%.0f"),
-         cell(collect("summary.median_step_seconds"), "%.3f"),
-         absl::StrCat(cell(collect("summary.observed_active_blocks"), "%.2f"), " / ",
-                      cell(collect("summary.expected_active_blocks"), "%.2f"))});
+    all.rows.push_back({key.experiment, key.profile, key.arm, absl::StrCat(runs.size()),
+                        cell(collect("summary.test_error_at_best_validation_percent"), "%.2f"),
+                        cell(collect("summary.final_test_error_percent"), "%.2f"),
+                        cell(collect("summary.total_train_seconds"), "%.0f"),
+                        cell(collect("summary.median_step_seconds"), "%.3f"),
+                        absl::StrCat(cell(collect("summary.observed_active_blocks"), "%.2f"), " / ",
+                                     cell(collect("summary.expected_active_blocks"), "%.2f"))});
   }
   if (all.rows.empty()) all.rows.push_back({"(none)", "", "", "", "", "", "", "", ""});
-  all.note = "\"reduced\" runs follow the paper's protocol scaled down (see each result's config); "
-             "they are not paper-protocol numbers.";
+  all.note =
+      "\"reduced\" runs follow the paper's protocol scaled down (see each result's config); "
+      "they are not paper-protocol numbers.";
   return all;
 }
 
@@ -210,8 +218,13 @@ RenderedTables RenderTables(const OrderedJson& paper, const ResultSet& results) 
   // Table 2: training time.
   Table t2;
   t2.title = "Table 2: training time of the full schedule";
-  t2.header = {"", "paper constant", "paper stochastic", "paper ratio",
-               "sdbench constant (s)", "sdbench stochastic (s)", "sdbench ratio"};
+  t2.header = {"",
+               "paper constant",
+               "paper stochastic",
+               "paper ratio",
+               "sdbench constant (s)",
+               "sdbench stochastic (s)",
+               "sdbench ratio"};
   const OrderedJson& b2 = paper["table2"];
   for (const auto& [key, column] : b2["columns"].items()) {
     const std::string experiment = column["experiment"].get<std::string>();

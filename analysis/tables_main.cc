@@ -37,13 +37,15 @@ int main(int argc, char** argv) {
   if (!paper.ok()) return Fail(std::string(paper.status().message()));
   absl::StatusOr<sdbench::LoadedResults> loaded = sdbench::LoadResults(results_dir);
   if (!loaded.ok()) return Fail(std::string(loaded.status().message()));
-  if (!loaded->skipped.empty()) std::cerr << "tables: " << sdbench::SkippedFilesLine(*loaded) << "\n";
+  if (!loaded->skipped.empty())
+    std::cerr << "tables: " << sdbench::SkippedFilesLine(*loaded) << "\n";
   const sdbench::RenderedTables tables = sdbench::RenderTables(*paper, loaded->committed);
   const std::string local = sdbench::RenderLocalRuns(loaded->local);
   std::cout << tables.markdown << local;
   const std::string out = sdbench::ResolveUserPath(absl::GetFlag(FLAGS_out));
   if (out.empty()) return 0;
-  if (absl::Status s = sdbench::MakeDirectories(out); !s.ok()) return Fail(std::string(s.message()));
+  if (absl::Status s = sdbench::MakeDirectories(out); !s.ok())
+    return Fail(std::string(s.message()));
   for (const auto& [name, text] :
        {std::make_pair("tables.md", tables.markdown), std::make_pair("tables.tex", tables.latex)}) {
     absl::Status s = sdbench::WriteFileAtomically(out + "/" + name, text);

@@ -3,7 +3,8 @@
 #  1. two ranks launched torchrun-style (RANK/WORLD_SIZE/MASTER_*), each
 #     with its own --out_dir and --checkpoint_dir: only rank 0 writes;
 #  2. --nproc=2: the runner starts its own ranks; results record world size 2;
-#  3. a rank killed mid-run makes the other exit non-zero, not hang;
+#  3. a rank killed mid-run makes the other exit non-zero, not hang, and say
+#     that its peer is gone;
 #  4. PyTorch's torchrun --no_python starts the runner unchanged.
 # Usage: distributed_test.sh RUNNER CONFIG VALIDATE
 set -euo pipefail
@@ -75,6 +76,9 @@ wait "${kpids[0]}" || status=$?
 elapsed=$(( $(date +%s) - start ))
 cat "$tmp/kill0.log" | tail -3
 [ "$status" -ne 0 ] || { echo "FAIL: rank 0 exited 0 after its peer died"; exit 1; }
+# It says why: its peer is gone (Gloo reports the closed connection).
+grep -q -E "rank 0: .*(allreduce|broadcast|sum) failed: .*(Connection reset by peer|Connection closed by peer|Broken pipe)" \
+  "$tmp/kill0.log" || { cat "$tmp/kill0.log"; echo "FAIL: no peer-loss message"; exit 1; }
 echo "rank 0 exited with status $status ${elapsed}s after rank 1 was killed"
 echo "== 4. launched by PyTorch's own torchrun (python3-torch), unchanged"
 if command -v torchrun >/dev/null 2>&1; then

@@ -33,8 +33,8 @@ absl::StatusOr<std::vector<Arm>> SelectArms(const Experiment& experiment, int ar
     if (arms.size() == before) {
       std::vector<std::string> known;
       for (const Arm& arm : all) known.push_back(arm.name);
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unknown arm '", name, "' (known: ", absl::StrJoin(known, ", "), ")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown arm '", name, "' (known: ", absl::StrJoin(known, ", "), ")"));
     }
   }
   return arms;
@@ -70,8 +70,7 @@ absl::StatusOr<std::vector<PlannedRun>> PlanRuns(
     }
     for (int seed : seeds) {
       const std::string stem = absl::StrCat(arm.name, "_seed", seed);
-      runs.push_back({arm, seed, *config,
-                      absl::StrCat(out_dir, "/", run_dir, "/", stem, ".json"),
+      runs.push_back({arm, seed, *config, absl::StrCat(out_dir, "/", run_dir, "/", stem, ".json"),
                       absl::StrCat(checkpoint_dir, "/", run_dir, "/", stem, ".pt")});
     }
   }
@@ -82,9 +81,10 @@ absl::Status CheckWorldSize(const std::vector<PlannedRun>& runs, int world_size)
   if (world_size <= 1) return absl::OkStatus();
   for (const PlannedRun& run : runs) {
     if (run.config["model"]["gate_mode"] == "row") {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "arm '", run.arm.name, "': model.gate_mode=row needs one process (every "
-          "rank would draw the same per-sample gates for different samples)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("arm '", run.arm.name,
+                       "': model.gate_mode=row needs one process (every "
+                       "rank would draw the same per-sample gates for different samples)"));
     }
   }
   return absl::OkStatus();
@@ -94,25 +94,24 @@ std::string SummaryTable(const std::string& experiment, const std::string& profi
                          const std::vector<Json>& results) {
   std::string table = absl::StrFormat("\n%s, %s profile\n", experiment, profile);
   absl::StrAppend(&table,
-                  absl::StrFormat("| %-24s | %4s | %9s | %14s | %10s | %9s | %8s | %15s |\n",
-                                  "arm", "seed", "best ep.", "test err @best", "final test",
-                                  "train", "img/s", "active blocks"),
+                  absl::StrFormat("| %-24s | %4s | %9s | %14s | %10s | %9s | %8s | %15s |\n", "arm",
+                                  "seed", "best ep.", "test err @best", "final test", "train",
+                                  "img/s", "active blocks"),
                   "|", std::string(26, '-'),
                   "|------|-----------|----------------|------------|-----------|----------|"
                   "-----------------|\n");
   for (const Json& r : results) {
     const Json& s = r["summary"];
     absl::StrAppend(
-        &table,
-        absl::StrFormat("| %-24s | %4d | %9.2f | %13.2f%% | %9.2f%% | %9s | %8.0f | %6.2f / %6.2f |\n",
-                        r["arm"].get<std::string>(), r["seed"].get<int>(),
-                        s["best_validation_epoch"].get<double>(),
-                        s["test_error_at_best_validation_percent"].get<double>(),
-                        s["final_test_error_percent"].get<double>(),
-                        FormatDuration(s["total_train_seconds"].get<double>()),
-                        s["images_per_second"].get<double>(),
-                        s["observed_active_blocks"].get<double>(),
-                        s["expected_active_blocks"].get<double>()));
+        &table, absl::StrFormat(
+                    "| %-24s | %4d | %9.2f | %13.2f%% | %9.2f%% | %9s | %8.0f | %6.2f / %6.2f |\n",
+                    r["arm"].get<std::string>(), r["seed"].get<int>(),
+                    s["best_validation_epoch"].get<double>(),
+                    s["test_error_at_best_validation_percent"].get<double>(),
+                    s["final_test_error_percent"].get<double>(),
+                    FormatDuration(s["total_train_seconds"].get<double>()),
+                    s["images_per_second"].get<double>(), s["observed_active_blocks"].get<double>(),
+                    s["expected_active_blocks"].get<double>()));
   }
   return table;
 }

@@ -68,8 +68,7 @@ TEST(PlanRunsTest, BadValuesNameTheArmBeforeAnyWork) {
   const Experiment e = TwoArms();
   auto bad_name = PlanRuns(e, "paper", e.arms, {1}, {{"model.shortcut", Json("conv")}}, "/r", "/c");
   ASSERT_FALSE(bad_name.ok());
-  EXPECT_NE(bad_name.status().message().find("arm 'constant': unknown shortcut"),
-            std::string::npos)
+  EXPECT_NE(bad_name.status().message().find("arm 'constant': unknown shortcut"), std::string::npos)
       << bad_name.status();
   auto bad_range = PlanRuns(e, "paper", e.arms, {1}, {{"model.depth", Json(21)}}, "/r", "/c");
   ASSERT_FALSE(bad_range.ok());

@@ -3,11 +3,11 @@
 // An experiment target passes --config; every other flag is optional.
 #include <chrono>
 #include <iostream>
-#include <thread>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -16,13 +16,13 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "experiments/run_plan.h"
 #include "lib/config/experiment_config.h"
 #include "lib/data/dataset.h"
 #include "lib/distributed/communicator.h"
 #include "lib/distributed/launch.h"
 #include "lib/io/file_io.h"
 #include "lib/io/process.h"
-#include "experiments/run_plan.h"
 #include "lib/results/result_file.h"
 #include "lib/training/progress.h"
 #include "lib/training/run_settings.h"
@@ -64,8 +64,6 @@ namespace sdbench {
 namespace {
 
 using Json = nlohmann::json;
-
-
 
 absl::StatusOr<std::vector<std::pair<std::string, Json>>> CommandLineOverrides() {
   std::vector<std::pair<std::string, Json>> overrides;
@@ -113,8 +111,7 @@ int LaunchLocalRanks(const std::string& experiment, int nproc, int argc, char** 
     const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
     child.push_back(absl::StrCat("--threads=", std::max(1, cores / nproc)));
   }
-  std::cerr << absl::StrFormat("%s: %d local processes (Gloo over 127.0.0.1)\n", experiment,
-                               nproc);
+  std::cerr << absl::StrFormat("%s: %d local processes (Gloo over 127.0.0.1)\n", experiment, nproc);
   return RunLocalRanks(nproc, child);
 }
 
@@ -130,8 +127,8 @@ absl::StatusOr<std::optional<Json>> FinishedResult(const PlannedRun& run, bool w
       std::cerr << tag << "already complete: " << run.result_path << " (--force to re-run)\n";
       existing = *std::move(read);
     } else {
-      std::cerr << tag << "existing result is not valid, re-running: "
-                << read.status().message() << "\n";
+      std::cerr << tag << "existing result is not valid, re-running: " << read.status().message()
+                << "\n";
     }
   }
   if (communicator != nullptr) {
@@ -177,9 +174,9 @@ absl::StatusOr<std::vector<Json>> RunAll(const Experiment& experiment, const std
         run.config, {experiment.name, run.arm.name, profile, run.seed}, *loaded[data_key], options);
     if (!result.ok()) {
       return absl::Status(result.status().code(),
-                          env.world_size > 1 ? absl::StrCat("rank ", env.rank, ": ",
-                                                            result.status().message())
-                                             : std::string(result.status().message()));
+                          env.world_size > 1
+                              ? absl::StrCat("rank ", env.rank, ": ", result.status().message())
+                              : std::string(result.status().message()));
     }
     if (!writer) continue;
     if (absl::Status s = ValidateResult(*result, run.result_path); !s.ok()) return s;
@@ -198,9 +195,9 @@ int Main(int argc, char** argv, const std::vector<char*>& positional) {
   }
   const std::string config_path = absl::GetFlag(FLAGS_config);
   if (config_path.empty()) {
-    return Fail(absl::InvalidArgumentError(
-        "--config is required (run an experiment target, e.g. bazel run "
-        "//experiments:quickstart)"));
+    return Fail(
+        absl::InvalidArgumentError("--config is required (run an experiment target, e.g. bazel run "
+                                   "//experiments:quickstart)"));
   }
   absl::StatusOr<Experiment> experiment = LoadExperiment(config_path);
   if (!experiment.ok()) return Fail(experiment.status());
@@ -228,8 +225,8 @@ int Main(int argc, char** argv, const std::vector<char*>& positional) {
   auto runs = PlanRuns(*experiment, profile, *arms, *seeds, *overrides, out_dir, checkpoint_dir);
   if (!runs.ok()) return Fail(runs.status());
   const std::string run_dir = absl::StrCat(experiment->name, "/", profile);
-  for (const std::string& dir : {absl::StrCat(out_dir, "/", run_dir),
-                                 absl::StrCat(checkpoint_dir, "/", run_dir)}) {
+  for (const std::string& dir :
+       {absl::StrCat(out_dir, "/", run_dir), absl::StrCat(checkpoint_dir, "/", run_dir)}) {
     if (absl::Status s = MakeDirectories(dir); !s.ok()) return Fail(s);
   }
 
@@ -255,8 +252,8 @@ int Main(int argc, char** argv, const std::vector<char*>& positional) {
     if (absl::GetFlag(FLAGS_dist_timeout_s) < 1) {
       return Fail(absl::OutOfRangeError("--dist_timeout_s must be >= 1"));
     }
-    auto connected = Communicator::Connect(
-        *env, std::chrono::seconds(absl::GetFlag(FLAGS_dist_timeout_s)));
+    auto connected =
+        Communicator::Connect(*env, std::chrono::seconds(absl::GetFlag(FLAGS_dist_timeout_s)));
     if (!connected.ok()) return Fail(connected.status());
     communicator = *std::move(connected);
   }
@@ -264,9 +261,8 @@ int Main(int argc, char** argv, const std::vector<char*>& positional) {
   const bool writer = env->rank == 0;
   if (writer) {
     std::cerr << absl::StrFormat(
-        "%s (%s profile): %d run(s) -> %s/%s%s\n", experiment->name, profile, runs->size(),
-        out_dir, run_dir,
-        env->world_size > 1 ? absl::StrCat(", ", env->world_size, " processes") : "");
+        "%s (%s profile): %d run(s) -> %s/%s%s\n", experiment->name, profile, runs->size(), out_dir,
+        run_dir, env->world_size > 1 ? absl::StrCat(", ", env->world_size, " processes") : "");
   }
   auto finished = RunAll(*experiment, profile, *runs, data_dir, *env, communicator.get(),
                          std::vector<std::string>(argv, argv + argc));

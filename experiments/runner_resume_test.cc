@@ -13,10 +13,10 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "lib/testing/test_dir.h"
 #include "lib/io/file_io.h"
 #include "lib/io/process.h"
 #include "lib/model/resnet.h"
+#include "lib/testing/test_dir.h"
 #include "nlohmann/json.hpp"
 
 namespace sdbench {
@@ -114,15 +114,13 @@ void ExpectResumeEqualsUninterrupted(const std::string& name,
   std::unique_ptr<Subprocess> runner = Spawn(args, killed + ".first.log");
   ASSERT_NE(runner, nullptr);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (!FileExists(CheckpointPath(killed)) &&
-         std::chrono::steady_clock::now() < deadline) {
+  while (!FileExists(CheckpointPath(killed)) && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   ASSERT_TRUE(FileExists(CheckpointPath(killed))) << "no checkpoint appeared";
   runner->Signal(SIGKILL);
   EXPECT_EQ(runner->Wait(), 128 + SIGKILL);
-  ASSERT_FALSE(FileExists(ResultPath(killed)))
-      << "the run finished before it could be killed";
+  ASSERT_FALSE(FileExists(ResultPath(killed))) << "the run finished before it could be killed";
 
   std::vector<std::string> resume = extra;
   resume.push_back("--resume");
@@ -176,9 +174,11 @@ void ExpectFailure(const std::vector<std::string>& extra, const std::string& mes
 TEST(RunnerTest, BadInputFailsClearlyBeforeAnyWork) {
   ExpectFailure({"--no_such_flag=1"}, "no_such_flag");
   ExpectFailure({"--epochs=ten"}, "'schedule.epochs' must be an integer");
-  ExpectFailure({"--set=schedule.milestone_rounding=floor"}, "unknown lr milestone rounding 'floor'");
+  ExpectFailure({"--set=schedule.milestone_rounding=floor"},
+                "unknown lr milestone rounding 'floor'");
   ExpectFailure({"--set=schedule.final_partial_window=best"}, "unknown final partial window rule");
-  ExpectFailure({"--set=model.gate_mode=row", "--nproc=2"}, "model.gate_mode=row needs one process");
+  ExpectFailure({"--set=model.gate_mode=row", "--nproc=2"},
+                "model.gate_mode=row needs one process");
   ExpectFailure({"--depth=21"}, "model.depth = 21 is out of range");
   ExpectFailure({"--p_last=0"}, "model.p_last");
   ExpectFailure({"--schedule=exponential"}, "unknown survival schedule 'exponential'");

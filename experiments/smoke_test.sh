@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Smoke test of one experiment: every arm on synthetic data for a few steps,
-# then every result file validated, then a second invocation must skip the
-# finished runs instead of re-running them.
+# then every result file validated and its numbers checked (finite losses,
+# errors in 0..100, active blocks consistent with the arm's survival
+# schedule), then a second invocation must skip the finished runs instead of
+# re-running them.
 # Usage: smoke_test.sh RUNNER CONFIG VALIDATE
 set -euo pipefail
 runner="$1" config="$2" validate="$3"
@@ -23,6 +25,31 @@ if [ "$count" -lt "$arms" ] || [ "$count" -eq 0 ]; then
 fi
 # shellcheck disable=SC2086
 "$validate" $files
+# shellcheck disable=SC2086
+python3 - "$config" $files <<'PY'
+import json, math, sys
+config = json.load(open(sys.argv[1]))
+for path in sys.argv[2:]:
+    r = json.load(open(path))
+    assert r["experiment"] == config["experiment"] and r["profile"] == "smoke", path
+    model = r["config"]["model"]
+    blocks = 3 * (model["depth"] - 2) // 6
+    for e in r["evaluations"]:
+        assert math.isfinite(e["train_loss"]) and e["train_loss"] > 0, (path, e)
+        assert 0 <= e["test_error_percent"] <= 100, (path, e)
+    s = r["summary"]
+    observed, expected = s["observed_active_blocks"], s["expected_active_blocks"]
+    steps = sum(e["steps"] for e in r["epochs"])
+    assert steps > 0, path
+    if model["schedule"] == "constant" or model["p_last"] == 1:
+        # Every block runs every step.
+        assert observed == expected == blocks, (path, observed, expected, blocks)
+    else:
+        assert 0 < expected < blocks and 0 < observed <= blocks, (path, observed, expected)
+        # Mean over the steps of a whole number of active blocks.
+        assert abs(observed * steps - round(observed * steps)) < 1e-6, (path, observed, steps)
+print(f"{len(sys.argv) - 2} result file(s): losses finite, active blocks consistent")
+PY
 
 second=$("$runner" "${common[@]}" 2>&1 >/dev/null)
 skipped=$(grep -c "already complete" <<< "$second" || true)

@@ -106,8 +106,8 @@ std::vector<Config> Configurations(int depth, bool peer) {
 
 std::string ThreadsFlag() {
   const int threads = absl::GetFlag(FLAGS_threads);
-  return absl::StrCat("--threads=",
-                      threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency()));
+  return absl::StrCat(
+      "--threads=", threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency()));
 }
 
 std::vector<std::string> WorkerArgv(const Config& c, int depth, int round) {
@@ -176,7 +176,8 @@ absl::Status MeasureOnce(const Config& c, int depth, int round, Samples* samples
   if (!ready.ok()) return ready.status();
   samples->ready = *ready;
   if (absl::GetFlag(FLAGS_warmup) > 0) {
-    absl::StatusOr<Json> warm = worker->Call({{"cmd", "steps"}, {"n", absl::GetFlag(FLAGS_warmup)}});
+    absl::StatusOr<Json> warm =
+        worker->Call({{"cmd", "steps"}, {"n", absl::GetFlag(FLAGS_warmup)}});
     if (!warm.ok()) return warm.status();
   }
   absl::StatusOr<Json> timed = worker->Call({{"cmd", "steps"}, {"n", absl::GetFlag(FLAGS_steps)}});
@@ -229,8 +230,8 @@ std::vector<Samples> MeasureRounds(const std::vector<Config>& configs, int depth
 }
 
 // "ratios" (pooled medians) and "ratios_round_paired" of the report.
-void AddRatios(const std::vector<Config>& configs, const std::vector<Samples>& samples,
-               int rounds, Json* report) {
+void AddRatios(const std::vector<Config>& configs, const std::vector<Samples>& samples, int rounds,
+               Json* report) {
   auto find = [&](const std::string& name) -> const Samples* {
     for (size_t i = 0; i < configs.size(); ++i) {
       if (configs[i].name() == name && samples[i].error.empty() && !samples[i].step_s.empty()) {
@@ -295,11 +296,11 @@ absl::StatusOr<Json> MeasureConvLimit(int depth, const Json& configurations) {
 
 absl::StatusOr<Json> MeasureEpoch(int depth) {
   std::cerr << "speed: timing an epoch fragment with the input pipeline\n";
-  return RunInternalWorker(
-      {SelfExecutablePath(), "--worker=epoch", ThreadsFlag(), absl::StrCat("--depth=", depth),
-       absl::StrCat("--batch=", absl::GetFlag(FLAGS_batch)),
-       absl::StrCat("--epoch_steps=", absl::GetFlag(FLAGS_epoch_steps)),
-       absl::StrCat("--data_dir=", absl::GetFlag(FLAGS_data_dir))});
+  return RunInternalWorker({SelfExecutablePath(), "--worker=epoch", ThreadsFlag(),
+                            absl::StrCat("--depth=", depth),
+                            absl::StrCat("--batch=", absl::GetFlag(FLAGS_batch)),
+                            absl::StrCat("--epoch_steps=", absl::GetFlag(FLAGS_epoch_steps)),
+                            absl::StrCat("--data_dir=", absl::GetFlag(FLAGS_data_dir))});
 }
 
 // The whole report of one depth.
@@ -386,7 +387,8 @@ void PrintReport(const Json& report, const std::string& path) {
   std::cout << absl::StrFormat(
       "  oneDNN network-mix conv rate %.1f GFLOP/s; step reaches %.0f%% (constant), %.0f%% "
       "(stochastic)\n",
-      limit["network_mix_gflops"].get<double>(), 100 * limit.value("fraction_reached_constant", 0.0),
+      limit["network_mix_gflops"].get<double>(),
+      100 * limit.value("fraction_reached_constant", 0.0),
       100 * limit.value("fraction_reached_stochastic", 0.0));
   if (report.contains("epoch")) {
     std::cout << absl::StrFormat(
@@ -413,7 +415,8 @@ absl::StatusOr<std::vector<int>> CheckFlags() {
                              std::make_pair("--steps", absl::GetFlag(FLAGS_steps)),
                              std::make_pair("--batch", absl::GetFlag(FLAGS_batch)),
                              std::make_pair("--conv_reps", absl::GetFlag(FLAGS_conv_reps))}) {
-    if (value < 1) return absl::InvalidArgumentError(absl::StrCat(name, " must be >= 1, got ", value));
+    if (value < 1)
+      return absl::InvalidArgumentError(absl::StrCat(name, " must be >= 1, got ", value));
   }
   if (absl::GetFlag(FLAGS_warmup) < 0 || absl::GetFlag(FLAGS_epoch_steps) < 0 ||
       absl::GetFlag(FLAGS_threads) < 0) {
@@ -428,9 +431,9 @@ absl::StatusOr<std::vector<int>> CheckFlags() {
           absl::StrCat("the peer script ", absl::GetFlag(FLAGS_peer_script), " is missing"));
     }
     if (!FileExists(absl::GetFlag(FLAGS_peer_python))) {
-      return absl::NotFoundError(absl::StrCat(
-          absl::GetFlag(FLAGS_peer_python),
-          " not found: run tools/setup.sh (python3-torch) or pass --nopeer"));
+      return absl::NotFoundError(
+          absl::StrCat(absl::GetFlag(FLAGS_peer_python),
+                       " not found: run tools/setup.sh (python3-torch) or pass --nopeer"));
     }
   }
   return depths;

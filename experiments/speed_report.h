@@ -18,10 +18,10 @@ namespace sdbench {
 // One configuration's timed steps over all rounds.
 struct Samples {
   std::vector<double> step_s;
-  std::vector<double> active;       // Active blocks of each step.
-  std::vector<double> flops_per_s;  // Counted conv FLOPs / step time.
-  std::vector<int> round;           // The round of each step.
-  int64_t peak_rss = 0;             // Largest over the rounds' workers.
+  std::vector<double> active;                       // Active blocks of each step.
+  std::vector<double> flops_per_s;                  // Counted conv FLOPs / step time.
+  std::vector<int> round;                           // The round of each step.
+  int64_t peak_rss = 0;                             // Largest over the rounds' workers.
   nlohmann::json ready = nlohmann::json::object();  // The worker's first line.
   std::string error;  // Set when a worker failed: the configuration is dropped.
 

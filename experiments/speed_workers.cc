@@ -64,14 +64,14 @@ Json TimeConv(const ConvShape& shape, at::MemoryFormat format, int batch, int re
   torch::Tensor x = torch::randn({batch, shape.in_channels, in_size, in_size}).contiguous(format);
   torch::Tensor w = torch::randn({shape.out_channels, shape.in_channels, 3, 3}).contiguous(format);
   torch::Tensor b = torch::randn({shape.out_channels});
-  torch::Tensor gy = torch::randn({batch, shape.out_channels, shape.out_size, shape.out_size})
-                         .contiguous(format);
+  torch::Tensor gy =
+      torch::randn({batch, shape.out_channels, shape.out_size, shape.out_size}).contiguous(format);
   const bool stem = shape.in_channels == 3;
   std::vector<double> forward, backward;
   for (int r = 0; r < reps + 2; ++r) {
     Clock::time_point start = Clock::now();
-    torch::Tensor y = at::convolution(x, w, b, {shape.stride, shape.stride}, {1, 1}, {1, 1},
-                                      false, {0, 0}, 1);
+    torch::Tensor y =
+        at::convolution(x, w, b, {shape.stride, shape.stride}, {1, 1}, {1, 1}, false, {0, 0}, 1);
     const double f = SecondsSince(start);
     start = Clock::now();
     auto grads = at::convolution_backward(gy, x, w, at::OptionalIntArrayRef(b.sizes()),

@@ -20,6 +20,8 @@ PACKAGES=(
   gnuplot-nox
   # The PyTorch peer of the speed benchmark (baselines/peer, /usr/bin/python3).
   python3-torch
+  # tools/format.sh (C++ formatting; buildifier comes from npm, below).
+  clang-format
 )
 
 want_data=1
@@ -56,6 +58,24 @@ if [ ${#missing[@]} -gt 0 ]; then
     tail -n 20 /tmp/sdbench-apt.log >&2
     exit 1
   fi
+fi
+
+# buildifier for tools/format.sh: the npm package ships the Linux binary.
+buildifier_version=8.2.1
+buildifier_sha256=6ceb7b0ab7cf66fceccc56a027d21d9cc557a7f34af37d2101edb56b92fcfa1a
+if ! echo "$buildifier_sha256  tools/.cache/buildifier" | sha256sum --check --status 2>/dev/null; then
+  mkdir -p tools/.cache
+  tmp="$(mktemp -d)"
+  if ! (cd "$tmp" && npm pack --silent "@bazel/buildifier@$buildifier_version" >/dev/null &&
+        tar xzf bazel-buildifier-"$buildifier_version".tgz package/buildifier-linux_amd64); then
+    echo "setup.sh: 'npm pack @bazel/buildifier@$buildifier_version' failed: is the npm registry reachable?" >&2
+    rm -rf "$tmp"
+    exit 1
+  fi
+  mv "$tmp/package/buildifier-linux_amd64" tools/.cache/buildifier
+  rm -rf "$tmp"
+  echo "$buildifier_sha256  tools/.cache/buildifier" | sha256sum --check --status || {
+    echo "setup.sh: buildifier $buildifier_version has an unexpected checksum" >&2; exit 1; }
 fi
 
 if [ "$want_data" -eq 1 ] && [ -x tools/prepare_data.sh ]; then

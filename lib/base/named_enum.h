@@ -29,8 +29,8 @@ absl::StatusOr<Enum> ParseNamed(absl::string_view what, absl::string_view name,
     if (name == entry.name) return entry.value;
     absl::StrAppend(&known, known.empty() ? "" : ", ", "'", entry.name, "'");
   }
-  return absl::InvalidArgumentError(absl::StrCat("unknown ", what, " '", name,
-                                                 "' (known: ", known, ")"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown ", what, " '", name, "' (known: ", known, ")"));
 }
 
 template <typename Enum, size_t N>

@@ -6,8 +6,7 @@ namespace sdbench {
 namespace {
 
 enum class Colour { kRed, kBlue };
-constexpr NamedValue<Colour> kColours[] = {{"red", Colour::kRed},
-                                           {"blue", Colour::kBlue}};
+constexpr NamedValue<Colour> kColours[] = {{"red", Colour::kRed}, {"blue", Colour::kBlue}};
 
 TEST(NamedEnumTest, RoundTripsEveryName) {
   for (const auto& entry : kColours) {
@@ -22,8 +21,7 @@ TEST(NamedEnumTest, UnknownNameListsKnownOnes) {
   auto parsed = ParseNamed("colour", "green", kColours);
   ASSERT_FALSE(parsed.ok());
   EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(parsed.status().message(),
-            "unknown colour 'green' (known: 'red', 'blue')");
+  EXPECT_EQ(parsed.status().message(), "unknown colour 'green' (known: 'red', 'blue')");
 }
 
 TEST(NamedEnumTest, MatchIsExact) {

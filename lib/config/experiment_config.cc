@@ -95,11 +95,9 @@ bool CompatibleType(const Json& default_value, const Json& value) {
   return default_value.type() == value.type();
 }
 
-absl::Status RangeError(absl::string_view path, const Json& value,
-                        absl::string_view expected) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      "config value ", path, " = ", value.dump(), " is out of range: expected ",
-      expected));
+absl::Status RangeError(absl::string_view path, const Json& value, absl::string_view expected) {
+  return absl::InvalidArgumentError(absl::StrCat("config value ", path, " = ", value.dump(),
+                                                 " is out of range: expected ", expected));
 }
 
 }  // namespace
@@ -108,35 +106,35 @@ absl::Status SetByPath(Json& config, absl::string_view path, const Json& value,
                        absl::string_view where) {
   std::vector<std::string> parts = absl::StrSplit(path, '.');
   if (parts.size() != 2) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        where, ": '", path, "' is not a config key (expected section.key, e.g. "
-        "schedule.epochs)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": '", path,
+                     "' is not a config key (expected section.key, e.g. "
+                     "schedule.epochs)"));
   }
   const Json& defaults = DefaultConfig();
   if (!defaults.contains(parts[0])) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        where, ": unknown config section '", parts[0], "' in '", path, "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": unknown config section '", parts[0], "' in '", path, "'"));
   }
   const Json& section = defaults.at(parts[0]);
   if (!section.contains(parts[1])) {
     std::vector<std::string> known;
     for (const auto& item : section.items()) known.push_back(item.key());
-    return absl::InvalidArgumentError(
-        absl::StrCat(where, ": unknown config key '", path, "' (", parts[0],
-                     " has: ", absl::StrJoin(known, ", "), ")"));
+    return absl::InvalidArgumentError(absl::StrCat(where, ": unknown config key '", path, "' (",
+                                                   parts[0], " has: ", absl::StrJoin(known, ", "),
+                                                   ")"));
   }
   const Json& default_value = section.at(parts[1]);
   if (!CompatibleType(default_value, value)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        where, ": config key '", path, "' must be ", TypeName(default_value),
-        default_value.is_array() ? " of numbers" : "", ", got ", value.dump()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": config key '", path, "' must be ", TypeName(default_value),
+                     default_value.is_array() ? " of numbers" : "", ", got ", value.dump()));
   }
   config[parts[0]][parts[1]] = value;
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::pair<std::string, Json>> ParseOverride(
-    absl::string_view text) {
+absl::StatusOr<std::pair<std::string, Json>> ParseOverride(absl::string_view text) {
   const size_t equals = text.find('=');
   if (equals == absl::string_view::npos || equals == 0) {
     return absl::InvalidArgumentError(
@@ -149,8 +147,7 @@ absl::StatusOr<std::pair<std::string, Json>> ParseOverride(
   return std::make_pair(key, value);
 }
 
-absl::Status ApplyOverrides(Json& config, const Json& overrides,
-                            absl::string_view where) {
+absl::Status ApplyOverrides(Json& config, const Json& overrides, absl::string_view where) {
   if (!overrides.is_object()) {
     return absl::InvalidArgumentError(
         absl::StrCat(where, ": overrides must be an object of \"section.key\": value"));
@@ -163,12 +160,10 @@ absl::Status ApplyOverrides(Json& config, const Json& overrides,
 }
 
 absl::Status ValidateRunConfig(const Json& c) {
-  auto integer_at_least = [&](const char* section, const char* key,
-                              int64_t low) -> absl::Status {
+  auto integer_at_least = [&](const char* section, const char* key, int64_t low) -> absl::Status {
     const Json& v = c[section][key];
     if (v.get<int64_t>() < low) {
-      return RangeError(absl::StrCat(section, ".", key), v,
-                        absl::StrCat(">= ", low));
+      return RangeError(absl::StrCat(section, ".", key), v, absl::StrCat(">= ", low));
     }
     return absl::OkStatus();
   };
@@ -182,17 +177,14 @@ absl::Status ValidateRunConfig(const Json& c) {
     return RangeError("model.p_last", c["model"]["p_last"], "a value in (0, 1]");
   }
   for (auto [section, key, low] :
-       {std::make_tuple("schedule", "epochs", 1),
-        std::make_tuple("schedule", "batch_size", 1),
+       {std::make_tuple("schedule", "epochs", 1), std::make_tuple("schedule", "batch_size", 1),
         std::make_tuple("schedule", "eval_batch_size", 1),
         std::make_tuple("schedule", "warmup_epochs", 0),
         std::make_tuple("schedule", "eval_every_iterations", 0),
         std::make_tuple("schedule", "max_steps_per_epoch", 0),
-        std::make_tuple("dataset", "train_size", 1),
-        std::make_tuple("dataset", "train_subset", 0),
+        std::make_tuple("dataset", "train_size", 1), std::make_tuple("dataset", "train_subset", 0),
         std::make_tuple("dataset", "validation_subset", 0),
-        std::make_tuple("dataset", "test_subset", 0),
-        std::make_tuple("dataset", "max_shift", 0),
+        std::make_tuple("dataset", "test_subset", 0), std::make_tuple("dataset", "max_shift", 0),
         std::make_tuple("dataset", "synthetic_train_images", 2),
         std::make_tuple("dataset", "synthetic_test_images", 1),
         std::make_tuple("dataset", "svhn_validation_per_class_train", 0),
@@ -209,13 +201,11 @@ absl::Status ValidateRunConfig(const Json& c) {
   }
   const double warmup_lr = c["schedule"]["warmup_lr"].get<double>();
   if (!(warmup_lr > 0.0 && warmup_lr < 10.0)) {
-    return RangeError("schedule.warmup_lr", c["schedule"]["warmup_lr"],
-                      "a value in (0, 10)");
+    return RangeError("schedule.warmup_lr", c["schedule"]["warmup_lr"], "a value in (0, 10)");
   }
   const double decay = c["schedule"]["lr_decay"].get<double>();
   if (!(decay > 0.0 && decay <= 1.0)) {
-    return RangeError("schedule.lr_decay", c["schedule"]["lr_decay"],
-                      "a factor in (0, 1]");
+    return RangeError("schedule.lr_decay", c["schedule"]["lr_decay"], "a factor in (0, 1]");
   }
   double previous = 0.0;
   for (const Json& m : c["schedule"]["lr_milestones"]) {
@@ -232,8 +222,7 @@ absl::Status ValidateRunConfig(const Json& c) {
   }
   const double wd = c["optimizer"]["weight_decay"].get<double>();
   if (!(wd >= 0.0 && wd < 1.0)) {
-    return RangeError("optimizer.weight_decay", c["optimizer"]["weight_decay"],
-                      "[0, 1)");
+    return RangeError("optimizer.weight_decay", c["optimizer"]["weight_decay"], "[0, 1)");
   }
   return absl::OkStatus();
 }
@@ -255,8 +244,8 @@ std::string ShortKey(const std::string& path) {
   return dot == std::string::npos ? path : path.substr(dot + 1);
 }
 
-absl::Status ExpandGrid(absl::string_view where, const Json& grid,
-                        const Json& base, std::vector<Arm>* arms) {
+absl::Status ExpandGrid(absl::string_view where, const Json& grid, const Json& base,
+                        std::vector<Arm>* arms) {
   if (!grid.is_object() || grid.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat(where, ": 'grid' must be an object of \"section.key\": [values]"));
@@ -264,8 +253,8 @@ absl::Status ExpandGrid(absl::string_view where, const Json& grid,
   std::vector<Arm> partial = {Arm{"", Json::object()}};
   for (const auto& item : grid.items()) {
     if (!item.value().is_array() || item.value().empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          where, ": grid entry '", item.key(), "' must be a non-empty list"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": grid entry '", item.key(), "' must be a non-empty list"));
     }
     std::vector<Arm> next;
     for (const Arm& arm : partial) {
@@ -276,8 +265,8 @@ absl::Status ExpandGrid(absl::string_view where, const Json& grid,
         }
         Arm extended = arm;
         extended.overrides[item.key()] = value;
-        absl::StrAppend(&extended.name, extended.name.empty() ? "" : "_",
-                        ShortKey(item.key()), "=", FormatGridValue(value));
+        absl::StrAppend(&extended.name, extended.name.empty() ? "" : "_", ShortKey(item.key()), "=",
+                        FormatGridValue(value));
         next.push_back(std::move(extended));
       }
     }
@@ -289,16 +278,13 @@ absl::Status ExpandGrid(absl::string_view where, const Json& grid,
 
 }  // namespace
 
-absl::StatusOr<Experiment> ParseExperiment(absl::string_view source_name,
-                                           absl::string_view text) {
+absl::StatusOr<Experiment> ParseExperiment(absl::string_view source_name, absl::string_view text) {
   Json file = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (file.is_discarded()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(source_name, ": not valid JSON"));
+    return absl::InvalidArgumentError(absl::StrCat(source_name, ": not valid JSON"));
   }
   if (!file.is_object()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(source_name, ": must be a JSON object"));
+    return absl::InvalidArgumentError(absl::StrCat(source_name, ": must be a JSON object"));
   }
   Experiment experiment;
   experiment.base = DefaultConfig();
@@ -323,27 +309,25 @@ absl::StatusOr<Experiment> ParseExperiment(absl::string_view source_name,
       experiment.seeds.clear();
       for (const Json& seed : value) {
         if (!seed.is_number_integer() || seed.get<int64_t>() < 0) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              source_name, ": seeds must be non-negative integers"));
+          return absl::InvalidArgumentError(
+              absl::StrCat(source_name, ": seeds must be non-negative integers"));
         }
         experiment.seeds.push_back(seed.get<int>());
       }
     } else if (key == "arms") {
       if (!value.is_array()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(source_name, ": 'arms' must be a list"));
+        return absl::InvalidArgumentError(absl::StrCat(source_name, ": 'arms' must be a list"));
       }
       for (const Json& arm : value) {
         if (!arm.is_object() || !arm.contains("name") || !arm["name"].is_string()) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              source_name, ": each arm needs a \"name\" and overrides"));
+          return absl::InvalidArgumentError(
+              absl::StrCat(source_name, ": each arm needs a \"name\" and overrides"));
         }
         Arm parsed{arm["name"].get<std::string>(), arm};
         parsed.overrides.erase("name");
         Json probe = experiment.base;
         if (absl::Status s = ApplyOverrides(probe, parsed.overrides,
-                                            absl::StrCat(source_name, ": arm '",
-                                                         parsed.name, "'"));
+                                            absl::StrCat(source_name, ": arm '", parsed.name, "'"));
             !s.ok()) {
           return s;
         }
@@ -358,14 +342,14 @@ absl::StatusOr<Experiment> ParseExperiment(absl::string_view source_name,
       }
       for (const auto& profile : value.items()) {
         if (profile.key() != "reduced" && profile.key() != "smoke") {
-          return absl::InvalidArgumentError(absl::StrCat(
-              source_name, ": unknown profile '", profile.key(),
-              "' (known: paper, reduced, smoke)"));
+          return absl::InvalidArgumentError(absl::StrCat(source_name, ": unknown profile '",
+                                                         profile.key(),
+                                                         "' (known: paper, reduced, smoke)"));
         }
         Json probe = experiment.base;
-        if (absl::Status s = ApplyOverrides(
-                probe, profile.value(),
-                absl::StrCat(source_name, ": profile '", profile.key(), "'"));
+        if (absl::Status s =
+                ApplyOverrides(probe, profile.value(),
+                               absl::StrCat(source_name, ": profile '", profile.key(), "'"));
             !s.ok()) {
           return s;
         }
@@ -377,18 +361,17 @@ absl::StatusOr<Experiment> ParseExperiment(absl::string_view source_name,
             absl::StrCat(source_name, ": section '", key, "' must be an object"));
       }
       for (const auto& field : value.items()) {
-        if (absl::Status s = SetByPath(experiment.base,
-                                       absl::StrCat(key, ".", field.key()),
+        if (absl::Status s = SetByPath(experiment.base, absl::StrCat(key, ".", field.key()),
                                        field.value(), source_name);
             !s.ok()) {
           return s;
         }
       }
     } else {
-      return absl::InvalidArgumentError(absl::StrCat(
-          source_name, ": unknown top-level key '", key,
-          "' (known: experiment, description, seeds, arms, grid, profiles, "
-          "dataset, model, optimizer, schedule, runtime)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(source_name, ": unknown top-level key '", key,
+                       "' (known: experiment, description, seeds, arms, grid, profiles, "
+                       "dataset, model, optimizer, schedule, runtime)"));
     }
   }
   if (experiment.name.empty()) {
@@ -396,8 +379,7 @@ absl::StatusOr<Experiment> ParseExperiment(absl::string_view source_name,
         absl::StrCat(source_name, ": 'experiment' (its name) is required"));
   }
   if (file.contains("grid")) {
-    if (absl::Status s = ExpandGrid(source_name, file["grid"], experiment.base,
-                                    &experiment.arms);
+    if (absl::Status s = ExpandGrid(source_name, file["grid"], experiment.base, &experiment.arms);
         !s.ok()) {
       return s;
     }
@@ -409,14 +391,13 @@ absl::StatusOr<Experiment> ParseExperiment(absl::string_view source_name,
   for (size_t i = 0; i < experiment.arms.size(); ++i) {
     for (size_t j = 0; j < i; ++j) {
       if (experiment.arms[i].name == experiment.arms[j].name) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            source_name, ": two arms are named '", experiment.arms[i].name, "'"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(source_name, ": two arms are named '", experiment.arms[i].name, "'"));
       }
     }
   }
   if (absl::Status s = ValidateRunConfig(experiment.base); !s.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(source_name, ": ", s.message()));
+    return absl::InvalidArgumentError(absl::StrCat(source_name, ": ", s.message()));
   }
   return experiment;
 }
@@ -433,23 +414,21 @@ absl::StatusOr<Json> ResolveRunConfig(
   Json config = experiment.base;
   if (profile != "paper") {
     if (profile != "reduced" && profile != "smoke") {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unknown profile '", profile, "' (known: paper, reduced, smoke)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown profile '", profile, "' (known: paper, reduced, smoke)"));
     }
     const std::string key(profile);
     if (!experiment.profiles.contains(key)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "experiment '", experiment.name, "' defines no '", profile,
-          "' profile"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("experiment '", experiment.name, "' defines no '", profile, "' profile"));
     }
-    if (absl::Status s = ApplyOverrides(config, experiment.profiles[key],
-                                        absl::StrCat("profile ", profile));
+    if (absl::Status s =
+            ApplyOverrides(config, experiment.profiles[key], absl::StrCat("profile ", profile));
         !s.ok()) {
       return s;
     }
   }
-  if (absl::Status s = ApplyOverrides(config, arm.overrides,
-                                      absl::StrCat("arm ", arm.name));
+  if (absl::Status s = ApplyOverrides(config, arm.overrides, absl::StrCat("arm ", arm.name));
       !s.ok()) {
     return s;
   }

@@ -37,12 +37,10 @@ absl::Status SetByPath(Json& config, absl::string_view path, const Json& value,
 
 // Parses "a.b=value" from the command line: value as JSON if it parses
 // (numbers, true/false, lists), else as a string.
-absl::StatusOr<std::pair<std::string, Json>> ParseOverride(
-    absl::string_view text);
+absl::StatusOr<std::pair<std::string, Json>> ParseOverride(absl::string_view text);
 
 // Applies every key of a flat {"a.b": value} object.
-absl::Status ApplyOverrides(Json& config, const Json& overrides,
-                            absl::string_view where);
+absl::Status ApplyOverrides(Json& config, const Json& overrides, absl::string_view where);
 
 // Range checks on a fully resolved run config. Option names ("linear",
 // "avg2x2") are checked where they are parsed, by the libraries that own
@@ -64,8 +62,7 @@ struct Experiment {
   Json profiles;  // {"reduced": {...}, "smoke": {...}}
 };
 
-absl::StatusOr<Experiment> ParseExperiment(absl::string_view source_name,
-                                           absl::string_view text);
+absl::StatusOr<Experiment> ParseExperiment(absl::string_view source_name, absl::string_view text);
 absl::StatusOr<Experiment> LoadExperiment(const std::string& path);
 
 // The resolved config of one run: base <- profile <- arm <- command line.

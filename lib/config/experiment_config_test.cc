@@ -9,8 +9,7 @@ namespace {
 
 void ExpectError(const absl::Status& status, const std::string& fragment) {
   ASSERT_FALSE(status.ok()) << "expected an error with '" << fragment << "'";
-  EXPECT_NE(status.message().find(fragment), std::string::npos)
-      << status.message();
+  EXPECT_NE(status.message().find(fragment), std::string::npos) << status.message();
 }
 
 const char kExperiment[] = R"json({
@@ -37,17 +36,17 @@ TEST(ExperimentConfigTest, LayersDefaultsFileProfileArmAndCommandLine) {
 
   auto paper = ResolveRunConfig(*experiment, "paper", experiment->arms[0], {});
   ASSERT_TRUE(paper.ok()) << paper.status();
-  EXPECT_EQ((*paper)["model"]["depth"], 56);                // File.
-  EXPECT_EQ((*paper)["schedule"]["epochs"], 100);           // File.
-  EXPECT_EQ((*paper)["schedule"]["batch_size"], 128);       // Default.
-  EXPECT_EQ((*paper)["model"]["schedule"], "constant");     // Arm.
+  EXPECT_EQ((*paper)["model"]["depth"], 56);             // File.
+  EXPECT_EQ((*paper)["schedule"]["epochs"], 100);        // File.
+  EXPECT_EQ((*paper)["schedule"]["batch_size"], 128);    // Default.
+  EXPECT_EQ((*paper)["model"]["schedule"], "constant");  // Arm.
 
-  auto reduced = ResolveRunConfig(*experiment, "reduced", experiment->arms[1],
-                                  {{"schedule.epochs", 7}});
+  auto reduced =
+      ResolveRunConfig(*experiment, "reduced", experiment->arms[1], {{"schedule.epochs", 7}});
   ASSERT_TRUE(reduced.ok()) << reduced.status();
-  EXPECT_EQ((*reduced)["schedule"]["epochs"], 7);           // Command line.
-  EXPECT_EQ((*reduced)["dataset"]["train_subset"], 1000);   // Profile.
-  EXPECT_EQ((*reduced)["model"]["p_last"], 0.5);            // Arm.
+  EXPECT_EQ((*reduced)["schedule"]["epochs"], 7);          // Command line.
+  EXPECT_EQ((*reduced)["dataset"]["train_subset"], 1000);  // Profile.
+  EXPECT_EQ((*reduced)["model"]["p_last"], 0.5);           // Arm.
 }
 
 TEST(ExperimentConfigTest, GridExpandsEveryCombination) {
@@ -69,36 +68,47 @@ TEST(ExperimentConfigTest, GridExpandsEveryCombination) {
 
 TEST(ExperimentConfigTest, UnknownKeysAreErrors) {
   ExpectError(ParseExperiment("x.json", R"({"experiment": "x", "arms": [{"name": "a"}],
-      "model": {"dpeth": 20}})").status(), "unknown config key 'model.dpeth'");
+      "model": {"dpeth": 20}})")
+                  .status(),
+              "unknown config key 'model.dpeth'");
   ExpectError(ParseExperiment("x.json", R"({"experiment": "x", "arms": [{"name": "a"}],
-      "trainer": {}})").status(), "unknown top-level key 'trainer'");
+      "trainer": {}})")
+                  .status(),
+              "unknown top-level key 'trainer'");
   ExpectError(ParseExperiment("x.json", R"({"experiment": "x",
-      "arms": [{"name": "a", "model.widht": 2}]})").status(),
+      "arms": [{"name": "a", "model.widht": 2}]})")
+                  .status(),
               "arm 'a': unknown config key 'model.widht'");
   ExpectError(ParseExperiment("x.json", R"({"experiment": "x", "arms": [{"name": "a"}],
-      "profiles": {"fast": {}}})").status(), "unknown profile 'fast'");
+      "profiles": {"fast": {}}})")
+                  .status(),
+              "unknown profile 'fast'");
   auto experiment = ParseExperiment("demo.json", kExperiment);
   ASSERT_TRUE(experiment.ok());
-  ExpectError(ResolveRunConfig(*experiment, "paper", experiment->arms[0],
-                               {{"schedule.epoch", 3}}).status(),
-              "unknown config key 'schedule.epoch'");
+  ExpectError(
+      ResolveRunConfig(*experiment, "paper", experiment->arms[0], {{"schedule.epoch", 3}}).status(),
+      "unknown config key 'schedule.epoch'");
   ExpectError(ResolveRunConfig(*experiment, "fast", experiment->arms[0], {}).status(),
               "unknown profile 'fast'");
 }
 
 TEST(ExperimentConfigTest, WrongTypesAreErrors) {
   ExpectError(ParseExperiment("x.json", R"({"experiment": "x", "arms": [{"name": "a"}],
-      "model": {"depth": "110"}})").status(),
+      "model": {"depth": "110"}})")
+                  .status(),
               "'model.depth' must be an integer, got \"110\"");
   ExpectError(ParseExperiment("x.json", R"({"experiment": "x", "arms": [{"name": "a"}],
-      "schedule": {"lr": true}})").status(), "'schedule.lr' must be a number");
+      "schedule": {"lr": true}})")
+                  .status(),
+              "'schedule.lr' must be a number");
   ExpectError(ParseExperiment("x.json", R"({"experiment": "x", "arms": [{"name": "a"}],
-      "schedule": {"lr_milestones": ["a"]}})").status(), "list of numbers");
+      "schedule": {"lr_milestones": ["a"]}})")
+                  .status(),
+              "list of numbers");
   ExpectError(ParseExperiment("x.json", "{not json").status(), "not valid JSON");
   ExpectError(ParseExperiment("x.json", R"({"arms": [{"name": "a"}]})").status(),
               "'experiment' (its name) is required");
-  ExpectError(ParseExperiment("x.json", R"({"experiment": "x"})").status(),
-              "no arms");
+  ExpectError(ParseExperiment("x.json", R"({"experiment": "x"})").status(), "no arms");
 }
 
 TEST(ExperimentConfigTest, OutOfRangeValuesAreErrors) {
@@ -129,8 +139,7 @@ TEST(ExperimentConfigTest, ParsesCommandLineOverrides) {
   EXPECT_EQ(number->first, "schedule.epochs");
   EXPECT_EQ(number->second, 12);
   EXPECT_EQ(ParseOverride("model.schedule=linear")->second, "linear");
-  EXPECT_EQ(ParseOverride("schedule.lr_milestones=[0.6,0.7]")->second,
-            Json::array({0.6, 0.7}));
+  EXPECT_EQ(ParseOverride("schedule.lr_milestones=[0.6,0.7]")->second, Json::array({0.6, 0.7}));
   EXPECT_EQ(ParseOverride("model.conv_bias=false")->second, false);
   EXPECT_FALSE(ParseOverride("schedule.epochs").ok());
   EXPECT_FALSE(ParseOverride("=3").ok());

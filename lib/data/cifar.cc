@@ -7,14 +7,12 @@
 
 namespace sdbench {
 
-const char* const kCifar10FileNames[6] = {
-    "data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin",
-    "data_batch_4.bin", "data_batch_5.bin", "test_batch.bin"};
+const char* const kCifar10FileNames[6] = {"data_batch_1.bin", "data_batch_2.bin",
+                                          "data_batch_3.bin", "data_batch_4.bin",
+                                          "data_batch_5.bin", "test_batch.bin"};
 
-absl::StatusOr<ImageSet> ParseCifarRecords(absl::string_view name,
-                                           absl::string_view bytes,
-                                           CifarFormat format,
-                                           Cifar100Labels labels) {
+absl::StatusOr<ImageSet> ParseCifarRecords(absl::string_view name, absl::string_view bytes,
+                                           CifarFormat format, Cifar100Labels labels) {
   const bool cifar10 = format == CifarFormat::kCifar10;
   const size_t record = cifar10 ? kCifar10RecordBytes : kCifar100RecordBytes;
   const size_t other = cifar10 ? kCifar100RecordBytes : kCifar10RecordBytes;
@@ -27,48 +25,42 @@ absl::StatusOr<ImageSet> ParseCifarRecords(absl::string_view name,
       hint = absl::StrCat(" (it is a multiple of ", other, ": is this a ",
                           cifar10 ? "CIFAR-100" : "CIFAR-10", " file?)");
     }
-    return absl::InvalidArgumentError(absl::StrCat(
-        name, ": size ", bytes.size(), " is not a multiple of the ",
-        cifar10 ? "CIFAR-10" : "CIFAR-100", " record size ", record,
-        "; file truncated or of the wrong format", hint));
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": size ", bytes.size(), " is not a multiple of the ",
+                     cifar10 ? "CIFAR-10" : "CIFAR-100", " record size ", record,
+                     "; file truncated or of the wrong format", hint));
   }
   const size_t count = bytes.size() / record;
   ImageSet images;
-  images.num_classes =
-      cifar10 ? 10 : (labels == Cifar100Labels::kFine ? 100 : 20);
+  images.num_classes = cifar10 ? 10 : (labels == Cifar100Labels::kFine ? 100 : 20);
   images.labels.resize(count);
   images.pixels.resize(count * kImageBytes);
   const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
   for (size_t i = 0; i < count; ++i) {
     const uint8_t* r = data + i * record;
     if (!cifar10 && r[0] >= 20) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(name, ": record ", i, " has coarse label ",
-                       static_cast<int>(r[0]), ", outside 0..19"));
+      return absl::InvalidArgumentError(absl::StrCat(name, ": record ", i, " has coarse label ",
+                                                     static_cast<int>(r[0]), ", outside 0..19"));
     }
-    const int label_offset =
-        cifar10 ? 0 : (labels == Cifar100Labels::kFine ? 1 : 0);
+    const int label_offset = cifar10 ? 0 : (labels == Cifar100Labels::kFine ? 1 : 0);
     const uint8_t label = r[label_offset];
     const int fine_limit = cifar10 ? 10 : 100;
     if ((cifar10 || labels == Cifar100Labels::kFine) && label >= fine_limit) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          name, ": record ", i, " has label ", static_cast<int>(label),
-          ", outside 0..", fine_limit - 1));
+      return absl::InvalidArgumentError(absl::StrCat(name, ": record ", i, " has label ",
+                                                     static_cast<int>(label), ", outside 0..",
+                                                     fine_limit - 1));
     }
     if (!cifar10 && r[1] >= 100) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(name, ": record ", i, " has fine label ",
-                       static_cast<int>(r[1]), ", outside 0..99"));
+      return absl::InvalidArgumentError(absl::StrCat(name, ": record ", i, " has fine label ",
+                                                     static_cast<int>(r[1]), ", outside 0..99"));
     }
     images.labels[i] = label;
-    std::memcpy(&images.pixels[i * kImageBytes], r + (record - kImageBytes),
-                kImageBytes);
+    std::memcpy(&images.pixels[i * kImageBytes], r + (record - kImageBytes), kImageBytes);
   }
   return images;
 }
 
-absl::StatusOr<ImageSet> ReadCifarFile(const std::string& path,
-                                       CifarFormat format,
+absl::StatusOr<ImageSet> ReadCifarFile(const std::string& path, CifarFormat format,
                                        Cifar100Labels labels) {
   absl::StatusOr<std::string> bytes = ReadFileToString(path);
   if (!bytes.ok()) return bytes.status();
@@ -79,8 +71,7 @@ std::string CifarRecords(const ImageSet& images, CifarFormat format,
                          const std::vector<uint8_t>& coarse) {
   const bool cifar10 = format == CifarFormat::kCifar10;
   std::string out;
-  out.reserve(images.size() *
-              (cifar10 ? kCifar10RecordBytes : kCifar100RecordBytes));
+  out.reserve(images.size() * (cifar10 ? kCifar10RecordBytes : kCifar100RecordBytes));
   for (int64_t i = 0; i < images.size(); ++i) {
     if (!cifar10) out.push_back(static_cast<char>(coarse.at(i)));
     out.push_back(static_cast<char>(images.labels[i]));
@@ -102,16 +93,13 @@ absl::StatusOr<TrainTestSets> ReadCifar10(const std::string& dir) {
   return sets;
 }
 
-absl::StatusOr<TrainTestSets> ReadCifar100(const std::string& dir,
-                                           Cifar100Labels labels) {
+absl::StatusOr<TrainTestSets> ReadCifar100(const std::string& dir, Cifar100Labels labels) {
   TrainTestSets sets;
   const std::string train_path = dir + "/train.bin";
   const std::string test_path = dir + "/test.bin";
-  absl::StatusOr<ImageSet> train =
-      ReadCifarFile(train_path, CifarFormat::kCifar100, labels);
+  absl::StatusOr<ImageSet> train = ReadCifarFile(train_path, CifarFormat::kCifar100, labels);
   if (!train.ok()) return train.status();
-  absl::StatusOr<ImageSet> test =
-      ReadCifarFile(test_path, CifarFormat::kCifar100, labels);
+  absl::StatusOr<ImageSet> test = ReadCifarFile(test_path, CifarFormat::kCifar100, labels);
   if (!test.ok()) return test.status();
   sets.train = *std::move(train);
   sets.test = *std::move(test);

@@ -25,13 +25,12 @@ constexpr int kCifar10RecordBytes = 1 + kImageBytes;   // 3073
 constexpr int kCifar100RecordBytes = 2 + kImageBytes;  // 3074
 
 // Parses records already in memory; `name` is used in errors.
-absl::StatusOr<ImageSet> ParseCifarRecords(
-    absl::string_view name, absl::string_view bytes, CifarFormat format,
-    Cifar100Labels labels = Cifar100Labels::kFine);
+absl::StatusOr<ImageSet> ParseCifarRecords(absl::string_view name, absl::string_view bytes,
+                                           CifarFormat format,
+                                           Cifar100Labels labels = Cifar100Labels::kFine);
 
-absl::StatusOr<ImageSet> ReadCifarFile(
-    const std::string& path, CifarFormat format,
-    Cifar100Labels labels = Cifar100Labels::kFine);
+absl::StatusOr<ImageSet> ReadCifarFile(const std::string& path, CifarFormat format,
+                                       Cifar100Labels labels = Cifar100Labels::kFine);
 
 // Serialises images back to the binary format (CIFAR-100: the coarse label
 // is taken from `coarse`, which must match in size).
@@ -47,8 +46,7 @@ struct TrainTestSets {
 // 10,000 images; VerifyCifar10Dir in prepare.h checks the official files).
 absl::StatusOr<TrainTestSets> ReadCifar10(const std::string& dir);
 // train.bin + test.bin from `dir` (officially 50,000 and 10,000).
-absl::StatusOr<TrainTestSets> ReadCifar100(const std::string& dir,
-                                           Cifar100Labels labels);
+absl::StatusOr<TrainTestSets> ReadCifar100(const std::string& dir, Cifar100Labels labels);
 
 extern const char* const kCifar10FileNames[6];
 

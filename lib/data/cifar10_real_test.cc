@@ -19,9 +19,8 @@ class RealCifar10Test : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     const char* root = std::getenv("SDBENCH_DATA_DIR");
-    ASSERT_NE(root, nullptr)
-        << "SDBENCH_DATA_DIR is not set: run tools/setup.sh, which prepares "
-           "real CIFAR-10 and writes .bazelrc.local";
+    ASSERT_NE(root, nullptr) << "SDBENCH_DATA_DIR is not set: run tools/setup.sh, which prepares "
+                                "real CIFAR-10 and writes .bazelrc.local";
     dir_ = std::string(root) + "/cifar10";
     absl::Status verified = VerifyCifar10Dir(dir_);
     ASSERT_TRUE(verified.ok()) << verified;
@@ -49,8 +48,8 @@ TEST_F(RealCifar10Test, ClassCounts) {
 }
 
 TEST_F(RealCifar10Test, ChannelMeans) {
-  Normalization norm = ComputeNormalization(
-      ImageView::All(train_), NormalizationMode::kMeanImageRawStd);
+  Normalization norm =
+      ComputeNormalization(ImageView::All(train_), NormalizationMode::kMeanImageRawStd);
   std::vector<double> means = norm.channel_means();
   EXPECT_NEAR(means[0], 125.3, 0.1);
   EXPECT_NEAR(means[1], 123.0, 0.1);
@@ -76,11 +75,10 @@ TEST_F(RealCifar10Test, PaperSplitSizesAndDeterminism) {
   EXPECT_EQ(split->train.size(), 45000);
   EXPECT_EQ(split->validation.size(), 5000);
   EXPECT_EQ(test_->size(), 10000);
-  EXPECT_EQ(SplitCifar(train_, 45000, 1)->validation.indices,
-            split->validation.indices);
+  EXPECT_EQ(SplitCifar(train_, 45000, 1)->validation.indices, split->validation.indices);
 
-  auto norm = std::make_shared<const Normalization>(ComputeNormalization(
-      split->train, NormalizationMode::kMeanImageRawStd));
+  auto norm = std::make_shared<const Normalization>(
+      ComputeNormalization(split->train, NormalizationMode::kMeanImageRawStd));
   std::vector<double> means = norm->channel_means();
   EXPECT_NEAR(means[0], 125.3, 0.5);
   LoaderOptions options;

@@ -11,8 +11,7 @@
 namespace sdbench {
 namespace {
 
-absl::Status AddMd5(const std::string& dir, const std::string& file,
-                    DatasetFiles* files) {
+absl::Status AddMd5(const std::string& dir, const std::string& file, DatasetFiles* files) {
   absl::StatusOr<std::string> md5 = Md5OfFile(dir + "/" + file);
   if (!md5.ok()) return md5.status();
   files->md5[file] = *md5;
@@ -39,12 +38,11 @@ absl::StatusOr<DatasetFiles> LoadDatasetFiles(const DatasetOptions& options,
                           ? (options.cifar100_labels == Cifar100Labels::kFine ? 100 : 20)
                           : 10;
   if (options.synthetic) {
-    ImageSet train =
-        SyntheticImages(options.synthetic_train_images, classes, synthetic_seed);
+    ImageSet train = SyntheticImages(options.synthetic_train_images, classes, synthetic_seed);
     files.svhn_train_count = train.size() / 2;  // SVHN: half "train", half "extra".
     files.train = std::make_shared<const ImageSet>(std::move(train));
-    files.test = std::make_shared<const ImageSet>(SyntheticImages(
-        options.synthetic_test_images, classes, synthetic_seed + 1));
+    files.test = std::make_shared<const ImageSet>(
+        SyntheticImages(options.synthetic_test_images, classes, synthetic_seed + 1));
     files.md5["synthetic"] = absl::StrCat("seed ", synthetic_seed);
     return files;
   }
@@ -64,8 +62,7 @@ absl::StatusOr<DatasetFiles> LoadDatasetFiles(const DatasetOptions& options,
     files.test = std::make_shared<const ImageSet>(std::move(sets->test));
   } else if (options.name == "cifar100") {
     files.directory = data_dir + "/cifar100";
-    absl::StatusOr<TrainTestSets> sets =
-        ReadCifar100(files.directory, options.cifar100_labels);
+    absl::StatusOr<TrainTestSets> sets = ReadCifar100(files.directory, options.cifar100_labels);
     if (!sets.ok()) return sets.status();
     for (const char* name : {"train.bin", "test.bin"}) {
       if (absl::Status s = AddMd5(files.directory, name, &files); !s.ok()) return s;
@@ -88,22 +85,20 @@ absl::StatusOr<DatasetFiles> LoadDatasetFiles(const DatasetOptions& options,
     files.train = std::make_shared<const ImageSet>(*std::move(train));
     files.test = std::make_shared<const ImageSet>(*std::move(test));
   } else {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unknown dataset '", options.name, "' (known: cifar10, cifar100, svhn)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown dataset '", options.name, "' (known: cifar10, cifar100, svhn)"));
   }
   return files;
 }
 
-absl::StatusOr<Dataset> BuildDataset(const DatasetFiles& files,
-                                     const DatasetOptions& options,
+absl::StatusOr<Dataset> BuildDataset(const DatasetFiles& files, const DatasetOptions& options,
                                      uint64_t split_seed) {
   absl::StatusOr<TrainValidationSplit> split =
       files.name == "svhn" && options.validation
           ? SplitSvhn(files.train, files.svhn_train_count, split_seed,
                       options.svhn_validation_per_class_train,
                       options.svhn_validation_per_class_extra)
-          : SplitCifar(files.train, options.train_size, split_seed,
-                       options.validation);
+          : SplitCifar(files.train, options.train_size, split_seed, options.validation);
   if (!split.ok()) return split.status();
   Dataset dataset;
   dataset.train = std::move(split->train);

@@ -33,10 +33,10 @@ struct DatasetOptions {
 
 struct DatasetFiles {
   std::string name;
-  std::string directory;  // Empty for synthetic data.
+  std::string directory;                  // Empty for synthetic data.
   std::shared_ptr<const ImageSet> train;  // SVHN: train then extra.
   std::shared_ptr<const ImageSet> test;
-  int64_t svhn_train_count = 0;           // SVHN: images of train_32x32.mat.
+  int64_t svhn_train_count = 0;            // SVHN: images of train_32x32.mat.
   std::map<std::string, std::string> md5;  // File name -> MD5.
 };
 
@@ -59,8 +59,7 @@ struct Dataset {
 };
 
 // The paper's split (seeded), optional subsets, training-split statistics.
-absl::StatusOr<Dataset> BuildDataset(const DatasetFiles& files,
-                                     const DatasetOptions& options,
+absl::StatusOr<Dataset> BuildDataset(const DatasetFiles& files, const DatasetOptions& options,
                                      uint64_t split_seed);
 
 }  // namespace sdbench

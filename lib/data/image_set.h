@@ -13,8 +13,8 @@ namespace sdbench {
 
 constexpr int kImageSide = 32;
 constexpr int kImageChannels = 3;
-constexpr int kImagePlane = kImageSide * kImageSide;           // 1024
-constexpr int kImageBytes = kImageChannels * kImagePlane;      // 3072
+constexpr int kImagePlane = kImageSide * kImageSide;       // 1024
+constexpr int kImageBytes = kImageChannels * kImagePlane;  // 3072
 
 struct ImageSet {
   // size() images of kImageBytes each, channel-major (1024 R, 1024 G,

@@ -1,5 +1,4 @@
 #include "lib/data/loader.h"
-#include "lib/random/splitmix.h"
 
 #include <algorithm>
 #include <numeric>
@@ -7,9 +6,10 @@
 #include <stdexcept>
 #include <utility>
 
+#include "lib/random/splitmix.h"
+
 namespace sdbench {
 namespace {
-
 
 // A one-word engine for DrawAugmentation.
 struct FixedWord {
@@ -19,13 +19,11 @@ struct FixedWord {
 
 }  // namespace
 
-BatchLoader::BatchLoader(ImageView data,
-                         std::shared_ptr<const Normalization> norm,
+BatchLoader::BatchLoader(ImageView data, std::shared_ptr<const Normalization> norm,
                          LoaderOptions options)
     : data_(std::move(data)), norm_(std::move(norm)), options_(options) {
-  if (options_.batch_size < 1 || options_.world_size < 1 ||
-      options_.rank < 0 || options_.rank >= options_.world_size ||
-      options_.batch_size % options_.world_size != 0) {
+  if (options_.batch_size < 1 || options_.world_size < 1 || options_.rank < 0 ||
+      options_.rank >= options_.world_size || options_.batch_size % options_.world_size != 0) {
     throw std::invalid_argument(
         "BatchLoader: batch size must be a positive multiple of the world "
         "size, and 0 <= rank < world size");
@@ -44,15 +42,13 @@ std::vector<int64_t> BatchLoader::EpochOrder(int64_t epoch) const {
   if (!options_.shuffle) return order;
   std::mt19937_64 engine(SplitMix64(options_.seed ^ SplitMix64(static_cast<uint64_t>(epoch))));
   for (int64_t i = static_cast<int64_t>(order.size()) - 1; i > 0; --i) {
-    const int64_t j =
-        static_cast<int64_t>(engine() % static_cast<uint64_t>(i + 1));
+    const int64_t j = static_cast<int64_t>(engine() % static_cast<uint64_t>(i + 1));
     std::swap(order[i], order[j]);
   }
   return order;
 }
 
-Augmentation BatchLoader::AugmentationAt(int64_t epoch,
-                                         int64_t position) const {
+Augmentation BatchLoader::AugmentationAt(int64_t epoch, int64_t position) const {
   if (!options_.augment) return Augmentation();
   const uint64_t stream =
       SplitMix64(options_.seed + 0x5851f42d4c957f2dULL) ^ SplitMix64(static_cast<uint64_t>(epoch));
@@ -60,8 +56,7 @@ Augmentation BatchLoader::AugmentationAt(int64_t epoch,
   return DrawAugmentation(word, options_.max_shift);
 }
 
-Batch BatchLoader::Assemble(int64_t epoch, const std::vector<int64_t>& order,
-                            int64_t index) const {
+Batch BatchLoader::Assemble(int64_t epoch, const std::vector<int64_t>& order, int64_t index) const {
   // The global batch [begin, end) of the epoch; this rank's share of it.
   const int64_t begin = index * options_.batch_size;
   const int64_t end = std::min<int64_t>(begin + options_.batch_size, data_.size());
@@ -79,8 +74,7 @@ Batch BatchLoader::Assemble(int64_t epoch, const std::vector<int64_t>& order,
   for (int64_t i = 0; i < count; ++i) {
     const int64_t position = first + i;
     const int64_t item = order[position];
-    NormalizeAndAugment(data_.image(item), *norm_,
-                        AugmentationAt(epoch, position),
+    NormalizeAndAugment(data_.image(item), *norm_, AugmentationAt(epoch, position),
                         images + i * kImageBytes);
     labels[i] = data_.label(item);
   }

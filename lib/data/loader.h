@@ -46,8 +46,7 @@ struct Batch {
 
 class BatchLoader {
  public:
-  BatchLoader(ImageView data, std::shared_ptr<const Normalization> norm,
-              LoaderOptions options);
+  BatchLoader(ImageView data, std::shared_ptr<const Normalization> norm, LoaderOptions options);
   ~BatchLoader();
   BatchLoader(const BatchLoader&) = delete;
   BatchLoader& operator=(const BatchLoader&) = delete;
@@ -62,8 +61,7 @@ class BatchLoader {
   std::optional<Batch> Next();
 
   // Batch `index` of `epoch` for this rank, built on the calling thread.
-  Batch Assemble(int64_t epoch, const std::vector<int64_t>& order,
-                 int64_t index) const;
+  Batch Assemble(int64_t epoch, const std::vector<int64_t>& order, int64_t index) const;
 
   // The order in which epoch `epoch` visits positions of the data.
   std::vector<int64_t> EpochOrder(int64_t epoch) const;

@@ -49,18 +49,14 @@ TEST_F(LoaderTest, EveryImageOncePerEpochWithItsLabel) {
   std::vector<int64_t> order = loader.EpochOrder(3);
   EXPECT_EQ(std::set<int64_t>(order.begin(), order.end()).size(), 300u);
   std::vector<Batch> batches = Epoch(options, 3);
-  torch::Tensor labels = torch::cat({batches[0].labels, batches[1].labels,
-                                     batches[2].labels});
-  torch::Tensor images = torch::cat({batches[0].images, batches[1].images,
-                                     batches[2].images});
+  torch::Tensor labels = torch::cat({batches[0].labels, batches[1].labels, batches[2].labels});
+  torch::Tensor images = torch::cat({batches[0].images, batches[1].images, batches[2].images});
   std::vector<float> expected(kImageBytes);
   for (int64_t i = 0; i < 300; ++i) {
     EXPECT_EQ(labels[i].item<int64_t>(), images_->labels[order[i]]);
   }
-  NormalizeAndAugment(images_->image(order[17]), *norm_, Augmentation(),
-                      expected.data());
-  EXPECT_TRUE(torch::equal(images[17].flatten(),
-                           torch::from_blob(expected.data(), {kImageBytes})));
+  NormalizeAndAugment(images_->image(order[17]), *norm_, Augmentation(), expected.data());
+  EXPECT_TRUE(torch::equal(images[17].flatten(), torch::from_blob(expected.data(), {kImageBytes})));
 }
 
 TEST_F(LoaderTest, SeededOrderDependsOnEpochAndSeed) {
@@ -108,10 +104,8 @@ TEST_F(LoaderTest, RanksShareTheGlobalBatchDisjointly) {
   std::vector<Batch> rank1 = Epoch(options, 1);
   ASSERT_EQ(rank0.size(), single.size());
   for (size_t i = 0; i < single.size(); ++i) {
-    EXPECT_TRUE(torch::equal(torch::cat({rank0[i].images, rank1[i].images}),
-                             single[i].images));
-    EXPECT_TRUE(torch::equal(torch::cat({rank0[i].labels, rank1[i].labels}),
-                             single[i].labels));
+    EXPECT_TRUE(torch::equal(torch::cat({rank0[i].images, rank1[i].images}), single[i].images));
+    EXPECT_TRUE(torch::equal(torch::cat({rank0[i].labels, rank1[i].labels}), single[i].labels));
   }
   EXPECT_EQ(rank0[0].labels.size(0), 64);
   EXPECT_EQ(rank1[2].labels.size(0), 22);

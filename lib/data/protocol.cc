@@ -42,14 +42,14 @@ const char* NormalizationModeName(NormalizationMode mode) {
   return NameOf(mode, kNormalizationNames);
 }
 
-absl::StatusOr<TrainValidationSplit> SplitCifar(
-    std::shared_ptr<const ImageSet> train_set, int64_t train_size,
-    uint64_t seed, bool validation) {
+absl::StatusOr<TrainValidationSplit> SplitCifar(std::shared_ptr<const ImageSet> train_set,
+                                                int64_t train_size, uint64_t seed,
+                                                bool validation) {
   const int64_t n = train_set->size();
   if (validation && (train_size < 1 || train_size >= n)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "train split size must be in 1..", n - 1, " for ", n,
-        " training images, got ", train_size));
+    return absl::InvalidArgumentError(absl::StrCat("train split size must be in 1..", n - 1,
+                                                   " for ", n, " training images, got ",
+                                                   train_size));
   }
   std::vector<int64_t> order = SeededPermutation(n, seed);
   TrainValidationSplit split;
@@ -64,9 +64,9 @@ absl::StatusOr<TrainValidationSplit> SplitCifar(
   return split;
 }
 
-absl::StatusOr<TrainValidationSplit> SplitSvhn(
-    std::shared_ptr<const ImageSet> train_and_extra, int64_t train_count,
-    uint64_t seed, int per_class_train, int per_class_extra) {
+absl::StatusOr<TrainValidationSplit> SplitSvhn(std::shared_ptr<const ImageSet> train_and_extra,
+                                               int64_t train_count, uint64_t seed,
+                                               int per_class_train, int per_class_extra) {
   const int64_t n = train_and_extra->size();
   if (train_count < 0 || train_count > n) {
     return absl::InvalidArgumentError(
@@ -75,13 +75,11 @@ absl::StatusOr<TrainValidationSplit> SplitSvhn(
   TrainValidationSplit split;
   split.train.images = train_and_extra;
   split.validation.images = train_and_extra;
-  const std::pair<int64_t, int64_t> parts[] = {{0, train_count},
-                                               {train_count, n}};
+  const std::pair<int64_t, int64_t> parts[] = {{0, train_count}, {train_count, n}};
   const int quota[] = {per_class_train, per_class_extra};
   for (int part = 0; part < 2; ++part) {
     const int64_t begin = parts[part].first;
-    std::vector<int64_t> order =
-        SeededPermutation(parts[part].second - begin, seed + part);
+    std::vector<int64_t> order = SeededPermutation(parts[part].second - begin, seed + part);
     std::vector<int> taken(train_and_extra->num_classes, 0);
     for (int64_t k : order) {
       const int64_t index = begin + k;
@@ -96,9 +94,8 @@ absl::StatusOr<TrainValidationSplit> SplitSvhn(
     for (size_t c = 0; c < taken.size(); ++c) {
       if (taken[c] < quota[part]) {
         return absl::InvalidArgumentError(absl::StrCat(
-            "SVHN ", part == 0 ? "train" : "extra", " set has only ", taken[c],
-            " images of class ", c, ", fewer than the ", quota[part],
-            " the validation split needs"));
+            "SVHN ", part == 0 ? "train" : "extra", " set has only ", taken[c], " images of class ",
+            c, ", fewer than the ", quota[part], " the validation split needs"));
       }
     }
   }
@@ -114,8 +111,7 @@ std::vector<double> Normalization::channel_means() const {
   return means;
 }
 
-Normalization ComputeNormalization(const ImageView& train,
-                                   NormalizationMode mode) {
+Normalization ComputeNormalization(const ImageView& train, NormalizationMode mode) {
   const int64_t n = train.size();
   std::vector<double> sum(kImageBytes, 0.0), sum_sq(kImageBytes, 0.0);
   for (int64_t i = 0; i < n; ++i) {
@@ -167,8 +163,8 @@ Normalization ComputeNormalization(const ImageView& train,
   return norm;
 }
 
-void NormalizeAndAugment(const uint8_t* image, const Normalization& norm,
-                         const Augmentation& a, float* out) {
+void NormalizeAndAugment(const uint8_t* image, const Normalization& norm, const Augmentation& a,
+                         float* out) {
   const float* mean = norm.mean.data();
   const float* scale = norm.scale.data();
   for (int c = 0; c < 3; ++c) {
@@ -203,8 +199,7 @@ void ShiftAndFlip(const float* in, const Augmentation& a, float* out) {
       for (int x = 0; x < kImageSide; ++x) {
         const int ty = y + a.dy, tx = x + a.dx;
         if (ty < 0 || ty >= kImageSide || tx < 0 || tx >= kImageSide) continue;
-        shifted[c * kImagePlane + ty * kImageSide + tx] =
-            in[c * kImagePlane + y * kImageSide + x];
+        shifted[c * kImagePlane + ty * kImageSide + tx] = in[c * kImagePlane + y * kImageSide + x];
       }
     }
   }
@@ -212,8 +207,7 @@ void ShiftAndFlip(const float* in, const Augmentation& a, float* out) {
     for (int y = 0; y < kImageSide; ++y) {
       for (int x = 0; x < kImageSide; ++x) {
         const int sx = a.flip ? kImageSide - 1 - x : x;
-        out[c * kImagePlane + y * kImageSide + x] =
-            shifted[c * kImagePlane + y * kImageSide + sx];
+        out[c * kImagePlane + y * kImageSide + x] = shifted[c * kImagePlane + y * kImageSide + sx];
       }
     }
   }

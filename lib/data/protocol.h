@@ -22,17 +22,18 @@ struct TrainValidationSplit {
 // CIFAR: shuffle the training images once with `seed`; the first
 // `train_size` train, the rest validate (paper: 45,000 / 5,000). With
 // `validation` false, every image trains (in the shuffled order).
-absl::StatusOr<TrainValidationSplit> SplitCifar(
-    std::shared_ptr<const ImageSet> train_set, int64_t train_size,
-    uint64_t seed, bool validation = true);
+absl::StatusOr<TrainValidationSplit> SplitCifar(std::shared_ptr<const ImageSet> train_set,
+                                                int64_t train_size, uint64_t seed,
+                                                bool validation = true);
 
 // SVHN: `train_and_extra` holds the train set followed by the extra set
 // (`train_count` images first). Each part is shuffled with `seed`; per class
 // the first 400 of the shuffled train part and the first 200 of the
 // shuffled extra part validate (6,000), all the rest trains.
-absl::StatusOr<TrainValidationSplit> SplitSvhn(
-    std::shared_ptr<const ImageSet> train_and_extra, int64_t train_count,
-    uint64_t seed, int per_class_train = 400, int per_class_extra = 200);
+absl::StatusOr<TrainValidationSplit> SplitSvhn(std::shared_ptr<const ImageSet> train_and_extra,
+                                               int64_t train_count, uint64_t seed,
+                                               int per_class_train = 400,
+                                               int per_class_extra = 200);
 
 enum class NormalizationMode {
   // "mean_image_raw_std" (default: the original code): subtract the
@@ -66,8 +67,7 @@ struct Normalization {
 };
 
 // Statistics of the training split, in double precision.
-Normalization ComputeNormalization(const ImageView& train,
-                                   NormalizationMode mode);
+Normalization ComputeNormalization(const ImageView& train, NormalizationMode mode);
 
 // One image's augmentation: shift by (dx, dy) (a pixel moves from (x, y) to
 // (x + dx, y + dy); uncovered pixels are 0), then mirror left-right.
@@ -98,8 +98,7 @@ void NormalizeAndAugment(const uint8_t* image, const Normalization& norm,
 
 // Applies shift and flip to an already normalised float image (a plain
 // reference implementation, used by tests and the reference path).
-void ShiftAndFlip(const float* in, const Augmentation& augmentation,
-                  float* out);
+void ShiftAndFlip(const float* in, const Augmentation& augmentation, float* out);
 
 }  // namespace sdbench
 

@@ -12,8 +12,7 @@
 namespace sdbench {
 namespace {
 
-std::shared_ptr<const ImageSet> Synthetic(int64_t n, int classes = 10,
-                                          uint64_t seed = 1) {
+std::shared_ptr<const ImageSet> Synthetic(int64_t n, int classes = 10, uint64_t seed = 1) {
   return std::make_shared<const ImageSet>(SyntheticImages(n, classes, seed));
 }
 
@@ -63,8 +62,7 @@ TEST(SplitSvhnTest, PerClassQuotasFromTrainAndExtra) {
   std::set<int64_t> all(split->train.indices.begin(), split->train.indices.end());
   all.insert(split->validation.indices.begin(), split->validation.indices.end());
   EXPECT_EQ(all.size(), 8000u);
-  EXPECT_EQ(SplitSvhn(images, 5000, 9)->validation.indices,
-            split->validation.indices);
+  EXPECT_EQ(SplitSvhn(images, 5000, 9)->validation.indices, split->validation.indices);
 }
 
 TEST(SplitSvhnTest, TooFewImagesOfAClass) {
@@ -75,8 +73,8 @@ TEST(SplitSvhnTest, TooFewImagesOfAClass) {
 }
 
 // Mean and std of the normalised training data, computed independently.
-void NormalisedMoments(const ImageView& view, const Normalization& norm,
-                       int channel, double* mean, double* std) {
+void NormalisedMoments(const ImageView& view, const Normalization& norm, int channel, double* mean,
+                       double* std) {
   std::vector<float> out(kImageBytes);
   double sum = 0, sum_sq = 0, count = 0;
   for (int64_t i = 0; i < view.size(); ++i) {
@@ -95,8 +93,7 @@ void NormalisedMoments(const ImageView& view, const Normalization& norm,
 TEST(NormalizationTest, CentredModeGivesMeanZeroStdOne) {
   auto images = Synthetic(500);
   ImageView train = ImageView::All(images);
-  Normalization norm =
-      ComputeNormalization(train, NormalizationMode::kMeanImageCentredStd);
+  Normalization norm = ComputeNormalization(train, NormalizationMode::kMeanImageCentredStd);
   double mean, std;
   NormalisedMoments(train, norm, -1, &mean, &std);
   EXPECT_NEAR(mean, 0.0, 1e-5);
@@ -131,8 +128,7 @@ TEST(NormalizationTest, DefaultModeDividesByTheStdOfTheRawTensor) {
   EXPECT_NEAR(1.0 / norm.scale[0], raw_std, raw_std * 1e-6);
   // The same mean image as the centred mode; a larger std than the
   // centred one (the mean image varies over pixels).
-  Normalization centred =
-      ComputeNormalization(train, NormalizationMode::kMeanImageCentredStd);
+  Normalization centred = ComputeNormalization(train, NormalizationMode::kMeanImageCentredStd);
   EXPECT_EQ(norm.mean, centred.mean);
   EXPECT_GT(1.0 / norm.scale[0], 1.0 / centred.scale[0]);
   EXPECT_EQ(*ParseNormalizationMode("mean_image_raw_std"), NormalizationMode::kMeanImageRawStd);
@@ -161,8 +157,7 @@ class AugmentationTest : public ::testing::Test {
  protected:
   void SetUp() override {
     images_ = Synthetic(3);
-    norm_ = ComputeNormalization(ImageView::All(images_),
-                                 NormalizationMode::kMeanImageRawStd);
+    norm_ = ComputeNormalization(ImageView::All(images_), NormalizationMode::kMeanImageRawStd);
     plain_.resize(kImageBytes);
     NormalizeAndAugment(images_->image(1), norm_, Augmentation(), plain_.data());
   }
@@ -215,8 +210,7 @@ TEST_F(AugmentationTest, FusedPathEqualsShiftThenFlip) {
     Augmentation a = DrawAugmentation(engine);
     std::vector<float> reference(kImageBytes);
     ShiftAndFlip(plain_.data(), a, reference.data());
-    EXPECT_EQ(Augmented(a), reference)
-        << "dx=" << a.dx << " dy=" << a.dy << " flip=" << a.flip;
+    EXPECT_EQ(Augmented(a), reference) << "dx=" << a.dx << " dy=" << a.dy << " flip=" << a.flip;
   }
 }
 

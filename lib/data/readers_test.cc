@@ -5,17 +5,16 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "lib/testing/test_dir.h"
 #include "lib/data/cifar.h"
 #include "lib/data/svhn.h"
 #include "lib/data/synthetic.h"
 #include "lib/io/file_io.h"
+#include "lib/testing/test_dir.h"
 
 namespace sdbench {
 namespace {
 
-void ExpectErrorMentions(const absl::Status& status,
-                         const std::vector<std::string>& words) {
+void ExpectErrorMentions(const absl::Status& status, const std::vector<std::string>& words) {
   ASSERT_FALSE(status.ok());
   for (const std::string& word : words) {
     EXPECT_NE(status.message().find(word), std::string::npos)
@@ -38,9 +37,9 @@ TEST(CifarReaderTest, Cifar10RecordLayout) {
   // Label byte, then 1024 R, 1024 G, 1024 B.
   std::string record(kCifar10RecordBytes, '\0');
   record[0] = 7;
-  record[1 + 0] = 11;                 // R(0, 0)
-  record[1 + 1024 + 33] = 22;         // G(1, 1)
-  record[1 + 2048 + 1023] = 33;       // B(31, 31)
+  record[1 + 0] = 11;            // R(0, 0)
+  record[1 + 1024 + 33] = 22;    // G(1, 1)
+  record[1 + 2048 + 1023] = 33;  // B(31, 31)
   auto images = ParseCifarRecords("mem", record, CifarFormat::kCifar10);
   ASSERT_TRUE(images.ok());
   EXPECT_EQ(images->labels[0], 7);
@@ -54,15 +53,13 @@ TEST(CifarReaderTest, Cifar100FineAndCoarse) {
   std::vector<uint8_t> coarse(30);
   for (int i = 0; i < 30; ++i) coarse[i] = images.labels[i] / 5;
   const std::string path = TestDir() + "/c100.bin";
-  ASSERT_TRUE(WriteFileAtomically(
-      path, CifarRecords(images, CifarFormat::kCifar100, coarse)).ok());
+  ASSERT_TRUE(WriteFileAtomically(path, CifarRecords(images, CifarFormat::kCifar100, coarse)).ok());
   auto fine = ReadCifarFile(path, CifarFormat::kCifar100);
   ASSERT_TRUE(fine.ok()) << fine.status();
   EXPECT_EQ(fine->labels, images.labels);
   EXPECT_EQ(fine->pixels, images.pixels);
   EXPECT_EQ(fine->num_classes, 100);
-  auto coarse_read =
-      ReadCifarFile(path, CifarFormat::kCifar100, Cifar100Labels::kCoarse);
+  auto coarse_read = ReadCifarFile(path, CifarFormat::kCifar100, Cifar100Labels::kCoarse);
   ASSERT_TRUE(coarse_read.ok());
   EXPECT_EQ(coarse_read->labels, coarse);
   EXPECT_EQ(coarse_read->num_classes, 20);
@@ -82,61 +79,50 @@ TEST(CifarReaderTest, SyntheticDirectoriesRead) {
 }
 
 TEST(CifarReaderTest, MissingFile) {
-  ExpectErrorMentions(
-      ReadCifarFile(TestDir() + "/absent.bin", CifarFormat::kCifar10).status(),
-      {"absent.bin"});
-  ExpectErrorMentions(ReadCifar10(TestDir() + "/no_dir").status(),
-                      {"data_batch_1.bin"});
+  ExpectErrorMentions(ReadCifarFile(TestDir() + "/absent.bin", CifarFormat::kCifar10).status(),
+                      {"absent.bin"});
+  ExpectErrorMentions(ReadCifar10(TestDir() + "/no_dir").status(), {"data_batch_1.bin"});
 }
 
 TEST(CifarReaderTest, EmptyFile) {
   const std::string path = TestDir() + "/empty.bin";
   ASSERT_TRUE(WriteFileAtomically(path, "").ok());
-  ExpectErrorMentions(ReadCifarFile(path, CifarFormat::kCifar10).status(),
-                      {"empty.bin", "empty"});
+  ExpectErrorMentions(ReadCifarFile(path, CifarFormat::kCifar10).status(), {"empty.bin", "empty"});
 }
 
 TEST(CifarReaderTest, TruncatedFile) {
   ImageSet images = SyntheticImages(3, 10, 1);
   std::string bytes = CifarRecords(images, CifarFormat::kCifar10);
   bytes.pop_back();
-  ExpectErrorMentions(
-      ParseCifarRecords("trunc.bin", bytes, CifarFormat::kCifar10).status(),
-      {"trunc.bin", "9218", "3073"});
+  ExpectErrorMentions(ParseCifarRecords("trunc.bin", bytes, CifarFormat::kCifar10).status(),
+                      {"trunc.bin", "9218", "3073"});
 }
 
 TEST(CifarReaderTest, LabelOutOfRange) {
   ImageSet images = SyntheticImages(4, 10, 1);
   std::string bytes = CifarRecords(images, CifarFormat::kCifar10);
   bytes[2 * kCifar10RecordBytes] = 10;
-  ExpectErrorMentions(
-      ParseCifarRecords("bad.bin", bytes, CifarFormat::kCifar10).status(),
-      {"bad.bin", "record 2", "label 10"});
+  ExpectErrorMentions(ParseCifarRecords("bad.bin", bytes, CifarFormat::kCifar10).status(),
+                      {"bad.bin", "record 2", "label 10"});
   ImageSet images100 = SyntheticImages(2, 100, 1);
-  std::string bytes100 = CifarRecords(images100, CifarFormat::kCifar100,
-                                      std::vector<uint8_t>{1, 25});
-  ExpectErrorMentions(
-      ParseCifarRecords("c.bin", bytes100, CifarFormat::kCifar100).status(),
-      {"record 1", "coarse label 25"});
-  bytes100 = CifarRecords(images100, CifarFormat::kCifar100,
-                          std::vector<uint8_t>{1, 2});
+  std::string bytes100 =
+      CifarRecords(images100, CifarFormat::kCifar100, std::vector<uint8_t>{1, 25});
+  ExpectErrorMentions(ParseCifarRecords("c.bin", bytes100, CifarFormat::kCifar100).status(),
+                      {"record 1", "coarse label 25"});
+  bytes100 = CifarRecords(images100, CifarFormat::kCifar100, std::vector<uint8_t>{1, 2});
   bytes100[kCifar100RecordBytes + 1] = static_cast<char>(100);
-  ExpectErrorMentions(
-      ParseCifarRecords("f.bin", bytes100, CifarFormat::kCifar100).status(),
-      {"record 1", "label 100"});
+  ExpectErrorMentions(ParseCifarRecords("f.bin", bytes100, CifarFormat::kCifar100).status(),
+                      {"record 1", "label 100"});
 }
 
 TEST(CifarReaderTest, Cifar100FileGivenAsCifar10) {
   ImageSet images = SyntheticImages(10, 100, 1);
-  std::string bytes = CifarRecords(images, CifarFormat::kCifar100,
-                                   std::vector<uint8_t>(10, 0));
-  ExpectErrorMentions(
-      ParseCifarRecords("train.bin", bytes, CifarFormat::kCifar10).status(),
-      {"train.bin", "CIFAR-100 file?"});
+  std::string bytes = CifarRecords(images, CifarFormat::kCifar100, std::vector<uint8_t>(10, 0));
+  ExpectErrorMentions(ParseCifarRecords("train.bin", bytes, CifarFormat::kCifar10).status(),
+                      {"train.bin", "CIFAR-100 file?"});
   ImageSet images10 = SyntheticImages(10, 10, 1);
   ExpectErrorMentions(
-      ParseCifarRecords("data_batch_1.bin",
-                        CifarRecords(images10, CifarFormat::kCifar10),
+      ParseCifarRecords("data_batch_1.bin", CifarRecords(images10, CifarFormat::kCifar10),
                         CifarFormat::kCifar100)
           .status(),
       {"CIFAR-10 file?"});
@@ -190,36 +176,29 @@ TEST(SvhnReaderTest, BadFiles) {
   size_t x_dims[4] = {32, 32, 3, 2};
   size_t y_dims[2] = {2, 1};
   auto make_x = [&] {
-    return Mat_VarCreate("X", MAT_C_UINT8, MAT_T_UINT8, 4, x_dims, x.data(),
-                         MAT_F_DONT_COPY_DATA);
+    return Mat_VarCreate("X", MAT_C_UINT8, MAT_T_UINT8, 4, x_dims, x.data(), MAT_F_DONT_COPY_DATA);
   };
   auto make_y = [&](double* data, size_t* dims) {
-    return Mat_VarCreate("y", MAT_C_DOUBLE, MAT_T_DOUBLE, 2, dims, data,
-                         MAT_F_DONT_COPY_DATA);
+    return Mat_VarCreate("y", MAT_C_DOUBLE, MAT_T_DOUBLE, 2, dims, data, MAT_F_DONT_COPY_DATA);
   };
 
   WriteMat(dir + "/no_x.mat", {make_y(y.data(), y_dims)});
-  ExpectErrorMentions(ReadSvhnMat(dir + "/no_x.mat").status(),
-                      {"no_x.mat", "'X'"});
+  ExpectErrorMentions(ReadSvhnMat(dir + "/no_x.mat").status(), {"no_x.mat", "'X'"});
   WriteMat(dir + "/no_y.mat", {make_x()});
-  ExpectErrorMentions(ReadSvhnMat(dir + "/no_y.mat").status(),
-                      {"no_y.mat", "'y'"});
+  ExpectErrorMentions(ReadSvhnMat(dir + "/no_y.mat").status(), {"no_y.mat", "'y'"});
 
   size_t gray_dims[4] = {32, 32, 1, 6};
-  WriteMat(dir + "/gray.mat",
-           {Mat_VarCreate("X", MAT_C_UINT8, MAT_T_UINT8, 4, gray_dims, x.data(),
-                          MAT_F_DONT_COPY_DATA),
-            make_y(y.data(), y_dims)});
+  WriteMat(dir + "/gray.mat", {Mat_VarCreate("X", MAT_C_UINT8, MAT_T_UINT8, 4, gray_dims, x.data(),
+                                             MAT_F_DONT_COPY_DATA),
+                               make_y(y.data(), y_dims)});
   ExpectErrorMentions(ReadSvhnMat(dir + "/gray.mat").status(),
                       {"gray.mat", "32x32x1x6", "expected 32x32x3xN"});
 
   std::vector<double> x_double(32 * 32 * 3 * 2, 0.0);
-  WriteMat(dir + "/double.mat",
-           {Mat_VarCreate("X", MAT_C_DOUBLE, MAT_T_DOUBLE, 4, x_dims,
-                          x_double.data(), MAT_F_DONT_COPY_DATA),
-            make_y(y.data(), y_dims)});
-  ExpectErrorMentions(ReadSvhnMat(dir + "/double.mat").status(),
-                      {"double.mat", "uint8"});
+  WriteMat(dir + "/double.mat", {Mat_VarCreate("X", MAT_C_DOUBLE, MAT_T_DOUBLE, 4, x_dims,
+                                               x_double.data(), MAT_F_DONT_COPY_DATA),
+                                 make_y(y.data(), y_dims)});
+  ExpectErrorMentions(ReadSvhnMat(dir + "/double.mat").status(), {"double.mat", "uint8"});
 
   std::vector<double> y3 = {1, 2, 3};
   size_t y3_dims[2] = {3, 1};
@@ -233,10 +212,8 @@ TEST(SvhnReaderTest, BadFiles) {
                       {"y_bad.mat", "label 1 is 11", "1..10"});
 
   ASSERT_TRUE(WriteFileAtomically(dir + "/garbage.mat", "not a mat file").ok());
-  ExpectErrorMentions(ReadSvhnMat(dir + "/garbage.mat").status(),
-                      {"garbage.mat"});
-  ExpectErrorMentions(ReadSvhnMat(dir + "/absent.mat").status(),
-                      {"absent.mat", "no such file"});
+  ExpectErrorMentions(ReadSvhnMat(dir + "/garbage.mat").status(), {"garbage.mat"});
+  ExpectErrorMentions(ReadSvhnMat(dir + "/absent.mat").status(), {"absent.mat", "no such file"});
 }
 
 TEST(SvhnReaderTest, SyntheticDirectory) {

@@ -34,15 +34,32 @@ std::string Dims(const matvar_t& var) {
 // Label value i of y as a double, for any numeric MATLAB class.
 bool LabelValue(const matvar_t& y, size_t i, double* value) {
   switch (y.class_type) {
-    case MAT_C_UINT8: *value = static_cast<const uint8_t*>(y.data)[i]; return true;
-    case MAT_C_INT8: *value = static_cast<const int8_t*>(y.data)[i]; return true;
-    case MAT_C_UINT16: *value = static_cast<const uint16_t*>(y.data)[i]; return true;
-    case MAT_C_INT16: *value = static_cast<const int16_t*>(y.data)[i]; return true;
-    case MAT_C_UINT32: *value = static_cast<const uint32_t*>(y.data)[i]; return true;
-    case MAT_C_INT32: *value = static_cast<const int32_t*>(y.data)[i]; return true;
-    case MAT_C_DOUBLE: *value = static_cast<const double*>(y.data)[i]; return true;
-    case MAT_C_SINGLE: *value = static_cast<const float*>(y.data)[i]; return true;
-    default: return false;
+    case MAT_C_UINT8:
+      *value = static_cast<const uint8_t*>(y.data)[i];
+      return true;
+    case MAT_C_INT8:
+      *value = static_cast<const int8_t*>(y.data)[i];
+      return true;
+    case MAT_C_UINT16:
+      *value = static_cast<const uint16_t*>(y.data)[i];
+      return true;
+    case MAT_C_INT16:
+      *value = static_cast<const int16_t*>(y.data)[i];
+      return true;
+    case MAT_C_UINT32:
+      *value = static_cast<const uint32_t*>(y.data)[i];
+      return true;
+    case MAT_C_INT32:
+      *value = static_cast<const int32_t*>(y.data)[i];
+      return true;
+    case MAT_C_DOUBLE:
+      *value = static_cast<const double*>(y.data)[i];
+      return true;
+    case MAT_C_SINGLE:
+      *value = static_cast<const float*>(y.data)[i];
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -54,8 +71,7 @@ absl::StatusOr<ImageSet> ReadSvhnMat(const std::string& path) {
   }
   MatFile mat(Mat_Open(path.c_str(), MAT_ACC_RDONLY));
   if (mat == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": not a readable MATLAB .mat file"));
+    return absl::InvalidArgumentError(absl::StrCat(path, ": not a readable MATLAB .mat file"));
   }
   MatVar x(Mat_VarRead(mat.get(), "X"));
   if (x == nullptr) {
@@ -68,23 +84,21 @@ absl::StatusOr<ImageSet> ReadSvhnMat(const std::string& path) {
         absl::StrCat(path, ": has no variable 'y' (SVHN format 2 labels)"));
   }
   if (x->class_type != MAT_C_UINT8 || x->data_type != MAT_T_UINT8) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": X must be uint8"));
+    return absl::InvalidArgumentError(absl::StrCat(path, ": X must be uint8"));
   }
   if (x->rank != 4 || x->dims[0] != 32 || x->dims[1] != 32 || x->dims[2] != 3) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": X has shape ", Dims(*x), ", expected 32x32x3xN"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": X has shape ", Dims(*x), ", expected 32x32x3xN"));
   }
   const size_t n = x->dims[3];
   const bool column = y->rank == 2 && ((y->dims[0] == n && y->dims[1] == 1) ||
                                        (y->dims[0] == 1 && y->dims[1] == n));
   if (!column) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": y has shape ", Dims(*y), ", expected ", n, "x1"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": y has shape ", Dims(*y), ", expected ", n, "x1"));
   }
   if (y->isComplex || y->data == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": y must be a real numeric array"));
+    return absl::InvalidArgumentError(absl::StrCat(path, ": y must be a real numeric array"));
   }
 
   ImageSet images;
@@ -93,12 +107,11 @@ absl::StatusOr<ImageSet> ReadSvhnMat(const std::string& path) {
   for (size_t i = 0; i < n; ++i) {
     double value = 0;
     if (!LabelValue(*y, i, &value)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": y has an unsupported numeric type"));
+      return absl::InvalidArgumentError(absl::StrCat(path, ": y has an unsupported numeric type"));
     }
     if (value != std::floor(value) || value < 1 || value > 10) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ": label ", i, " is ", value, ", outside 1..10"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": label ", i, " is ", value, ", outside 1..10"));
     }
     images.labels[i] = static_cast<uint8_t>(static_cast<int>(value) % 10);
   }
@@ -111,8 +124,7 @@ absl::StatusOr<ImageSet> ReadSvhnMat(const std::string& path) {
     for (int c = 0; c < 3; ++c) {
       for (int col = 0; col < 32; ++col) {
         for (int row = 0; row < 32; ++row) {
-          out[c * kImagePlane + row * 32 + col] =
-              in[c * kImagePlane + col * 32 + row];
+          out[c * kImagePlane + row * 32 + col] = in[c * kImagePlane + col * 32 + row];
         }
       }
     }
@@ -130,8 +142,7 @@ absl::Status WriteSvhnMat(const std::string& path, const ImageSet& images) {
     for (int c = 0; c < 3; ++c) {
       for (int row = 0; row < 32; ++row) {
         for (int col = 0; col < 32; ++col) {
-          out[c * kImagePlane + col * 32 + row] =
-              in[c * kImagePlane + row * 32 + col];
+          out[c * kImagePlane + col * 32 + row] = in[c * kImagePlane + row * 32 + col];
         }
       }
     }
@@ -145,10 +156,10 @@ absl::Status WriteSvhnMat(const std::string& path, const ImageSet& images) {
     }
     size_t x_dims[4] = {32, 32, 3, n};
     size_t y_dims[2] = {n, 1};
-    MatVar x_var(Mat_VarCreate("X", MAT_C_UINT8, MAT_T_UINT8, 4, x_dims,
-                               x.data(), MAT_F_DONT_COPY_DATA));
-    MatVar y_var(Mat_VarCreate("y", MAT_C_DOUBLE, MAT_T_DOUBLE, 2, y_dims,
-                               y.data(), MAT_F_DONT_COPY_DATA));
+    MatVar x_var(
+        Mat_VarCreate("X", MAT_C_UINT8, MAT_T_UINT8, 4, x_dims, x.data(), MAT_F_DONT_COPY_DATA));
+    MatVar y_var(
+        Mat_VarCreate("y", MAT_C_DOUBLE, MAT_T_DOUBLE, 2, y_dims, y.data(), MAT_F_DONT_COPY_DATA));
     if (x_var == nullptr || y_var == nullptr ||
         Mat_VarWrite(mat.get(), x_var.get(), MAT_COMPRESSION_NONE) != 0 ||
         Mat_VarWrite(mat.get(), y_var.get(), MAT_COMPRESSION_NONE) != 0) {

@@ -1,10 +1,9 @@
 #include "lib/distributed/communicator.h"
 
-#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
-#include <torch/csrc/distributed/c10d/TCPStore.hpp>
-
 #include <cstdlib>
 #include <exception>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -13,13 +12,11 @@
 namespace sdbench {
 namespace {
 
-absl::StatusOr<int> IntegerVariable(const char* name, const char* value,
-                                    int low, int high) {
+absl::StatusOr<int> IntegerVariable(const char* name, const char* value, int low, int high) {
   int parsed = 0;
   if (!absl::SimpleAtoi(value, &parsed) || parsed < low || parsed > high) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "environment variable ", name, "='", value, "' must be an integer in ",
-        low, "..", high));
+    return absl::InvalidArgumentError(absl::StrCat("environment variable ", name, "='", value,
+                                                   "' must be an integer in ", low, "..", high));
   }
   return parsed;
 }
@@ -71,9 +68,9 @@ absl::StatusOr<DistributedEnv> ReadDistributedEnv(
   }
   for (const char* name : {rank_name, size_name}) {
     if (get(name) == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "environment variable ", name, " is not set (", env.source,
-          "-style launch: ", rank_name, " and ", size_name, " go together)"));
+      return absl::InvalidArgumentError(absl::StrCat("environment variable ", name, " is not set (",
+                                                     env.source, "-style launch: ", rank_name,
+                                                     " and ", size_name, " go together)"));
     }
   }
   absl::StatusOr<int> size = IntegerVariable(size_name, get(size_name), 1, 1 << 16);
@@ -95,9 +92,9 @@ absl::StatusOr<DistributedEnv> ReadDistributedEnv(
     env.master_port = *parsed;
   }
   if (env.world_size > 1 && env.source != "torchrun" && get("MASTER_ADDR") == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "environment variable MASTER_ADDR is not set: with ", env.source,
-        " set it to rank 0's host (see tools/slurm_train.sbatch)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("environment variable MASTER_ADDR is not set: with ", env.source,
+                     " set it to rank 0's host (see tools/slurm_train.sbatch)"));
   }
   return env;
 }
@@ -115,9 +112,8 @@ Communicator::~Communicator() = default;
 absl::StatusOr<std::unique_ptr<Communicator>> Communicator::Connect(
     const DistributedEnv& env, std::chrono::milliseconds timeout) {
   auto impl = std::make_unique<Impl>();
-  absl::Status status = Guarded(
-      absl::StrCat("rendezvous at ", env.master_addr, ":", env.master_port).c_str(),
-      [&] {
+  absl::Status status =
+      Guarded(absl::StrCat("rendezvous at ", env.master_addr, ":", env.master_port).c_str(), [&] {
         c10d::TCPStoreOptions store_options;
         store_options.port = static_cast<uint16_t>(env.master_port);
         store_options.isServer = env.rank == 0;
@@ -132,20 +128,19 @@ absl::StatusOr<std::unique_ptr<Communicator>> Communicator::Connect(
         options->devices.push_back(
             local ? c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1")
                   : c10d::ProcessGroupGloo::createDefaultDevice());
-        impl->group = c10::make_intrusive<c10d::ProcessGroupGloo>(
-            impl->store, env.rank, env.world_size, options);
+        impl->group = c10::make_intrusive<c10d::ProcessGroupGloo>(impl->store, env.rank,
+                                                                  env.world_size, options);
       });
   if (!status.ok()) return status;
-  return std::unique_ptr<Communicator>(
-      new Communicator(env.rank, env.world_size, std::move(impl)));
+  return std::unique_ptr<Communicator>(new Communicator(env.rank, env.world_size, std::move(impl)));
 }
 
 // Runs `collective` on `tensors` (all of one dtype) packed into flat buckets
 // of at most `bucket_bytes` (at least one tensor each), then copies each
 // bucket back into its tensors. Returns the bytes packed.
 absl::StatusOr<int64_t> Communicator::Packed(
-    const std::vector<torch::Tensor>& tensors, int64_t bucket_bytes,
-    const char* what, const std::function<void(torch::Tensor&)>& collective) {
+    const std::vector<torch::Tensor>& tensors, int64_t bucket_bytes, const char* what,
+    const std::function<void(torch::Tensor&)>& collective) {
   torch::NoGradGuard no_grad;
   int64_t sent = 0;
   size_t begin = 0;
@@ -175,8 +170,8 @@ absl::StatusOr<int64_t> Communicator::Packed(
   return sent;
 }
 
-absl::StatusOr<int64_t> Communicator::AverageGradients(
-    const std::vector<torch::Tensor>& parameters, int64_t bucket_bytes) {
+absl::StatusOr<int64_t> Communicator::AverageGradients(const std::vector<torch::Tensor>& parameters,
+                                                       int64_t bucket_bytes) {
   std::vector<torch::Tensor> grads;
   for (const torch::Tensor& p : parameters) {
     if (p.grad().defined()) grads.push_back(p.grad());
@@ -196,7 +191,8 @@ absl::Status Communicator::SumInPlace(torch::Tensor& tensor) {
 absl::Status Communicator::Broadcast(const std::vector<torch::Tensor>& tensors, int root) {
   c10d::BroadcastOptions options;
   options.rootRank = root;
-  return Packed(tensors, kBucketBytes, "broadcast", [&](torch::Tensor& bucket) {
+  return Packed(tensors, kBucketBytes, "broadcast",
+                [&](torch::Tensor& bucket) {
                   std::vector<torch::Tensor> one = {bucket};
                   impl_->group->broadcast(one, options)->wait();
                 })

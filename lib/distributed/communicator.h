@@ -43,8 +43,8 @@ class Communicator {
   // Rendezvous at master_addr:master_port (rank 0 hosts the TCPStore) and a
   // Gloo group; every collective fails with an error, instead of hanging,
   // when a peer is gone or silent for `timeout`.
-  static absl::StatusOr<std::unique_ptr<Communicator>> Connect(
-      const DistributedEnv& env, std::chrono::milliseconds timeout);
+  static absl::StatusOr<std::unique_ptr<Communicator>> Connect(const DistributedEnv& env,
+                                                               std::chrono::milliseconds timeout);
   ~Communicator();
 
   int rank() const { return rank_; }
@@ -57,9 +57,8 @@ class Communicator {
   // draw the same gates) takes no part: its bytes are not sent. The
   // gradients are packed into buckets of at most `bucket_bytes`, one
   // allreduce each. Returns the bytes this rank contributed.
-  absl::StatusOr<int64_t> AverageGradients(
-      const std::vector<torch::Tensor>& parameters,
-      int64_t bucket_bytes = kBucketBytes);
+  absl::StatusOr<int64_t> AverageGradients(const std::vector<torch::Tensor>& parameters,
+                                           int64_t bucket_bytes = kBucketBytes);
 
   // Sums a (small) tensor over the ranks, in place.
   absl::Status SumInPlace(torch::Tensor& tensor);
@@ -70,8 +69,8 @@ class Communicator {
  private:
   struct Impl;
   Communicator(int rank, int world_size, std::unique_ptr<Impl> impl);
-  absl::StatusOr<int64_t> Packed(const std::vector<torch::Tensor>& tensors,
-                                 int64_t bucket_bytes, const char* what,
+  absl::StatusOr<int64_t> Packed(const std::vector<torch::Tensor>& tensors, int64_t bucket_bytes,
+                                 const char* what,
                                  const std::function<void(torch::Tensor&)>& collective);
   int rank_;
   int world_size_;

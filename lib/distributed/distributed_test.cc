@@ -2,9 +2,8 @@
 // process that runs the two half-batches separately, each with its own BN
 // statistics, and averages their gradients.
 #include <sys/wait.h>
-#include <unistd.h>
-
 #include <torch/torch.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -14,10 +13,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "lib/testing/test_dir.h"
 #include "lib/distributed/communicator.h"
 #include "lib/distributed/launch.h"
 #include "lib/model/resnet.h"
+#include "lib/testing/test_dir.h"
 #include "lib/training/runtime.h"
 #include "lib/training/sgd.h"
 #include "lib/training/step.h"
@@ -46,9 +45,7 @@ std::vector<torch::Tensor> Batches() {
   return batches;
 }
 
-torch::Tensor Labels(int step) {
-  return torch::arange(kGlobalBatch).add(step).remainder(10);
-}
+torch::Tensor Labels(int step) { return torch::arange(kGlobalBatch).add(step).remainder(10); }
 
 // One rank: train kSteps on its half of each batch; write gates, bytes and
 // final weights for the parent to check.
@@ -72,9 +69,8 @@ int RunRank(int rank, int port, const std::string& out) {
   for (int step = 0; step < kSteps; ++step) {
     int64_t bytes = 0;
     TrainStep(net, sgd, batches[step].slice(0, rank * half, (rank + 1) * half),
-              Labels(step).slice(0, rank * half, (rank + 1) * half), 0.1, [&] {
-                bytes = *(*comm)->AverageGradients(sgd.parameters());
-              });
+              Labels(step).slice(0, rank * half, (rank + 1) * half), 0.1,
+              [&] { bytes = *(*comm)->AverageGradients(sgd.parameters()); });
     log["gates"].push_back(net->last_gates());
     log["bytes"].push_back(bytes);
   }
@@ -184,7 +180,8 @@ TEST(DistributedTest, ReadsLauncherVariables) {
   auto none = ReadDistributedEnv(from({}));
   ASSERT_TRUE(none.ok());
   EXPECT_EQ(none->world_size, 1);
-  auto torchrun = ReadDistributedEnv(from({{"RANK", "3"}, {"WORLD_SIZE", "4"},
+  auto torchrun = ReadDistributedEnv(from({{"RANK", "3"},
+                                           {"WORLD_SIZE", "4"},
                                            {"LOCAL_RANK", "1"},
                                            {"MASTER_ADDR", "node7"},
                                            {"MASTER_PORT", "29611"}}));
@@ -194,7 +191,8 @@ TEST(DistributedTest, ReadsLauncherVariables) {
   EXPECT_EQ(torchrun->local_rank, 1);
   EXPECT_EQ(torchrun->master_addr, "node7");
   EXPECT_EQ(torchrun->master_port, 29611);
-  auto slurm = ReadDistributedEnv(from({{"SLURM_PROCID", "5"}, {"SLURM_NTASKS", "8"},
+  auto slurm = ReadDistributedEnv(from({{"SLURM_PROCID", "5"},
+                                        {"SLURM_NTASKS", "8"},
                                         {"SLURM_LOCALID", "1"},
                                         {"MASTER_ADDR", "node1"}}));
   ASSERT_TRUE(slurm.ok()) << slurm.status();

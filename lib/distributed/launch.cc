@@ -43,12 +43,10 @@ int RunLocalRanks(int nproc, const std::vector<std::string>& argv) {
   std::vector<std::unique_ptr<Subprocess>> ranks;
   for (int rank = 0; rank < nproc; ++rank) {
     Subprocess::Options options;
-    options.environment = {{"RANK", std::to_string(rank)},
-                           {"LOCAL_RANK", std::to_string(rank)},
-                           {"WORLD_SIZE", std::to_string(nproc)},
-                           {"LOCAL_WORLD_SIZE", std::to_string(nproc)},
-                           {"MASTER_ADDR", "127.0.0.1"},
-                           {"MASTER_PORT", std::to_string(*port)}};
+    options.environment = {
+        {"RANK", std::to_string(rank)},        {"LOCAL_RANK", std::to_string(rank)},
+        {"WORLD_SIZE", std::to_string(nproc)}, {"LOCAL_WORLD_SIZE", std::to_string(nproc)},
+        {"MASTER_ADDR", "127.0.0.1"},          {"MASTER_PORT", std::to_string(*port)}};
     absl::StatusOr<std::unique_ptr<Subprocess>> child = Subprocess::Start(argv, options);
     if (!child.ok()) {
       std::cerr << "launch: " << child.status().message() << "\n";

@@ -20,8 +20,7 @@ namespace {
 
 absl::Status ErrnoError(const std::string& path, absl::string_view action) {
   const int error = errno;
-  std::string message =
-      absl::StrCat(path, ": cannot ", action, ": ", std::strerror(error));
+  std::string message = absl::StrCat(path, ": cannot ", action, ": ", std::strerror(error));
   if (error == ENOENT) return absl::NotFoundError(message);
   return absl::InternalError(message);
 }
@@ -41,8 +40,7 @@ std::string TemporaryPathFor(const std::string& path) {
   return absl::StrCat(path, ".tmp.", getpid());
 }
 
-absl::Status WriteFileAtomically(const std::string& path,
-                                 absl::string_view contents) {
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents) {
   const std::string temporary = TemporaryPathFor(path);
   const int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) return ErrnoError(temporary, "create");
@@ -94,8 +92,7 @@ absl::Status MakeDirectories(const std::string& path) {
   std::error_code error;
   std::filesystem::create_directories(path, error);
   if (error) {
-    return absl::InternalError(
-        absl::StrCat(path, ": cannot create directory: ", error.message()));
+    return absl::InternalError(absl::StrCat(path, ": cannot create directory: ", error.message()));
   }
   return absl::OkStatus();
 }

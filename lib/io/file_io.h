@@ -16,8 +16,7 @@ namespace sdbench {
 
 absl::StatusOr<std::string> ReadFileToString(const std::string& path);
 
-absl::Status WriteFileAtomically(const std::string& path,
-                                 absl::string_view contents);
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents);
 
 // The name WriteFileAtomically uses for its temporary file.
 std::string TemporaryPathFor(const std::string& path);

@@ -23,13 +23,11 @@ TEST(FileIoTest, MissingFileIsNotFoundAndNamesThePath) {
   auto contents = ReadFileToString(TestDir() + "/no_such_file");
   ASSERT_FALSE(contents.ok());
   EXPECT_EQ(contents.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_NE(contents.status().message().find("no_such_file"),
-            std::string::npos);
+  EXPECT_NE(contents.status().message().find("no_such_file"), std::string::npos);
 }
 
 TEST(FileIoTest, WriteIntoMissingDirectoryFails) {
-  absl::Status status =
-      WriteFileAtomically(TestDir() + "/missing_dir/x.json", "{}");
+  absl::Status status = WriteFileAtomically(TestDir() + "/missing_dir/x.json", "{}");
   EXPECT_FALSE(status.ok());
   EXPECT_NE(status.message().find("missing_dir"), std::string::npos);
 }

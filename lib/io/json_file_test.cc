@@ -4,8 +4,8 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "lib/testing/test_dir.h"
 #include "lib/io/file_io.h"
+#include "lib/testing/test_dir.h"
 
 namespace sdbench {
 namespace {

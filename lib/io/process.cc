@@ -63,7 +63,8 @@ absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(const std::vector<
     }
   }
   const pid_t pid = fork();
-  if (pid < 0) return absl::InternalError(absl::StrCat("cannot start ", argv[0], ": fork() failed"));
+  if (pid < 0)
+    return absl::InternalError(absl::StrCat("cannot start ", argv[0], ": fork() failed"));
   if (pid == 0) ExecChild(argv, options, in[0], options.pipe_stdout ? out[1] : file, status[1]);
   for (int fd : {in[0], out[1], status[1], file}) {
     if (fd >= 0) close(fd);
@@ -78,7 +79,8 @@ absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(const std::vector<
   close(status[0]);
   if (exec_failed) {
     child->Wait();
-    return absl::NotFoundError(absl::StrCat("cannot run ", argv[0], ": ", std::strerror(exec_errno)));
+    return absl::NotFoundError(
+        absl::StrCat("cannot run ", argv[0], ": ", std::strerror(exec_errno)));
   }
   return child;
 }

@@ -22,9 +22,9 @@ namespace sdbench {
 class Subprocess {
  public:
   struct Options {
-    bool pipe_stdin = false;   // Else /dev/null.
-    bool pipe_stdout = false;  // Else `output_file`, else inherited.
-    std::string output_file;   // Standard output (and error) go here, truncated.
+    bool pipe_stdin = false;        // Else /dev/null.
+    bool pipe_stdout = false;       // Else `output_file`, else inherited.
+    std::string output_file;        // Standard output (and error) go here, truncated.
     bool stderr_to_stdout = false;  // Else inherited (or /dev/null, see below).
     bool quiet_stderr = false;      // Standard error to /dev/null.
     std::map<std::string, std::string> environment;  // Set in the child.

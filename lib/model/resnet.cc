@@ -37,40 +37,33 @@ constexpr NamedValue<MemoryFormat> kMemoryFormatNames[] = {
 
 constexpr int kStageChannels[] = {16, 32, 64};
 
-torch::nn::Conv2d Conv3x3(int in_channels, int out_channels, int stride,
-                          bool bias) {
-  return torch::nn::Conv2d(torch::nn::Conv2dOptions(in_channels, out_channels, 3)
-                               .stride(stride)
-                               .padding(1)
-                               .bias(bias));
+torch::nn::Conv2d Conv3x3(int in_channels, int out_channels, int stride, bool bias) {
+  return torch::nn::Conv2d(
+      torch::nn::Conv2dOptions(in_channels, out_channels, 3).stride(stride).padding(1).bias(bias));
 }
 
 torch::nn::BatchNorm2d BatchNorm(int channels) {
-  return torch::nn::BatchNorm2d(
-      torch::nn::BatchNorm2dOptions(channels).eps(1e-5).momentum(0.1));
+  return torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(channels).eps(1e-5).momentum(0.1));
 }
 
 // Passes `x` through and gives `bias` the gradient zero.
 struct ZeroGradientFor : public torch::autograd::Function<ZeroGradientFor> {
-  static torch::Tensor forward(torch::autograd::AutogradContext* ctx,
-                               torch::Tensor x, torch::Tensor bias) {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, torch::Tensor x,
+                               torch::Tensor bias) {
     ctx->saved_data["channels"] = bias.size(0);
     ctx->mark_dirty({x});  // An in-place identity: x may be modified later.
     return x;
   }
-  static torch::autograd::variable_list backward(
-      torch::autograd::AutogradContext* ctx,
-      torch::autograd::variable_list grads) {
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
     return {grads[0], torch::zeros({ctx->saved_data["channels"].toInt()},
-                                   grads[0].options().memory_format(
-                                       at::MemoryFormat::Contiguous))};
+                                   grads[0].options().memory_format(at::MemoryFormat::Contiguous))};
   }
 };
 
 }  // namespace
 
-torch::Tensor ConvThenBatchNorm(torch::nn::Conv2d conv,
-                                torch::nn::BatchNorm2d bn,
+torch::Tensor ConvThenBatchNorm(torch::nn::Conv2d conv, torch::nn::BatchNorm2d bn,
                                 const torch::Tensor& x) {
   const torch::Tensor& bias = conv->bias;
   if (!bn->is_training() || !bias.defined()) return bn(conv(x));
@@ -85,9 +78,8 @@ torch::Tensor ConvThenBatchNorm(torch::nn::Conv2d conv,
   // module's own buffer is updated after the fact (with the bias).
   const double momentum = bn->options.momentum().value();
   torch::Tensor running_mean = bn->running_mean.clone();
-  torch::Tensor out = torch::batch_norm(y, bn->weight, bn->bias, running_mean,
-                                        bn->running_var, /*training=*/true,
-                                        momentum, bn->options.eps(),
+  torch::Tensor out = torch::batch_norm(y, bn->weight, bn->bias, running_mean, bn->running_var,
+                                        /*training=*/true, momentum, bn->options.eps(),
                                         /*cudnn_enabled=*/false);
   {
     torch::NoGradGuard no_grad;
@@ -97,8 +89,7 @@ torch::Tensor ConvThenBatchNorm(torch::nn::Conv2d conv,
   return ZeroGradientFor::apply(out, bias);
 }
 
-absl::StatusOr<ShortcutSubsampling> ParseShortcutSubsampling(
-    absl::string_view name) {
+absl::StatusOr<ShortcutSubsampling> ParseShortcutSubsampling(absl::string_view name) {
   return ParseNamed("shortcut subsampling", name, kShortcutNames);
 }
 absl::StatusOr<BnGammaInit> ParseBnGammaInit(absl::string_view name) {
@@ -113,28 +104,20 @@ absl::StatusOr<GateMode> ParseGateMode(absl::string_view name) {
 const char* ShortcutSubsamplingName(ShortcutSubsampling value) {
   return NameOf(value, kShortcutNames);
 }
-const char* BnGammaInitName(BnGammaInit value) {
-  return NameOf(value, kGammaNames);
-}
-const char* TestScalingName(TestScaling value) {
-  return NameOf(value, kTestScalingNames);
-}
-const char* GateModeName(GateMode value) {
-  return NameOf(value, kGateModeNames);
-}
+const char* BnGammaInitName(BnGammaInit value) { return NameOf(value, kGammaNames); }
+const char* TestScalingName(TestScaling value) { return NameOf(value, kTestScalingNames); }
+const char* GateModeName(GateMode value) { return NameOf(value, kGateModeNames); }
 absl::StatusOr<MemoryFormat> ParseMemoryFormat(absl::string_view name) {
   return ParseNamed("memory format", name, kMemoryFormatNames);
 }
-const char* MemoryFormatName(MemoryFormat value) {
-  return NameOf(value, kMemoryFormatNames);
-}
+const char* MemoryFormatName(MemoryFormat value) { return NameOf(value, kMemoryFormatNames); }
 
 absl::StatusOr<int> BlocksPerStage(int depth) {
   if (depth < 8 || (depth - 2) % 6 != 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "depth must be of the form 6N+2 with N >= 1 (8, 20, 56, 110, 1202, "
-        "...), got ",
-        depth));
+    return absl::InvalidArgumentError(
+        absl::StrCat("depth must be of the form 6N+2 with N >= 1 (8, 20, 56, 110, 1202, "
+                     "...), got ",
+                     depth));
   }
   return (depth - 2) / 6;
 }
@@ -143,25 +126,18 @@ absl::Status ValidateResNetOptions(const ResNetOptions& options) {
   absl::StatusOr<int> n = BlocksPerStage(options.depth);
   if (!n.ok()) return n.status();
   if (options.num_classes < 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "number of classes must be >= 1, got ", options.num_classes));
+    return absl::InvalidArgumentError(
+        absl::StrCat("number of classes must be >= 1, got ", options.num_classes));
   }
-  return SurvivalProbabilities(options.schedule, 3 * *n, options.p_last)
-      .status();
+  return SurvivalProbabilities(options.schedule, 3 * *n, options.p_last).status();
 }
 
-ResidualBlockImpl::ResidualBlockImpl(int in_channels, int out_channels,
-                                     int stride, bool conv_bias,
+ResidualBlockImpl::ResidualBlockImpl(int in_channels, int out_channels, int stride, bool conv_bias,
                                      ShortcutSubsampling shortcut)
-    : in_channels_(in_channels),
-      out_channels_(out_channels),
-      stride_(stride),
-      shortcut_(shortcut) {
-  conv1 = register_module("conv1",
-                          Conv3x3(in_channels, out_channels, stride, conv_bias));
+    : in_channels_(in_channels), out_channels_(out_channels), stride_(stride), shortcut_(shortcut) {
+  conv1 = register_module("conv1", Conv3x3(in_channels, out_channels, stride, conv_bias));
   bn1 = register_module("bn1", BatchNorm(out_channels));
-  conv2 = register_module("conv2",
-                          Conv3x3(out_channels, out_channels, 1, conv_bias));
+  conv2 = register_module("conv2", Conv3x3(out_channels, out_channels, 1, conv_bias));
   bn2 = register_module("bn2", BatchNorm(out_channels));
 }
 
@@ -176,13 +152,11 @@ torch::Tensor ResidualBlockImpl::Shortcut(const torch::Tensor& x) const {
   torch::Tensor sub = x;
   if (stride_ != 1) {
     sub = shortcut_ == ShortcutSubsampling::kStride
-              ? x.slice(2, 0, c10::nullopt, stride_)
-                    .slice(3, 0, c10::nullopt, stride_)
+              ? x.slice(2, 0, c10::nullopt, stride_).slice(3, 0, c10::nullopt, stride_)
               : torch::avg_pool2d(x, {stride_, stride_}, {stride_, stride_});
   }
   // Option A: the new channels are zeros, appended after the existing ones.
-  return torch::constant_pad_nd(sub, {0, 0, 0, 0, 0, out_channels_ - in_channels_},
-                                0.0);
+  return torch::constant_pad_nd(sub, {0, 0, 0, 0, 0, out_channels_ - in_channels_}, 0.0);
 }
 
 ResNetImpl::ResNetImpl(const ResNetOptions& options)
@@ -192,8 +166,7 @@ ResNetImpl::ResNetImpl(const ResNetOptions& options)
   const int n = *BlocksPerStage(options.depth);
   survival_ = *SurvivalProbabilities(options.schedule, 3 * n, options.p_last);
 
-  stem_conv_ = register_module("stem_conv",
-                               Conv3x3(3, kStageChannels[0], 1, options.conv_bias));
+  stem_conv_ = register_module("stem_conv", Conv3x3(3, kStageChannels[0], 1, options.conv_bias));
   stem_bn_ = register_module("stem_bn", BatchNorm(kStageChannels[0]));
   int in_channels = kStageChannels[0];
   for (int stage = 0; stage < 3; ++stage) {
@@ -202,8 +175,7 @@ ResNetImpl::ResNetImpl(const ResNetOptions& options)
       const int stride = (stage > 0 && i == 0) ? 2 : 1;
       blocks_.push_back(register_module(
           absl::StrCat("block", blocks_.size() + 1),
-          ResidualBlock(in_channels, out_channels, stride, options.conv_bias,
-                        options.shortcut)));
+          ResidualBlock(in_channels, out_channels, stride, options.conv_bias, options.shortcut)));
       in_channels = out_channels;
     }
   }
@@ -215,8 +187,7 @@ ResNetImpl::ResNetImpl(const ResNetOptions& options)
     torch::NoGradGuard no_grad;
     for (auto& module : modules(/*include_self=*/false)) {
       if (auto* conv = module->as<torch::nn::Conv2d>()) {
-        conv->weight.set_data(
-            conv->weight.contiguous(at::MemoryFormat::ChannelsLast));
+        conv->weight.set_data(conv->weight.contiguous(at::MemoryFormat::ChannelsLast));
       }
     }
   }
@@ -224,14 +195,12 @@ ResNetImpl::ResNetImpl(const ResNetOptions& options)
 
 void ResNetImpl::InitializeWeights() {
   torch::NoGradGuard no_grad;
-  at::Generator generator =
-      at::make_generator<at::CPUGeneratorImpl>(options_.init_seed);
+  at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(options_.init_seed);
   // PAPER_SPEC 1: conv weights N(0, sqrt(2 / fan_in)) with fan_in = C_in*3*3,
   // conv bias 0; BN beta 0; Linear U(-1/8, 1/8) for 64 inputs.
   for (auto& module : modules(/*include_self=*/false)) {
     if (auto* conv = module->as<torch::nn::Conv2d>()) {
-      const int64_t fan_in = conv->weight.size(1) * conv->weight.size(2) *
-                             conv->weight.size(3);
+      const int64_t fan_in = conv->weight.size(1) * conv->weight.size(2) * conv->weight.size(3);
       conv->weight.normal_(0.0, std::sqrt(2.0 / fan_in), generator);
       if (conv->bias.defined()) conv->bias.zero_();
     } else if (auto* bn = module->as<torch::nn::BatchNorm2d>()) {
@@ -257,9 +226,8 @@ void ResNetImpl::InitializeWeights() {
 
 void ResNetImpl::ForceGates(std::optional<std::vector<uint8_t>> gates) {
   if (gates.has_value() && gates->size() != blocks_.size()) {
-    throw std::invalid_argument(absl::StrCat("ForceGates: expected ",
-                                             blocks_.size(), " gates, got ",
-                                             gates->size()));
+    throw std::invalid_argument(
+        absl::StrCat("ForceGates: expected ", blocks_.size(), " gates, got ", gates->size()));
   }
   forced_gates_ = std::move(gates);
 }
@@ -285,16 +253,14 @@ std::vector<torch::Tensor> ResNetImpl::BlockParameters(int l) const {
 
 torch::Tensor ResNetImpl::forward(const torch::Tensor& images) {
   torch::Tensor x = Stem(images);
-  x = is_training() ? RunBlocksTraining(std::move(x))
-                    : RunBlocksEvaluation(std::move(x));
+  x = is_training() ? RunBlocksTraining(std::move(x)) : RunBlocksEvaluation(std::move(x));
   return Head(x);
 }
 
 torch::Tensor ResNetImpl::Stem(const torch::Tensor& images) {
-  torch::Tensor input =
-      options_.memory_format == MemoryFormat::kChannelsLast
-          ? images.contiguous(at::MemoryFormat::ChannelsLast)
-          : images;
+  torch::Tensor input = options_.memory_format == MemoryFormat::kChannelsLast
+                            ? images.contiguous(at::MemoryFormat::ChannelsLast)
+                            : images;
   return ConvThenBatchNorm(stem_conv_, stem_bn_, input).relu_();
 }
 
@@ -317,8 +283,7 @@ torch::Tensor ResNetImpl::RunBlocksTraining(torch::Tensor x) {
         last_gates_[l] |= row_gates_[b * num_blocks + l];
       }
     }
-    row_mask = torch::from_blob(row_gates_.data(), {batch, num_blocks},
-                                torch::kUInt8)
+    row_mask = torch::from_blob(row_gates_.data(), {batch, num_blocks}, torch::kUInt8)
                    .to(x.device(), x.scalar_type());
   }
 
@@ -365,13 +330,12 @@ std::vector<ConvShape> DistinctConvShapes(int depth) {
     const int size = 32 >> stage;
     const int stride = stage > 0 ? 2 : 1;
     if (in_channels == channels) {  // Stage 1: every conv alike.
-      shapes.push_back({absl::StrCat("stage", stage + 1, " ", channels, "->", channels, " @",
-                                     size),
+      shapes.push_back({absl::StrCat("stage", stage + 1, " ", channels, "->", channels, " @", size),
                         channels, channels, size, 1, 2 * n});
       continue;
     }
-    shapes.push_back({absl::StrCat("stage", stage + 1, " ", in_channels, "->", channels, " @",
-                                   size, " s", stride),
+    shapes.push_back({absl::StrCat("stage", stage + 1, " ", in_channels, "->", channels, " @", size,
+                                   " s", stride),
                       in_channels, channels, size, stride, 1});
     shapes.push_back({absl::StrCat("stage", stage + 1, " ", channels, "->", channels, " @", size),
                       channels, channels, size, 1, 2 * n - 1});
@@ -380,8 +344,8 @@ std::vector<ConvShape> DistinctConvShapes(int depth) {
   return shapes;
 }
 
-double TrainingStepConvFlops(const ResNetOptions& options,
-                             const std::vector<uint8_t>& gates, int64_t batch) {
+double TrainingStepConvFlops(const ResNetOptions& options, const std::vector<uint8_t>& gates,
+                             int64_t batch) {
   const int n = *BlocksPerStage(options.depth);
   const std::vector<ConvShape> shapes = DistinctConvShapes(options.depth);
   // Stem: forward + weight gradient (its input needs no gradient).

@@ -62,8 +62,7 @@ enum class GateMode {
   kRow,    // "row": one gate per block and sample (branch runs if any kept).
 };
 
-absl::StatusOr<ShortcutSubsampling> ParseShortcutSubsampling(
-    absl::string_view name);
+absl::StatusOr<ShortcutSubsampling> ParseShortcutSubsampling(absl::string_view name);
 absl::StatusOr<BnGammaInit> ParseBnGammaInit(absl::string_view name);
 absl::StatusOr<TestScaling> ParseTestScaling(absl::string_view name);
 absl::StatusOr<GateMode> ParseGateMode(absl::string_view name);
@@ -99,15 +98,14 @@ absl::StatusOr<int> BlocksPerStage(int depth);
 // is left out of the computation (its gradient is set to exactly zero and
 // it is added to BN's running mean as it would have been): the same model,
 // one bias addition and one gradient reduction fewer per layer.
-torch::Tensor ConvThenBatchNorm(torch::nn::Conv2d conv,
-                                torch::nn::BatchNorm2d bn,
+torch::Tensor ConvThenBatchNorm(torch::nn::Conv2d conv, torch::nn::BatchNorm2d bn,
                                 const torch::Tensor& x);
 
 // One residual block: its branch f_l and its shortcut.
 class ResidualBlockImpl : public torch::nn::Module {
  public:
-  ResidualBlockImpl(int in_channels, int out_channels, int stride,
-                    bool conv_bias, ShortcutSubsampling shortcut);
+  ResidualBlockImpl(int in_channels, int out_channels, int stride, bool conv_bias,
+                    ShortcutSubsampling shortcut);
 
   torch::Tensor Branch(const torch::Tensor& x);
   torch::Tensor Shortcut(const torch::Tensor& x) const;
@@ -141,9 +139,7 @@ class ResNetImpl : public torch::nn::Module {
   const ResNetOptions& options() const { return options_; }
   int num_blocks() const { return static_cast<int>(blocks_.size()); }
   const std::vector<double>& survival() const { return survival_; }
-  double expected_active_blocks() const {
-    return ExpectedActiveBlocks(survival_);
-  }
+  double expected_active_blocks() const { return ExpectedActiveBlocks(survival_); }
 
   // Whether each block's branch ran in the last training forward (in row
   // mode: ran for at least one sample), and how many did.
@@ -168,9 +164,7 @@ class ResNetImpl : public torch::nn::Module {
   std::vector<torch::Tensor> ConvWeights() const;
 
   // The first conv layer of the first residual block (PAPER_SPEC Fig. 7).
-  const torch::nn::Conv2d& first_block_conv() const {
-    return blocks_.front()->conv1;
-  }
+  const torch::nn::Conv2d& first_block_conv() const { return blocks_.front()->conv1; }
 
  private:
   void InitializeWeights();
@@ -197,7 +191,7 @@ struct ConvShape {
   int out_channels = 0;
   int out_size = 0;  // Output height = width.
   int stride = 1;
-  int count = 0;     // How often it occurs in the network.
+  int count = 0;  // How often it occurs in the network.
   // Forward floating-point operations (2 per multiply-add) at `batch`.
   double ForwardFlops(int64_t batch) const;
 };
@@ -212,8 +206,8 @@ std::vector<ConvShape> DistinctConvShapes(int depth);
 // (skipped for the stem, whose input needs none) and w.r.t. the weights, for
 // the blocks whose gate is 1 (`gates` has one entry per block; empty = all).
 // BN, ReLU, the head and the update are not counted (< 1% of the total).
-double TrainingStepConvFlops(const ResNetOptions& options,
-                             const std::vector<uint8_t>& gates, int64_t batch);
+double TrainingStepConvFlops(const ResNetOptions& options, const std::vector<uint8_t>& gates,
+                             int64_t batch);
 
 // Validates the options, then builds and initialises the network (on CPU;
 // move it with ->to(device)).

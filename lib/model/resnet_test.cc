@@ -49,22 +49,18 @@ TEST(ResNetTest, OutputShapes) {
     EXPECT_EQ(net->num_blocks(), 3 * n);
     torch::NoGradGuard no_grad;
     net->eval();
-    EXPECT_EQ(net->forward(torch::randn({2, 3, 32, 32})).sizes(),
-              (std::vector<int64_t>{2, 100}))
+    EXPECT_EQ(net->forward(torch::randn({2, 3, 32, 32})).sizes(), (std::vector<int64_t>{2, 100}))
         << "N = " << n;
     if (n < 200) {
       net->train();
-      EXPECT_EQ(net->forward(torch::randn({3, 3, 32, 32})).sizes(),
-                (std::vector<int64_t>{3, 100}));
+      EXPECT_EQ(net->forward(torch::randn({3, 3, 32, 32})).sizes(), (std::vector<int64_t>{3, 100}));
     }
   }
 }
 
 TEST(ResNetTest, ExpectedActiveBlocks) {
-  EXPECT_NEAR((*MakeResNet(Options(110)))->expected_active_blocks(), 40.25,
-              1e-9);
-  EXPECT_NEAR((*MakeResNet(Options(1202)))->expected_active_blocks(), 449.75,
-              1e-9);
+  EXPECT_NEAR((*MakeResNet(Options(110)))->expected_active_blocks(), 40.25, 1e-9);
+  EXPECT_NEAR((*MakeResNet(Options(1202)))->expected_active_blocks(), 449.75, 1e-9);
   ResNetOptions constant = Options(110);
   constant.schedule = SurvivalSchedule::kConstant;
   EXPECT_EQ((*MakeResNet(constant))->expected_active_blocks(), 54.0);
@@ -109,12 +105,10 @@ TEST(ResNetTest, InitialisationFollowsThePaper) {
   // Conv weights N(0, sqrt(2 / fan_in)): check the std of the big convs.
   const auto& conv = net->blocks().back()->conv2;
   const double expected_std = std::sqrt(2.0 / (64 * 9));
-  EXPECT_NEAR(conv->weight.std().item<double>(), expected_std,
-              0.02 * expected_std);
+  EXPECT_NEAR(conv->weight.std().item<double>(), expected_std, 0.02 * expected_std);
   EXPECT_EQ(conv->bias.abs().max().item<double>(), 0.0);
   // BN gamma U(0, 1), beta 0.
-  torch::Tensor gammas = torch::cat(
-      {net->blocks()[0]->bn1->weight, net->blocks()[5]->bn2->weight});
+  torch::Tensor gammas = torch::cat({net->blocks()[0]->bn1->weight, net->blocks()[5]->bn2->weight});
   EXPECT_GE(gammas.min().item<double>(), 0.0);
   EXPECT_LE(gammas.max().item<double>(), 1.0);
   EXPECT_GT(gammas.std().item<double>(), 0.2);  // U(0,1): 0.289.
@@ -122,8 +116,7 @@ TEST(ResNetTest, InitialisationFollowsThePaper) {
 
   ResNetOptions ones = Options(20);
   ones.bn_gamma_init = BnGammaInit::kOnes;
-  EXPECT_EQ((*MakeResNet(ones))->blocks()[0]->bn1->weight.min().item<double>(),
-            1.0);
+  EXPECT_EQ((*MakeResNet(ones))->blocks()[0]->bn1->weight.min().item<double>(), 1.0);
   ResNetOptions normal = Options(20);
   normal.bn_gamma_init = BnGammaInit::kNormal1_0_002;
   torch::Tensor g = (*MakeResNet(normal))->blocks()[2]->bn2->weight;
@@ -133,22 +126,18 @@ TEST(ResNetTest, InitialisationFollowsThePaper) {
 
 // --- Evaluation equals a hand-computed network -------------------------
 
-torch::Tensor ManualConv(const torch::Tensor& x,
-                         const torch::nn::Conv2dImpl& conv) {
+torch::Tensor ManualConv(const torch::Tensor& x, const torch::nn::Conv2dImpl& conv) {
   const int64_t stride = (*conv.options.stride())[0];
   return torch::conv2d(x, conv.weight, conv.bias, stride, 1);
 }
 
-torch::Tensor ManualBn(const torch::Tensor& x,
-                       const torch::nn::BatchNorm2dImpl& bn) {
+torch::Tensor ManualBn(const torch::Tensor& x, const torch::nn::BatchNorm2dImpl& bn) {
   auto v = [](const torch::Tensor& t) { return t.view({1, -1, 1, 1}); };
-  return (x - v(bn.running_mean)) / torch::sqrt(v(bn.running_var) + 1e-5) *
-             v(bn.weight) +
+  return (x - v(bn.running_mean)) / torch::sqrt(v(bn.running_var) + 1e-5) * v(bn.weight) +
          v(bn.bias);
 }
 
-torch::Tensor ManualShortcut(const torch::Tensor& x, int64_t out_channels,
-                             bool average) {
+torch::Tensor ManualShortcut(const torch::Tensor& x, int64_t out_channels, bool average) {
   if (x.size(1) == out_channels) return x;
   torch::Tensor sub;
   if (average) {
@@ -161,8 +150,7 @@ torch::Tensor ManualShortcut(const torch::Tensor& x, int64_t out_channels,
     sub = x.index({Slice(), Slice(), Slice(0, None, 2), Slice(0, None, 2)});
   }
   torch::Tensor zeros = torch::zeros(
-      {sub.size(0), out_channels - sub.size(1), sub.size(2), sub.size(3)},
-      sub.options());
+      {sub.size(0), out_channels - sub.size(1), sub.size(2), sub.size(3)}, sub.options());
   return torch::cat({sub, zeros}, 1);
 }
 
@@ -191,23 +179,20 @@ void ExpectEvaluationMatchesHandComputation(ResNetOptions options) {
   auto stem_conv = named["stem_conv"]->as<torch::nn::Conv2d>();
   auto stem_bn = named["stem_bn"]->as<torch::nn::BatchNorm2d>();
   auto fc = named["fc"]->as<torch::nn::Linear>();
-  const double p[3] = {1.0 - 1.0 / 3 * (1 - options.p_last),
-                       1.0 - 2.0 / 3 * (1 - options.p_last), options.p_last};
+  const double p[3] = {1.0 - 1.0 / 3 * (1 - options.p_last), 1.0 - 2.0 / 3 * (1 - options.p_last),
+                       options.p_last};
   const bool inverted = options.test_scaling == TestScaling::kInverted;
   const bool average = options.shortcut == ShortcutSubsampling::kAvg2x2;
 
   torch::Tensor x = torch::relu(ManualBn(ManualConv(images, *stem_conv), *stem_bn));
   for (int l = 0; l < 3; ++l) {
     const auto& block = net->blocks()[l];
-    torch::Tensor h =
-        torch::relu(ManualBn(ManualConv(x, *block->conv1), *block->bn1));
+    torch::Tensor h = torch::relu(ManualBn(ManualConv(x, *block->conv1), *block->bn1));
     torch::Tensor f = ManualBn(ManualConv(h, *block->conv2), *block->bn2);
     const double scale = inverted ? 1.0 : p[l];
-    x = torch::relu(scale * f +
-                    ManualShortcut(x, block->conv1->weight.size(0), average));
+    x = torch::relu(scale * f + ManualShortcut(x, block->conv1->weight.size(0), average));
   }
-  torch::Tensor expected =
-      torch::matmul(x.mean({2, 3}), fc->weight.t()) + fc->bias;
+  torch::Tensor expected = torch::matmul(x.mean({2, 3}), fc->weight.t()) + fc->bias;
   torch::Tensor actual = net->forward(images);
   EXPECT_TRUE(torch::allclose(actual, expected, 1e-10, 1e-12))
       << (actual - expected).abs().max().item<double>();
@@ -295,8 +280,7 @@ TEST(ResNetTest, DroppedBlockLeavesBnStatisticsAlone) {
 std::atomic<int> forward_convolutions{0};
 std::atomic<int> backward_convolutions{0};
 
-std::unique_ptr<at::ObserverContext> CountConvolutions(
-    const at::RecordFunction& fn) {
+std::unique_ptr<at::ObserverContext> CountConvolutions(const at::RecordFunction& fn) {
   const std::string name = fn.name();
   if (name == "aten::convolution") ++forward_convolutions;
   if (name == "aten::convolution_backward") ++backward_convolutions;
@@ -305,17 +289,16 @@ std::unique_ptr<at::ObserverContext> CountConvolutions(
 
 TEST(ResNetTest, DroppedBlocksRunNoConvolution) {
   ResNet net = *MakeResNet(Options(20));
-  at::CallbackHandle handle = at::addGlobalCallback(
-      at::RecordFunctionCallback(CountConvolutions).needsInputs(false));
+  at::CallbackHandle handle =
+      at::addGlobalCallback(at::RecordFunctionCallback(CountConvolutions).needsInputs(false));
   auto count_step = [&](std::vector<uint8_t> gates) {
     net->ForceGates(gates);
     forward_convolutions = 0;
     backward_convolutions = 0;
-    torch::nn::functional::cross_entropy(
-        net->forward(torch::randn({2, 3, 32, 32})), torch::tensor({0, 1}))
+    torch::nn::functional::cross_entropy(net->forward(torch::randn({2, 3, 32, 32})),
+                                         torch::tensor({0, 1}))
         .backward();
-    return std::make_pair(forward_convolutions.load(),
-                          backward_convolutions.load());
+    return std::make_pair(forward_convolutions.load(), backward_convolutions.load());
   };
   auto all_kept = count_step(std::vector<uint8_t>(9, 1));
   auto all_dropped = count_step(std::vector<uint8_t>(9, 0));
@@ -335,14 +318,12 @@ TEST(ResNetTest, DroppedBlocksRunNoConvolution) {
 std::atomic<int> convolutions_seen{0};
 std::atomic<int> non_channels_last_inputs{0};
 
-std::unique_ptr<at::ObserverContext> CheckConvolutionLayout(
-    const at::RecordFunction& fn) {
+std::unique_ptr<at::ObserverContext> CheckConvolutionLayout(const at::RecordFunction& fn) {
   if (std::string(fn.name()) != "aten::convolution") return nullptr;
   ++convolutions_seen;
   for (int i : {0, 1}) {  // Input and weight.
     const c10::IValue& value = fn.inputs()[i];
-    if (value.isTensor() &&
-        !value.toTensor().is_contiguous(at::MemoryFormat::ChannelsLast)) {
+    if (value.isTensor() && !value.toTensor().is_contiguous(at::MemoryFormat::ChannelsLast)) {
       ++non_channels_last_inputs;
     }
   }
@@ -353,11 +334,11 @@ TEST(ResNetTest, ChannelsLastReachesEveryConvolution) {
   // Any NCHW operand would make oneDNN reorder it on every call.
   ResNet net = *MakeResNet(Options(20));
   ASSERT_EQ(net->options().memory_format, MemoryFormat::kChannelsLast);
-  at::CallbackHandle handle = at::addGlobalCallback(
-      at::RecordFunctionCallback(CheckConvolutionLayout).needsInputs(true));
+  at::CallbackHandle handle =
+      at::addGlobalCallback(at::RecordFunctionCallback(CheckConvolutionLayout).needsInputs(true));
   net->ForceGates(std::vector<uint8_t>{1, 0, 1, 1, 0, 1, 1, 1, 1});
-  torch::nn::functional::cross_entropy(
-      net->forward(torch::randn({4, 3, 32, 32})), torch::tensor({0, 1, 2, 3}))
+  torch::nn::functional::cross_entropy(net->forward(torch::randn({4, 3, 32, 32})),
+                                       torch::tensor({0, 1, 2, 3}))
       .backward();
   net->eval();
   {
@@ -396,9 +377,8 @@ TEST(ResNetTest, TrainingStepConvFlopsCountedByHand) {
   const double transition = 3 * (2359296.0 + 4718592.0);
   EXPECT_DOUBLE_EQ(TrainingStepConvFlops(Options(20), {}, 1),
                    stem + 7 * plain_block + 2 * transition);
-  EXPECT_DOUBLE_EQ(
-      TrainingStepConvFlops(Options(20), {0, 0, 0, 1, 0, 0, 0, 0, 1}, 1),
-      stem + transition + plain_block);
+  EXPECT_DOUBLE_EQ(TrainingStepConvFlops(Options(20), {0, 0, 0, 1, 0, 0, 0, 0, 1}, 1),
+                   stem + transition + plain_block);
   EXPECT_DOUBLE_EQ(TrainingStepConvFlops(Options(20), {}, 128),
                    128 * TrainingStepConvFlops(Options(20), {}, 1));
 }
@@ -470,8 +450,7 @@ TEST(ResNetTest, RowModeGatesPerSample) {
 
 TEST(ResNetTest, ForceGatesChecksLength) {
   ResNet net = *MakeResNet(Options(20));
-  EXPECT_THROW(net->ForceGates(std::vector<uint8_t>(8, 1)),
-               std::invalid_argument);
+  EXPECT_THROW(net->ForceGates(std::vector<uint8_t>(8, 1)), std::invalid_argument);
 }
 
 }  // namespace

@@ -24,16 +24,16 @@ const char* SurvivalScheduleName(SurvivalSchedule schedule) {
   return NameOf(schedule, kScheduleNames);
 }
 
-absl::StatusOr<std::vector<double>> SurvivalProbabilities(
-    SurvivalSchedule schedule, int num_blocks, double p_last) {
+absl::StatusOr<std::vector<double>> SurvivalProbabilities(SurvivalSchedule schedule, int num_blocks,
+                                                          double p_last) {
   if (num_blocks < 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("number of blocks must be >= 1, got ", num_blocks));
   }
   // Written as a negated test so that NaN is rejected too.
   if (!(p_last > 0.0 && p_last <= 1.0)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "survival probability p_L must be in (0, 1], got ", p_last));
+    return absl::InvalidArgumentError(
+        absl::StrCat("survival probability p_L must be in (0, 1], got ", p_last));
   }
   std::vector<double> survival(num_blocks, 1.0);
   for (int l = 1; l <= num_blocks; ++l) {
@@ -41,8 +41,7 @@ absl::StatusOr<std::vector<double>> SurvivalProbabilities(
       case SurvivalSchedule::kConstant:
         break;
       case SurvivalSchedule::kLinear:  // Eq. 4.
-        survival[l - 1] =
-            1.0 - static_cast<double>(l) / num_blocks * (1.0 - p_last);
+        survival[l - 1] = 1.0 - static_cast<double>(l) / num_blocks * (1.0 - p_last);
         break;
       case SurvivalSchedule::kUniform:
         survival[l - 1] = p_last;
@@ -58,8 +57,7 @@ double ExpectedActiveBlocks(const std::vector<double>& survival) {
   return sum;
 }
 
-void GateSampler::DrawBatchGates(const std::vector<double>& survival,
-                                 std::vector<uint8_t>* gates) {
+void GateSampler::DrawBatchGates(const std::vector<double>& survival, std::vector<uint8_t>* gates) {
   gates->resize(survival.size());
   for (size_t l = 0; l < survival.size(); ++l) {
     // A draw is consumed for every block, even when p_l = 1, so that the
@@ -68,8 +66,8 @@ void GateSampler::DrawBatchGates(const std::vector<double>& survival,
   }
 }
 
-void GateSampler::DrawRowGates(const std::vector<double>& survival,
-                               int64_t batch, std::vector<uint8_t>* gates) {
+void GateSampler::DrawRowGates(const std::vector<double>& survival, int64_t batch,
+                               std::vector<uint8_t>* gates) {
   gates->resize(static_cast<size_t>(batch) * survival.size());
   size_t i = 0;
   for (int64_t b = 0; b < batch; ++b) {

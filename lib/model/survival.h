@@ -26,8 +26,8 @@ absl::StatusOr<SurvivalSchedule> ParseSurvivalSchedule(absl::string_view name);
 const char* SurvivalScheduleName(SurvivalSchedule schedule);
 
 // p_1..p_L; an error when num_blocks < 1 or p_last is outside (0, 1].
-absl::StatusOr<std::vector<double>> SurvivalProbabilities(
-    SurvivalSchedule schedule, int num_blocks, double p_last);
+absl::StatusOr<std::vector<double>> SurvivalProbabilities(SurvivalSchedule schedule, int num_blocks,
+                                                          double p_last);
 
 // E[number of active blocks] = sum of p_l.
 double ExpectedActiveBlocks(const std::vector<double>& survival);
@@ -43,13 +43,10 @@ class GateSampler {
 
   // A uniform draw in [0, 1) with 53 random bits (the same on every
   // platform, unlike std::uniform_real_distribution).
-  double NextUniform() {
-    return static_cast<double>(engine_() >> 11) * 0x1.0p-53;
-  }
+  double NextUniform() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }
 
   // One Bernoulli(p_l) draw per block: gates[l] = 1 keeps block l.
-  void DrawBatchGates(const std::vector<double>& survival,
-                      std::vector<uint8_t>* gates);
+  void DrawBatchGates(const std::vector<double>& survival, std::vector<uint8_t>* gates);
 
   // Per-sample draws, row-major [batch][block].
   void DrawRowGates(const std::vector<double>& survival, int64_t batch,

@@ -10,8 +10,7 @@ namespace sdbench {
 namespace {
 
 std::vector<double> Linear(int blocks, double p_last) {
-  auto survival =
-      SurvivalProbabilities(SurvivalSchedule::kLinear, blocks, p_last);
+  auto survival = SurvivalProbabilities(SurvivalSchedule::kLinear, blocks, p_last);
   EXPECT_TRUE(survival.ok()) << survival.status();
   return *survival;
 }
@@ -55,10 +54,8 @@ TEST(SurvivalTest, ExpectedActiveBlocksLinear) {
 }
 
 TEST(SurvivalTest, RejectsPLastOutsideUnitInterval) {
-  for (double bad : {0.0, -0.5, 1.0000001, 2.0,
-                     std::numeric_limits<double>::quiet_NaN()}) {
-    auto survival =
-        SurvivalProbabilities(SurvivalSchedule::kLinear, 54, bad);
+  for (double bad : {0.0, -0.5, 1.0000001, 2.0, std::numeric_limits<double>::quiet_NaN()}) {
+    auto survival = SurvivalProbabilities(SurvivalSchedule::kLinear, 54, bad);
     ASSERT_FALSE(survival.ok()) << bad;
     EXPECT_NE(survival.status().message().find("(0, 1]"), std::string::npos);
   }

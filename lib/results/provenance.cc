@@ -30,8 +30,8 @@ Json GitProvenance(const std::string& dir) {
   Json git = {{"commit", "unknown"}, {"dirty", nullptr}};
   if (std::optional<std::string> commit = OutputOf({"git", "-C", tree, "rev-parse", "HEAD"})) {
     git["commit"] = *commit;
-    if (std::optional<std::string> status = OutputOf(
-            {"git", "-C", tree, "status", "--porcelain", "--untracked-files=no"})) {
+    if (std::optional<std::string> status =
+            OutputOf({"git", "-C", tree, "status", "--porcelain", "--untracked-files=no"})) {
       git["dirty"] = !status->empty();
     }
   }

@@ -5,16 +5,15 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "lib/testing/test_dir.h"
 #include "lib/io/file_io.h"
 #include "lib/io/process.h"
+#include "lib/testing/test_dir.h"
 
 namespace sdbench {
 namespace {
 
 void Git(const std::string& tree, std::vector<std::string> args) {
-  std::vector<std::string> argv = {"git", "-C", tree, "-c", "user.name=t", "-c",
-                                   "user.email=t@t"};
+  std::vector<std::string> argv = {"git", "-C", tree, "-c", "user.name=t", "-c", "user.email=t@t"};
   argv.insert(argv.end(), args.begin(), args.end());
   absl::StatusOr<CommandResult> run = RunCommand(argv, /*capture_stderr=*/true);
   ASSERT_TRUE(run.ok() && run->exit_code == 0) << (run.ok() ? run->output : "no git");
@@ -45,8 +44,7 @@ TEST(ProvenanceTest, OutsideGitTheCommitIsUnknown) {
 }
 
 TEST(ProvenanceTest, TimeAndMachine) {
-  EXPECT_TRUE(std::regex_match(NowIso8601(),
-                               std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")));
+  EXPECT_TRUE(std::regex_match(NowIso8601(), std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")));
   nlohmann::json machine = MachineProvenance();
   EXPECT_EQ(machine["cpu_model"], CpuModelName());
   EXPECT_GE(machine["logical_cpus"].get<int>(), 1);

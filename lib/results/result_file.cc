@@ -52,11 +52,18 @@ absl::Status Require(const Json& object, absl::string_view where, absl::string_v
 
 absl::Status ValidateTopLevel(const Json& r, absl::string_view source) {
   if (absl::Status s = Require(r, "", source,
-                               {{"schema_version", kInteger}, {"experiment", kString},
-                                {"arm", kString}, {"profile", kString}, {"seed", kInteger},
-                                {"status", kString}, {"config", kObject}, {"seeds", kObject},
-                                {"evaluations", kArray}, {"epochs", kArray},
-                                {"summary", kObject}, {"provenance", kObject}});
+                               {{"schema_version", kInteger},
+                                {"experiment", kString},
+                                {"arm", kString},
+                                {"profile", kString},
+                                {"seed", kInteger},
+                                {"status", kString},
+                                {"config", kObject},
+                                {"seeds", kObject},
+                                {"evaluations", kArray},
+                                {"epochs", kArray},
+                                {"summary", kObject},
+                                {"provenance", kObject}});
       !s.ok()) {
     return s;
   }
@@ -75,8 +82,11 @@ absl::Status ValidateTopLevel(const Json& r, absl::string_view source) {
     return Invalid(source, "no evaluations or epochs recorded");
   }
   return Require(r["seeds"], "seeds", source,
-                 {{"run", kInteger}, {"data_split", kInteger}, {"data_order", kInteger},
-                  {"init", kInteger}, {"gates", kInteger}});
+                 {{"run", kInteger},
+                  {"data_split", kInteger},
+                  {"data_order", kInteger},
+                  {"init", kInteger},
+                  {"gates", kInteger}});
 }
 
 absl::Status ValidateEvaluations(const Json& evaluations, absl::string_view source) {
@@ -84,8 +94,11 @@ absl::Status ValidateEvaluations(const Json& evaluations, absl::string_view sour
     const Json& e = evaluations[i];
     const std::string where = absl::StrCat("evaluations[", i, "]");
     if (absl::Status s = Require(e, where, source,
-                                 {{"epoch", kNumber}, {"iteration", kInteger}, {"lr", kNumber},
-                                  {"train_loss", kNumber}, {"train_error_percent", kNumber},
+                                 {{"epoch", kNumber},
+                                  {"iteration", kInteger},
+                                  {"lr", kNumber},
+                                  {"train_loss", kNumber},
+                                  {"train_error_percent", kNumber},
                                   {"test_error_percent", kNumber}});
         !s.ok()) {
       return s;
@@ -107,12 +120,16 @@ absl::Status ValidateEvaluations(const Json& evaluations, absl::string_view sour
 
 absl::Status ValidateEpochs(const Json& epochs, absl::string_view source) {
   for (size_t i = 0; i < epochs.size(); ++i) {
-    if (absl::Status s = Require(
-            epochs[i], absl::StrCat("epochs[", i, "]"), source,
-            {{"epoch", kInteger}, {"lr", kNumber}, {"steps", kInteger},
-             {"train_seconds", kNumber}, {"eval_seconds", kNumber},
-             {"images_per_second", kNumber}, {"median_step_seconds", kNumber},
-             {"mean_active_blocks", kNumber}, {"first_conv_mean_abs_grad", kNumber}});
+    if (absl::Status s = Require(epochs[i], absl::StrCat("epochs[", i, "]"), source,
+                                 {{"epoch", kInteger},
+                                  {"lr", kNumber},
+                                  {"steps", kInteger},
+                                  {"train_seconds", kNumber},
+                                  {"eval_seconds", kNumber},
+                                  {"images_per_second", kNumber},
+                                  {"median_step_seconds", kNumber},
+                                  {"mean_active_blocks", kNumber},
+                                  {"first_conv_mean_abs_grad", kNumber}});
         !s.ok()) {
       return s;
     }
@@ -121,15 +138,19 @@ absl::Status ValidateEpochs(const Json& epochs, absl::string_view source) {
 }
 
 absl::Status ValidateSummary(const Json& r, absl::string_view source) {
-  if (absl::Status s = Require(
-          r["summary"], "summary", source,
-          {{"best_validation_index", kInteger}, {"best_validation_epoch", kNumber},
-           {"test_error_at_best_validation_percent", kNumber},
-           {"final_test_error_percent", kNumber}, {"total_train_seconds", kNumber},
-           {"total_eval_seconds", kNumber}, {"mean_step_seconds", kNumber},
-           {"median_step_seconds", kNumber}, {"images_per_second", kNumber},
-           {"expected_active_blocks", kNumber}, {"observed_active_blocks", kNumber},
-           {"selection", kString}});
+  if (absl::Status s = Require(r["summary"], "summary", source,
+                               {{"best_validation_index", kInteger},
+                                {"best_validation_epoch", kNumber},
+                                {"test_error_at_best_validation_percent", kNumber},
+                                {"final_test_error_percent", kNumber},
+                                {"total_train_seconds", kNumber},
+                                {"total_eval_seconds", kNumber},
+                                {"mean_step_seconds", kNumber},
+                                {"median_step_seconds", kNumber},
+                                {"images_per_second", kNumber},
+                                {"expected_active_blocks", kNumber},
+                                {"observed_active_blocks", kNumber},
+                                {"selection", kString}});
       !s.ok()) {
     return s;
   }
@@ -149,10 +170,15 @@ absl::Status ValidateSummary(const Json& r, absl::string_view source) {
 
 absl::Status ValidateProvenance(const Json& p, absl::string_view source) {
   if (absl::Status s = Require(p, "provenance", source,
-                               {{"git", kObject}, {"machine", kObject}, {"device", kString},
-                                {"device_model", kString}, {"threads", kInteger},
-                                {"world_size", kInteger}, {"start_time", kString},
-                                {"end_time", kString}, {"dataset", kObject},
+                               {{"git", kObject},
+                                {"machine", kObject},
+                                {"device", kString},
+                                {"device_model", kString},
+                                {"threads", kInteger},
+                                {"world_size", kInteger},
+                                {"start_time", kString},
+                                {"end_time", kString},
+                                {"dataset", kObject},
                                 {"command_line", kArray}});
       !s.ok()) {
     return s;
@@ -161,15 +187,18 @@ absl::Status ValidateProvenance(const Json& p, absl::string_view source) {
       !s.ok()) {
     return s;
   }
-  if (absl::Status s = Require(p["machine"], "provenance.machine", source,
-                               {{"host", kString}, {"cpu_model", kString},
-                                {"libtorch_version", kString}});
+  if (absl::Status s =
+          Require(p["machine"], "provenance.machine", source,
+                  {{"host", kString}, {"cpu_model", kString}, {"libtorch_version", kString}});
       !s.ok()) {
     return s;
   }
   return Require(p["dataset"], "provenance.dataset", source,
-                 {{"name", kString}, {"files_md5", kObject}, {"train_images", kInteger},
-                  {"validation_images", kInteger}, {"test_images", kInteger}});
+                 {{"name", kString},
+                  {"files_md5", kObject},
+                  {"train_images", kInteger},
+                  {"validation_images", kInteger},
+                  {"test_images", kInteger}});
 }
 
 }  // namespace

@@ -4,9 +4,9 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "lib/testing/test_dir.h"
 #include "lib/io/file_io.h"
 #include "lib/results/fake_result.h"
+#include "lib/testing/test_dir.h"
 
 namespace sdbench {
 namespace {
@@ -87,8 +87,7 @@ TEST(ResultFileTest, RoundTripsThroughAFile) {
   auto malformed = ReadResultFile(path);
   ASSERT_FALSE(malformed.ok());
   EXPECT_NE(malformed.status().message().find("not valid JSON"), std::string::npos);
-  EXPECT_EQ(ReadResultFile(path + ".absent").status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(ReadResultFile(path + ".absent").status().code(), absl::StatusCode::kNotFound);
 }
 
 }  // namespace

@@ -81,9 +81,10 @@ absl::Status LoadCheckpoint(const std::string& path, ResNet& model, NesterovSgd&
     archive.read("meta", meta_value);
     Json meta = Json::parse(meta_value.toStringRef());
     if (meta["config"] != config) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          path, ": checkpoint was made with a different config; rerun without "
-                "--resume (or with --force) to start over"));
+      return absl::FailedPreconditionError(
+          absl::StrCat(path,
+                       ": checkpoint was made with a different config; rerun without "
+                       "--resume (or with --force) to start over"));
     }
     StateFromJson(meta, state);
   } catch (const std::exception& e) {

@@ -36,8 +36,7 @@ Evaluation Evaluation::FromJson(const Json& j) {
   return e;
 }
 
-int BestValidationIndex(const std::vector<Evaluation>& history,
-                        bool partial_window_candidates) {
+int BestValidationIndex(const std::vector<Evaluation>& history, bool partial_window_candidates) {
   if (history.empty()) return -1;
   int best = -1;
   for (size_t i = 0; i < history.size(); ++i) {
@@ -51,12 +50,11 @@ int BestValidationIndex(const std::vector<Evaluation>& history,
   return best >= 0 ? best : static_cast<int>(history.size()) - 1;
 }
 
-TrainingWindow::TrainingWindow(const torch::Device& device)
-    : TrainingWindow(device, Totals()) {}
+TrainingWindow::TrainingWindow(const torch::Device& device) : TrainingWindow(device, Totals()) {}
 
 TrainingWindow::TrainingWindow(const torch::Device& device, const Totals& start)
-    : loss_sum_(torch::full({}, start.loss_sum,
-                            torch::TensorOptions(device).dtype(torch::kDouble))),
+    : loss_sum_(
+          torch::full({}, start.loss_sum, torch::TensorOptions(device).dtype(torch::kDouble))),
       errors_(torch::full({}, start.errors, torch::TensorOptions(device).dtype(torch::kLong))),
       samples_(start.samples) {}
 
@@ -80,8 +78,7 @@ void TrainingWindow::Reset() {
 }
 
 absl::StatusOr<EvalResult> EvaluateModel(ResNet& model, BatchLoader& loader,
-                                         const torch::Device& device,
-                                         Communicator* communicator) {
+                                         const torch::Device& device, Communicator* communicator) {
   model->eval();
   EvalResult result;
   {
@@ -101,9 +98,9 @@ absl::StatusOr<EvalResult> EvaluateModel(ResNet& model, BatchLoader& loader,
       errors += logits.argmax(1).ne(labels).sum();
       count += labels.size(0);
     }
-    torch::Tensor totals = torch::stack({loss_sum.cpu(), errors.cpu().to(torch::kDouble),
-                                         torch::full({}, static_cast<double>(count),
-                                                     torch::kDouble)});
+    torch::Tensor totals =
+        torch::stack({loss_sum.cpu(), errors.cpu().to(torch::kDouble),
+                      torch::full({}, static_cast<double>(count), torch::kDouble)});
     if (communicator != nullptr) {
       if (absl::Status s = communicator->SumInPlace(totals); !s.ok()) return s;
     }

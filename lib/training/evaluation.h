@@ -25,13 +25,13 @@ class Communicator;
 
 // One evaluation of a run (every epoch, or every K iterations).
 struct Evaluation {
-  double epoch = 0;        // Fractional when evaluated within an epoch.
-  int64_t iteration = 0;   // Training steps done so far.
+  double epoch = 0;       // Fractional when evaluated within an epoch.
+  int64_t iteration = 0;  // Training steps done so far.
   double lr = 0;
-  double train_loss = 0;   // Mean over the steps since the last evaluation.
-  double train_error = 0;  // Percent, over those steps' samples.
+  double train_loss = 0;                   // Mean over the steps since the last evaluation.
+  double train_error = 0;                  // Percent, over those steps' samples.
   std::optional<double> validation_error;  // Percent; none without a split.
-  double test_error = 0;   // Percent.
+  double test_error = 0;                   // Percent.
   // Evaluations every K iterations: the run's last steps, fewer than K,
   // evaluated at its end. Recorded, but a candidate for best validation only
   // when asked (the original evaluated every K iterations only).
@@ -83,8 +83,7 @@ struct EvalResult {
   double error_percent = 0;
 };
 absl::StatusOr<EvalResult> EvaluateModel(ResNet& model, BatchLoader& loader,
-                                         const torch::Device& device,
-                                         Communicator* communicator);
+                                         const torch::Device& device, Communicator* communicator);
 
 }  // namespace sdbench
 

@@ -14,7 +14,7 @@ Evaluation Eval(double validation, double test) {
 
 TEST(BestValidationTest, LowestValidationEarliestOnTies) {
   std::vector<Evaluation> history = {Eval(30, 31), Eval(12, 13), Eval(9, 11),
-                                     Eval(10, 8), Eval(9, 7), Eval(15, 6)};
+                                     Eval(10, 8),  Eval(9, 7),   Eval(15, 6)};
   // Epoch 3 and epoch 5 tie at 9% validation: the earliest wins, even
   // though epoch 5 has the lower test error; the lowest test error (6%)
   // is never picked by looking at test numbers.

@@ -44,8 +44,7 @@ Eta EstimateEta(double epoch_elapsed, int64_t steps_done, int64_t steps_per_epoc
   if (steps_done <= 0) return {-1, -1};
   const double per_step = epoch_elapsed / steps_done;
   eta.epoch_seconds = per_step * (steps_per_epoch - steps_done);
-  const double per_epoch =
-      epoch > 1 ? finished_seconds / (epoch - 1) : per_step * steps_per_epoch;
+  const double per_epoch = epoch > 1 ? finished_seconds / (epoch - 1) : per_step * steps_per_epoch;
   eta.run_seconds = eta.epoch_seconds + per_epoch * (epochs - epoch);
   return eta;
 }

@@ -18,19 +18,18 @@ Json SummarizeRun(const RunState& state, const RunSettings& settings,
     total_train += e["train_seconds"].get<double>();
     total_eval += e["eval_seconds"].get<double>();
     total_steps += e["steps"].get<int64_t>();
-    total_images += static_cast<int64_t>(e["images_per_second"].get<double>() *
-                                             e["train_seconds"].get<double>() +
-                                         0.5);
+    total_images += static_cast<int64_t>(
+        e["images_per_second"].get<double>() * e["train_seconds"].get<double>() + 0.5);
     active += e["mean_active_blocks"].get<double>() * e["steps"].get<int64_t>();
   }
   const Evaluation& chosen = state.evaluations.at(best);
   std::string selection = "no validation split: final test error";
   if (chosen.validation_error) {
-    selection = absl::StrCat(
-        "test error at the lowest validation error (earliest on ties)",
-        settings.eval_every_iterations > 0 && !settings.partial_window_candidate
-            ? "; the final partial window's evaluation is recorded, not a candidate"
-            : "");
+    selection =
+        absl::StrCat("test error at the lowest validation error (earliest on ties)",
+                     settings.eval_every_iterations > 0 && !settings.partial_window_candidate
+                         ? "; the final partial window's evaluation is recorded, not a candidate"
+                         : "");
   }
   return {{"best_validation_index", best},
           {"best_validation_epoch", chosen.epoch},

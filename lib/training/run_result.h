@@ -37,8 +37,8 @@ nlohmann::json RunProvenance(const RunFacts& facts, const std::string& start_tim
 
 // The result document.
 nlohmann::json AssembleResult(const RunIdentity& identity, const nlohmann::json& config,
-                              const RunSeeds& seeds, const RunState& state,
-                              nlohmann::json summary, nlohmann::json provenance);
+                              const RunSeeds& seeds, const RunState& state, nlohmann::json summary,
+                              nlohmann::json provenance);
 
 }  // namespace sdbench
 

@@ -56,8 +56,8 @@ absl::Status ParseSchedule(const Json& schedule, RunSettings* settings) {
   settings->max_steps_per_epoch = schedule["max_steps_per_epoch"];
   const std::string partial = schedule["final_partial_window"];
   if (partial != "record" && partial != "candidate") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unknown final partial window rule '", partial, "' (known: 'record', 'candidate')"));
+    return absl::InvalidArgumentError(absl::StrCat("unknown final partial window rule '", partial,
+                                                   "' (known: 'record', 'candidate')"));
   }
   settings->partial_window_candidate = partial == "candidate";
   return ParseOption(schedule["milestone_rounding"], ParseMilestoneRounding, &lr.rounding);
@@ -67,13 +67,13 @@ absl::Status ParseDataset(const Json& dataset, RunSettings* settings) {
   DatasetOptions& options = settings->dataset;
   options.name = dataset["name"];
   if (options.name != "cifar10" && options.name != "cifar100" && options.name != "svhn") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unknown dataset '", options.name, "' (known: cifar10, cifar100, svhn)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown dataset '", options.name, "' (known: cifar10, cifar100, svhn)"));
   }
   const std::string labels = dataset["cifar100_labels"];
   if (labels != "fine" && labels != "coarse") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unknown CIFAR-100 label kind '", labels, "' (known: fine, coarse)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown CIFAR-100 label kind '", labels, "' (known: fine, coarse)"));
   }
   options.cifar100_labels = labels == "fine" ? Cifar100Labels::kFine : Cifar100Labels::kCoarse;
   options.validation = dataset["validation"];
@@ -106,8 +106,11 @@ RunSeeds RunSeeds::Derive(uint64_t run_seed) {
 }
 
 Json RunSeeds::ToJson() const {
-  return {{"run", run},   {"data_split", data_split}, {"data_order", data_order},
-          {"init", init}, {"gates", gates}};
+  return {{"run", run},
+          {"data_split", data_split},
+          {"data_order", data_order},
+          {"init", init},
+          {"gates", gates}};
 }
 
 absl::StatusOr<RunSettings> ParseRunSettings(const Json& config) {
@@ -115,8 +118,7 @@ absl::StatusOr<RunSettings> ParseRunSettings(const Json& config) {
   for (absl::Status status :
        {ParseModel(config["model"], config["runtime"], &settings.model),
         ParseOptimizer(config["optimizer"], &settings.sgd),
-        ParseSchedule(config["schedule"], &settings),
-        ParseDataset(config["dataset"], &settings)}) {
+        ParseSchedule(config["schedule"], &settings), ParseDataset(config["dataset"], &settings)}) {
     if (!status.ok()) return status;
   }
   settings.device = config["runtime"]["device"];

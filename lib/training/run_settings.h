@@ -47,7 +47,7 @@ struct RunSettings {
   // partial window may be chosen as the best validation point ("candidate")
   // or is only recorded ("record", the original code's selection).
   bool partial_window_candidate = false;
-  int64_t max_steps_per_epoch = 0;    // 0: the whole training split.
+  int64_t max_steps_per_epoch = 0;  // 0: the whole training split.
   std::string device = "cpu";
   int threads = 0;
 };

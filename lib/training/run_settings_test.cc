@@ -43,10 +43,17 @@ TEST(ParseRunSettingsTest, DefaultsAreThePapers) {
 
 TEST(ParseRunSettingsTest, EveryValueIsTakenFromTheConfig) {
   Json c = DefaultConfig();
-  c["model"] = {{"depth", 20},           {"schedule", "uniform"}, {"p_last", 0.8},
-                {"shortcut", "avg2x2"},  {"bn_gamma_init", "ones"}, {"conv_bias", false},
-                {"test_scaling", "inverted"}, {"gate_mode", "row"}};
-  c["optimizer"] = {{"momentum", 0.5}, {"weight_decay", 0.0}, {"nesterov", false},
+  c["model"] = {{"depth", 20},
+                {"schedule", "uniform"},
+                {"p_last", 0.8},
+                {"shortcut", "avg2x2"},
+                {"bn_gamma_init", "ones"},
+                {"conv_bias", false},
+                {"test_scaling", "inverted"},
+                {"gate_mode", "row"}};
+  c["optimizer"] = {{"momentum", 0.5},
+                    {"weight_decay", 0.0},
+                    {"nesterov", false},
                     {"dropped_block_update", "skip"}};
   c["schedule"]["epochs"] = 15;
   c["schedule"]["milestone_rounding"] = "round";

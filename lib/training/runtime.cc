@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 #include <sys/resource.h>
+#include <torch/version.h>
 
 #include <algorithm>
 #include <fstream>
@@ -15,8 +16,6 @@
 #include "lib/io/process.h"
 #include "lib/results/provenance.h"
 
-#include <torch/version.h>
-
 namespace sdbench {
 
 absl::StatusOr<torch::Device> ParseDevice(absl::string_view name) {
@@ -24,32 +23,30 @@ absl::StatusOr<torch::Device> ParseDevice(absl::string_view name) {
   absl::string_view rest = name;
   if (absl::ConsumePrefix(&rest, "cuda")) {
     int index = 0;
-    if (!rest.empty() && !(absl::ConsumePrefix(&rest, ":") &&
-                           absl::SimpleAtoi(rest, &index) && index >= 0)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "malformed device '", name, "' (expected cpu, cuda or cuda:K)"));
+    if (!rest.empty() &&
+        !(absl::ConsumePrefix(&rest, ":") && absl::SimpleAtoi(rest, &index) && index >= 0)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("malformed device '", name, "' (expected cpu, cuda or cuda:K)"));
     }
     if (!torch::cuda::is_available()) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "device '", name,
-          "' requested, but the linked LibTorch has no usable CUDA device"));
+          "device '", name, "' requested, but the linked LibTorch has no usable CUDA device"));
     }
     if (index >= static_cast<int>(torch::cuda::device_count())) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("device '", name, "' requested, but only ",
-                       torch::cuda::device_count(), " CUDA device(s) exist"));
+      return absl::InvalidArgumentError(absl::StrCat("device '", name, "' requested, but only ",
+                                                     torch::cuda::device_count(),
+                                                     " CUDA device(s) exist"));
     }
     return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown device '", name, "' (expected cpu, cuda or cuda:K)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown device '", name, "' (expected cpu, cuda or cuda:K)"));
 }
 
 absl::StatusOr<int> ConfigureThreads(int requested) {
   if (requested < 0) {
     return absl::InvalidArgumentError(
-        absl::StrCat("thread count must be >= 0 (0 = all cores), got ",
-                     requested));
+        absl::StrCat("thread count must be >= 0 (0 = all cores), got ", requested));
   }
   int threads = requested;
   if (threads == 0) {

@@ -32,8 +32,7 @@ TEST(RuntimeTest, RejectsMalformedDevices) {
     auto device = ParseDevice(name);
     EXPECT_FALSE(device.ok()) << name;
     if (!device.ok()) {
-      EXPECT_EQ(device.status().code(), absl::StatusCode::kInvalidArgument)
-          << name;
+      EXPECT_EQ(device.status().code(), absl::StatusCode::kInvalidArgument) << name;
     }
   }
 }

@@ -19,9 +19,7 @@ absl::StatusOr<MilestoneRounding> ParseMilestoneRounding(absl::string_view name)
   return ParseNamed("lr milestone rounding", name, kRoundingNames);
 }
 
-const char* MilestoneRoundingName(MilestoneRounding value) {
-  return NameOf(value, kRoundingNames);
-}
+const char* MilestoneRoundingName(MilestoneRounding value) { return NameOf(value, kRoundingNames); }
 
 std::vector<int> LrSchedule::MilestoneEpochs() const {
   std::vector<int> result;

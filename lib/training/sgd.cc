@@ -14,8 +14,7 @@ constexpr NamedValue<DroppedBlockUpdate> kDroppedUpdateNames[] = {
 
 }  // namespace
 
-absl::StatusOr<DroppedBlockUpdate> ParseDroppedBlockUpdate(
-    absl::string_view name) {
+absl::StatusOr<DroppedBlockUpdate> ParseDroppedBlockUpdate(absl::string_view name) {
   return ParseNamed("dropped block update", name, kDroppedUpdateNames);
 }
 
@@ -23,8 +22,7 @@ const char* DroppedBlockUpdateName(DroppedBlockUpdate value) {
   return NameOf(value, kDroppedUpdateNames);
 }
 
-NesterovSgd::NesterovSgd(std::vector<torch::Tensor> parameters,
-                         SgdOptions options)
+NesterovSgd::NesterovSgd(std::vector<torch::Tensor> parameters, SgdOptions options)
     : parameters_(std::move(parameters)), options_(options) {
   buffers_.reserve(parameters_.size());
   for (const torch::Tensor& p : parameters_) {
@@ -49,8 +47,7 @@ void NesterovSgd::Step(double lr) {
       // The gradient is not needed after the step: update it in place.
       d = p.mutable_grad();
       if (wd != 0.0) d.add_(p, wd);
-    } else if (options_.dropped_block_update ==
-               DroppedBlockUpdate::kDecayAndMomentum) {
+    } else if (options_.dropped_block_update == DroppedBlockUpdate::kDecayAndMomentum) {
       d = p.mul(wd);  // A zero gradient plus weight decay.
     } else {
       continue;

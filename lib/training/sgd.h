@@ -28,16 +28,14 @@ enum class DroppedBlockUpdate {
   kSkip,              // "skip": no update at all, as LibTorch's SGD does.
 };
 
-absl::StatusOr<DroppedBlockUpdate> ParseDroppedBlockUpdate(
-    absl::string_view name);
+absl::StatusOr<DroppedBlockUpdate> ParseDroppedBlockUpdate(absl::string_view name);
 const char* DroppedBlockUpdateName(DroppedBlockUpdate value);
 
 struct SgdOptions {
   double momentum = 0.9;
   double weight_decay = 1e-4;
   bool nesterov = true;
-  DroppedBlockUpdate dropped_block_update =
-      DroppedBlockUpdate::kDecayAndMomentum;
+  DroppedBlockUpdate dropped_block_update = DroppedBlockUpdate::kDecayAndMomentum;
 };
 
 class NesterovSgd {

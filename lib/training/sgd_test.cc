@@ -20,11 +20,8 @@ TEST(NesterovSgdTest, MatchesLibTorchSgdWhenAllGradientsExist) {
   torch::Tensor ref_b = b0.clone().requires_grad_();
   NesterovSgd ours({ours_w, ours_b}, SgdOptions());
   torch::optim::SGD reference(
-      {ref_w, ref_b}, torch::optim::SGDOptions(0.1)
-                          .momentum(0.9)
-                          .dampening(0)
-                          .weight_decay(1e-4)
-                          .nesterov(true));
+      {ref_w, ref_b},
+      torch::optim::SGDOptions(0.1).momentum(0.9).dampening(0).weight_decay(1e-4).nesterov(true));
   for (int step = 0; step < 5; ++step) {
     const double lr = step < 3 ? 0.1 : 0.01;
     for (auto& group : reference.param_groups()) {
@@ -85,10 +82,39 @@ TEST(NesterovSgdTest, ZeroGradClearsGradients) {
 }
 
 TEST(NesterovSgdTest, ParsesModeNames) {
-  EXPECT_EQ(*ParseDroppedBlockUpdate("decay_and_momentum"),
-            DroppedBlockUpdate::kDecayAndMomentum);
+  EXPECT_EQ(*ParseDroppedBlockUpdate("decay_and_momentum"), DroppedBlockUpdate::kDecayAndMomentum);
   EXPECT_EQ(*ParseDroppedBlockUpdate("skip"), DroppedBlockUpdate::kSkip);
   EXPECT_FALSE(ParseDroppedBlockUpdate("none").ok());
+}
+
+// Without Nesterov: plain momentum, w -= lr * buf, again equal to LibTorch's.
+TEST(NesterovSgdTest, NesterovOffIsPlainMomentum) {
+  torch::manual_seed(1);
+  torch::Tensor w0 = torch::randn({4, 2}, torch::kDouble);
+  torch::Tensor ours_w = w0.clone().requires_grad_();
+  torch::Tensor ref_w = w0.clone().requires_grad_();
+  SgdOptions options;
+  options.nesterov = false;
+  NesterovSgd ours({ours_w}, options);
+  torch::optim::SGD reference(
+      {ref_w},
+      torch::optim::SGDOptions(0.1).momentum(0.9).dampening(0).weight_decay(1e-4).nesterov(false));
+  torch::Tensor hand = w0.clone(), buf = torch::zeros_like(w0);
+  for (int step = 0; step < 4; ++step) {
+    const torch::Tensor target = torch::randn({4, 2}, torch::kDouble);
+    ours.ZeroGrad();
+    reference.zero_grad();
+    (ours_w - target).pow(2).sum().backward();
+    (ref_w - target).pow(2).sum().backward();
+    ours.Step(0.1);
+    reference.step();
+    // By hand: d = g + wd w; buf = mu buf + d; w -= lr buf.
+    const torch::Tensor d = 2 * (hand - target) + 1e-4 * hand;
+    buf = 0.9 * buf + d;
+    hand = hand - 0.1 * buf;
+  }
+  EXPECT_TRUE(torch::allclose(ours_w, ref_w, 1e-12, 1e-12));
+  EXPECT_TRUE(torch::allclose(ours_w.detach(), hand, 1e-12, 1e-12));
 }
 
 // One step with every block kept (so momentum is non-zero), then one with
@@ -109,8 +135,7 @@ DroppedStep RunDroppedStep(DroppedBlockUpdate mode) {
   auto step = [&](std::vector<uint8_t> gates) {
     net->ForceGates(gates);
     sgd.ZeroGrad();
-    torch::nn::functional::cross_entropy(net->forward(images), labels)
-        .backward();
+    torch::nn::functional::cross_entropy(net->forward(images), labels).backward();
     sgd.Step(0.1);
   };
   step({1, 1, 1});

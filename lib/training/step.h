@@ -19,9 +19,8 @@ struct StepOutput {
 };
 
 // `after_backward` (optional) sees the gradients before the update.
-StepOutput TrainStep(ResNet& model, NesterovSgd& sgd,
-                     const torch::Tensor& images, const torch::Tensor& labels,
-                     double lr,
+StepOutput TrainStep(ResNet& model, NesterovSgd& sgd, const torch::Tensor& images,
+                     const torch::Tensor& labels, double lr,
                      const std::function<void()>& after_backward = nullptr);
 
 }  // namespace sdbench

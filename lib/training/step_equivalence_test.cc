@@ -65,11 +65,10 @@ class Reference {
                             torch::indexing::Slice(0, torch::indexing::None, 2)});
       }
       if (out != in) {
-        shortcut = torch::cat(
-            {shortcut, torch::zeros({shortcut.size(0), out - in, shortcut.size(2),
-                                     shortcut.size(3)},
-                                    shortcut.options())},
-            1);
+        shortcut = torch::cat({shortcut, torch::zeros({shortcut.size(0), out - in, shortcut.size(2),
+                                                       shortcut.size(3)},
+                                                      shortcut.options())},
+                              1);
       }
       if (gates[l]) {
         const std::string b = "block" + std::to_string(l + 1) + ".";
@@ -81,8 +80,7 @@ class Reference {
       }
       in = out;
     }
-    torch::Tensor logits = F::linear(x.mean({2, 3}), params_["fc.weight"],
-                                     params_["fc.bias"]);
+    torch::Tensor logits = F::linear(x.mean({2, 3}), params_["fc.weight"], params_["fc.bias"]);
     return F::cross_entropy(logits, labels);
   }
 
@@ -103,13 +101,12 @@ class Reference {
 
  private:
   torch::Tensor Conv(const std::string& name, const torch::Tensor& x, int stride) {
-    return F::conv2d(x, params_[name + ".weight"],
-                     F::Conv2dFuncOptions().bias(params_[name + ".bias"])
-                         .stride(stride).padding(1));
+    return F::conv2d(
+        x, params_[name + ".weight"],
+        F::Conv2dFuncOptions().bias(params_[name + ".bias"]).stride(stride).padding(1));
   }
   torch::Tensor Bn(const std::string& name, const torch::Tensor& x) {
-    return F::batch_norm(x, buffers_[name + ".running_mean"],
-                         buffers_[name + ".running_var"],
+    return F::batch_norm(x, buffers_[name + ".running_mean"], buffers_[name + ".running_var"],
                          F::BatchNormFuncOptions()
                              .weight(params_[name + ".weight"])
                              .bias(params_[name + ".bias"])
@@ -150,16 +147,14 @@ Comparison RunBoth(torch::Dtype dtype, double lr) {
       }
     }
   }
-  const torch::Tensor initial =
-      net->named_parameters()["block2.conv1.weight"].detach().clone();
+  const torch::Tensor initial = net->named_parameters()["block2.conv1.weight"].detach().clone();
   Reference reference(net, options.depth);
   NesterovSgd sgd(net->parameters(), SgdOptions());
   torch::manual_seed(11);
-  const std::vector<std::vector<uint8_t>> gates = {
-      {1, 0, 1, 1, 1, 0, 1, 0, 1},
-      {1, 1, 1, 1, 1, 1, 1, 1, 1},
-      {0, 1, 1, 0, 1, 1, 1, 1, 0},
-      {1, 1, 0, 1, 0, 1, 0, 1, 1}};
+  const std::vector<std::vector<uint8_t>> gates = {{1, 0, 1, 1, 1, 0, 1, 0, 1},
+                                                   {1, 1, 1, 1, 1, 1, 1, 1, 1},
+                                                   {0, 1, 1, 0, 1, 1, 1, 1, 0},
+                                                   {1, 1, 0, 1, 0, 1, 0, 1, 1}};
   Comparison c;
   for (const std::vector<uint8_t>& g : gates) {
     torch::Tensor images = torch::randn({32, 3, 32, 32}, dtype);
@@ -169,8 +164,7 @@ Comparison RunBoth(torch::Dtype dtype, double lr) {
     torch::Tensor loss = reference.Loss(images, labels, g);
     loss.backward();
     reference.Update(lr);
-    c.loss_relative.push_back(std::abs(ours - loss.item<double>()) /
-                              std::abs(loss.item<double>()));
+    c.loss_relative.push_back(std::abs(ours - loss.item<double>()) / std::abs(loss.item<double>()));
   }
   std::vector<torch::Tensor> all_ours, all_reference;
   for (const auto& item : net->named_parameters()) {
@@ -182,8 +176,7 @@ Comparison RunBoth(torch::Dtype dtype, double lr) {
   }
   for (const auto& item : net->named_buffers()) {
     if (absl::EndsWith(item.key(), "num_batches_tracked")) continue;
-    c.relative[item.key()] =
-        RelativeDifference(item.value(), reference.buffers().at(item.key()));
+    c.relative[item.key()] = RelativeDifference(item.value(), reference.buffers().at(item.key()));
   }
   c.global = RelativeDifference(torch::cat(all_ours), torch::cat(all_reference));
   c.moved = RelativeDifference(net->named_parameters()["block2.conv1.weight"], initial);

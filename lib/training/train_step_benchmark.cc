@@ -23,8 +23,7 @@ constexpr int kBatch = 128;
 void BM_TrainStep(benchmark::State& state, int depth, bool stochastic) {
   ResNetOptions options;
   options.depth = depth;
-  options.schedule =
-      stochastic ? SurvivalSchedule::kLinear : SurvivalSchedule::kConstant;
+  options.schedule = stochastic ? SurvivalSchedule::kLinear : SurvivalSchedule::kConstant;
   ResNet net = *MakeResNet(options);
   net->train();
   NesterovSgd sgd(net->parameters(), SgdOptions());
@@ -36,8 +35,7 @@ void BM_TrainStep(benchmark::State& state, int depth, bool stochastic) {
     active_blocks += net->last_active_blocks();
   }
   state.counters["images_per_s"] = benchmark::Counter(
-      static_cast<double>(state.iterations()) * kBatch,
-      benchmark::Counter::kIsRate);
+      static_cast<double>(state.iterations()) * kBatch, benchmark::Counter::kIsRate);
   state.counters["active_blocks"] = active_blocks / state.iterations();
   state.counters["expected_active_blocks"] = net->expected_active_blocks();
 }
@@ -45,8 +43,7 @@ void BM_TrainStep(benchmark::State& state, int depth, bool stochastic) {
 void Register(int depth) {
   for (int stochastic : {0, 1}) {
     benchmark::RegisterBenchmark(
-        ("BM_TrainStep/" + std::to_string(depth) + "/" +
-         (stochastic ? "stochastic" : "constant"))
+        ("BM_TrainStep/" + std::to_string(depth) + "/" + (stochastic ? "stochastic" : "constant"))
             .c_str(),
         BM_TrainStep, depth, stochastic != 0)
         ->Unit(benchmark::kMillisecond)
@@ -72,8 +69,7 @@ int main(int argc, char** argv) {
   if (want_1202) sdbench::Register(1202);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::AddCustomContext("torch_threads",
-                              std::to_string(torch::get_num_threads()));
+  benchmark::AddCustomContext("torch_threads", std::to_string(torch::get_num_threads()));
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

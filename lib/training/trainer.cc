@@ -33,8 +33,7 @@ double ConvWeightNorm(ResNet& model) {
 }
 
 // What the settings cannot do in this run's circumstances.
-absl::Status CheckCircumstances(const RunSettings& s, const torch::Device& device,
-                                int world_size) {
+absl::Status CheckCircumstances(const RunSettings& s, const torch::Device& device, int world_size) {
   if (world_size > 1 && device.is_cuda()) {
     return absl::FailedPreconditionError(
         "data-parallel training on CUDA needs c10d's NCCL process group, which "
@@ -47,9 +46,9 @@ absl::Status CheckCircumstances(const RunSettings& s, const torch::Device& devic
         "per-sample gates for different samples");
   }
   if (s.batch_size % world_size != 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "schedule.batch_size ", s.batch_size, " is not divisible by the ", world_size,
-        " processes (the batch is the global batch)"));
+    return absl::InvalidArgumentError(absl::StrCat("schedule.batch_size ", s.batch_size,
+                                                   " is not divisible by the ", world_size,
+                                                   " processes (the batch is the global batch)"));
   }
   return absl::OkStatus();
 }
@@ -122,29 +121,28 @@ absl::Status Trainer::Build(const DatasetFiles& files) {
   train_options.seed = seeds_.data_order;
   train_options.rank = rank_;
   train_options.world_size = world_size_;
-  train_loader_ = std::make_unique<BatchLoader>(dataset_.train, dataset_.normalization,
-                                                train_options);
+  train_loader_ =
+      std::make_unique<BatchLoader>(dataset_.train, dataset_.normalization, train_options);
   LoaderOptions eval_options;
   eval_options.batch_size = settings_.eval_batch_size;
   eval_options.shuffle = false;
   eval_options.rank = rank_;
   eval_options.world_size = world_size_;
   if (dataset_.validation.size() > 0) {
-    validation_loader_ = std::make_unique<BatchLoader>(dataset_.validation,
-                                                       dataset_.normalization, eval_options);
+    validation_loader_ =
+        std::make_unique<BatchLoader>(dataset_.validation, dataset_.normalization, eval_options);
   }
-  test_loader_ =
-      std::make_unique<BatchLoader>(dataset_.test, dataset_.normalization, eval_options);
-  steps_per_epoch_ = settings_.max_steps_per_epoch > 0
-                         ? std::min(settings_.max_steps_per_epoch,
-                                    train_loader_->batches_per_epoch())
-                         : train_loader_->batches_per_epoch();
+  test_loader_ = std::make_unique<BatchLoader>(dataset_.test, dataset_.normalization, eval_options);
+  steps_per_epoch_ =
+      settings_.max_steps_per_epoch > 0
+          ? std::min(settings_.max_steps_per_epoch, train_loader_->batches_per_epoch())
+          : train_loader_->batches_per_epoch();
 
   state_.start_time = NowIso8601();
   if (options_.resume && !options_.checkpoint_path.empty() &&
       FileExists(options_.checkpoint_path)) {
-    absl::Status loaded = LoadCheckpoint(options_.checkpoint_path, *model_, *sgd_, &state_,
-                                         config_, device_);
+    absl::Status loaded =
+        LoadCheckpoint(options_.checkpoint_path, *model_, *sgd_, &state_, config_, device_);
     if (!loaded.ok()) return loaded;
   }
   window_ = std::make_unique<TrainingWindow>(device_, state_.window);
@@ -166,8 +164,7 @@ absl::StatusOr<Json> Trainer::Run() {
     if (settings_.eval_every_iterations == 0) {
       if (options_.progress != nullptr) {
         options_.progress->Update(
-            absl::StrFormat("%s epoch %d/%d evaluating", tag_, epoch, settings_.lr.epochs),
-            false);
+            absl::StrFormat("%s epoch %d/%d evaluating", tag_, epoch, settings_.lr.epochs), false);
       }
       if (absl::Status s = EvaluateTimed(epoch, log.lr, false, log); !s.ok()) return s;
     }
@@ -277,8 +274,7 @@ absl::Status Trainer::Evaluate(double epoch, double lr, bool partial_window) {
   return absl::OkStatus();
 }
 
-absl::Status Trainer::EvaluateTimed(double epoch, double lr, bool partial_window,
-                                    EpochLog& log) {
+absl::Status Trainer::EvaluateTimed(double epoch, double lr, bool partial_window, EpochLog& log) {
   const Clock::time_point start = Clock::now();
   absl::Status status = Evaluate(epoch, lr, partial_window);
   log.eval_seconds += SecondsSince(start);
@@ -331,8 +327,7 @@ void Trainer::ReportEpoch(const EpochLog& log) const {
       "%s epoch %d/%d lr %g | train loss %.4f err %.2f%% | val %s | test "
       "%.2f%% | %.0f img/s | %s train + %s eval",
       tag_, log.epoch, settings_.lr.epochs, log.lr, last.train_loss, last.train_error,
-      last.validation_error ? absl::StrFormat("%.2f%%", *last.validation_error)
-                            : std::string("-"),
+      last.validation_error ? absl::StrFormat("%.2f%%", *last.validation_error) : std::string("-"),
       last.test_error, log.train_seconds > 0 ? log.images / log.train_seconds : 0.0,
       FormatDuration(log.train_seconds), FormatDuration(log.eval_seconds)));
 }

@@ -121,10 +121,8 @@ class Trainer {
 };
 
 // Trainer::Create, then Run.
-absl::StatusOr<nlohmann::json> TrainRun(const nlohmann::json& config,
-                                        const RunIdentity& identity,
-                                        const DatasetFiles& files,
-                                        const RunOptions& options);
+absl::StatusOr<nlohmann::json> TrainRun(const nlohmann::json& config, const RunIdentity& identity,
+                                        const DatasetFiles& files, const RunOptions& options);
 
 }  // namespace sdbench
 

@@ -1,0 +1,113 @@
+// BuildDataset: the paper's split per seed, the subsets, the SVHN split,
+// and the normalisation of the training split only; files read from disk in
+// the official formats (synthetic contents).
+#include "lib/data/dataset.h"
+
+#include <set>
+
+#include "gtest/gtest.h"
+#include "lib/data/synthetic.h"
+#include "lib/testing/test_dir.h"
+
+namespace sdbench {
+namespace {
+
+DatasetFiles Cifar10Files() {
+  const std::string dir = TestDir() + "/data/cifar10";
+  EXPECT_TRUE(WriteSyntheticCifar10(dir, 200, 7).ok());  // 1,000 train, 200 test.
+  DatasetOptions options;
+  absl::StatusOr<DatasetFiles> files = LoadDatasetFiles(options, TestDir() + "/data");
+  EXPECT_TRUE(files.ok()) << files.status();
+  return *files;
+}
+
+std::set<int64_t> Indices(const ImageView& view) {
+  return {view.indices.begin(), view.indices.end()};
+}
+
+TEST(BuildDatasetTest, SeededSplitAndSubsets) {
+  const DatasetFiles files = Cifar10Files();
+  EXPECT_EQ(files.md5.size(), 6u);
+  DatasetOptions options;
+  options.train_size = 900;
+  absl::StatusOr<Dataset> full = BuildDataset(files, options, 1);
+  ASSERT_TRUE(full.ok()) << full.status();
+  EXPECT_EQ(full->train.size(), 900);
+  EXPECT_EQ(full->validation.size(), 100);
+  EXPECT_EQ(full->test.size(), 200);
+  EXPECT_EQ(full->num_classes, 10);
+  // Disjoint, together all 1,000; another seed, another split.
+  std::set<int64_t> train = Indices(full->train), validation = Indices(full->validation);
+  for (int64_t i : validation) EXPECT_EQ(train.count(i), 0u);
+  EXPECT_EQ(train.size() + validation.size(), 1000u);
+  EXPECT_NE(Indices(BuildDataset(files, options, 2)->validation), validation);
+
+  // Subsets: the first K of each part, from the same split.
+  options.train_subset = 300;
+  options.validation_subset = 40;
+  options.test_subset = 50;
+  absl::StatusOr<Dataset> subset = BuildDataset(files, options, 1);
+  ASSERT_TRUE(subset.ok());
+  EXPECT_EQ(subset->train.size(), 300);
+  EXPECT_EQ(subset->validation.size(), 40);
+  EXPECT_EQ(subset->test.size(), 50);
+  EXPECT_TRUE(std::equal(subset->train.indices.begin(), subset->train.indices.end(),
+                         full->train.indices.begin()));
+  // The normalisation comes from the training subset alone.
+  Normalization own = ComputeNormalization(subset->train, options.normalization);
+  EXPECT_EQ(subset->normalization->mean, own.mean);
+  EXPECT_EQ(subset->normalization->scale, own.scale);
+  // A subset larger than the part keeps the whole part.
+  options.train_subset = 5000;
+  EXPECT_EQ(BuildDataset(files, options, 1)->train.size(), 900);
+}
+
+TEST(BuildDatasetTest, NoValidationSplitTrainsOnEverything) {
+  const DatasetFiles files = Cifar10Files();
+  DatasetOptions options;
+  options.validation = false;
+  absl::StatusOr<Dataset> d = BuildDataset(files, options, 3);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->train.size(), 1000);
+  EXPECT_EQ(d->validation.size(), 0);
+  options.validation = true;
+  options.train_size = 1000;  // Nothing left to validate on.
+  EXPECT_FALSE(BuildDataset(files, options, 3).ok());
+}
+
+TEST(BuildDatasetTest, SvhnSplitTakesPerClassQuotasFromTrainAndExtra) {
+  const std::string dir = TestDir() + "/svhn_data/svhn";
+  ASSERT_TRUE(WriteSyntheticSvhn(dir, 300, 200, 50, 9).ok());
+  DatasetOptions options;
+  options.name = "svhn";
+  options.svhn_validation_per_class_train = 4;
+  options.svhn_validation_per_class_extra = 2;
+  absl::StatusOr<DatasetFiles> files = LoadDatasetFiles(options, TestDir() + "/svhn_data");
+  ASSERT_TRUE(files.ok()) << files.status();
+  EXPECT_EQ(files->svhn_train_count, 300);
+  EXPECT_EQ(files->train->size(), 500);
+  absl::StatusOr<Dataset> d = BuildDataset(*files, options, 1);
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->validation.size(), 10 * (4 + 2));
+  EXPECT_EQ(d->train.size(), 500 - 60);
+  int from_train = 0;
+  std::vector<int> per_class(10, 0);
+  for (int64_t i = 0; i < d->validation.size(); ++i) {
+    from_train += d->validation.indices[i] < 300;
+    ++per_class[d->validation.label(i)];
+  }
+  EXPECT_EQ(from_train, 40);
+  for (int c = 0; c < 10; ++c) EXPECT_EQ(per_class[c], 6) << c;
+  EXPECT_EQ(d->test.size(), 50);
+}
+
+TEST(BuildDatasetTest, MissingFilesNameTheDirectoryAndTheFix) {
+  DatasetOptions options;
+  absl::StatusOr<DatasetFiles> files = LoadDatasetFiles(options, TestDir() + "/nowhere");
+  ASSERT_FALSE(files.ok());
+  EXPECT_NE(files.status().message().find("nowhere/cifar10"), std::string::npos);
+  EXPECT_NE(files.status().message().find("tools/setup.sh"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sdbench
