@@ -186,47 +186,40 @@ Table RunsTable(const std::string& title, const ResultSet& results) {
   return all;
 }
 
-}  // namespace
-
-RenderedTables RenderTables(const OrderedJson& paper, const ResultSet& results) {
-  const std::vector<std::pair<std::string, std::string>> arms = {
+const std::vector<std::pair<std::string, std::string>>& Arms() {
+  static const auto* arms = new std::vector<std::pair<std::string, std::string>>{
       {"constant", "Constant Depth"}, {"stochastic", "Stochastic Depth"}};
-  std::vector<Table> tables;
-  Table t1 = ErrorTable("Table 1: test error (%), 110 layers (CIFAR), 152 layers (SVHN)",
-                        paper["table1"], results, arms);
-  t1.note =
-      "Measured: test error at the lowest validation error, mean ± std over seeds "
-      "(n = seeds). \"reduced\" marks runs of the scaled-down profile, which are not "
-      "paper-protocol results.";
-  tables.push_back(t1);
-  tables.push_back(ErrorTable("Section 4: test error (%) without data augmentation",
-                              paper["no_augmentation"], results, arms));
+  return *arms;
+}
 
-  // 1202 layers.
-  Table t1202;
-  t1202.title = "1202 layers, CIFAR-10+ (Fig. 4 right, Fig. 5)";
-  t1202.header = {"", "paper", "sdbench", "difference"};
+// 1202 layers: the paper's two numbers and He et al.'s.
+Table Table1202(const OrderedJson& paper, const ResultSet& results) {
+  Table t;
+  t.title = "1202 layers, CIFAR-10+ (Fig. 4 right, Fig. 5)";
+  t.header = {"", "paper", "sdbench", "difference"};
   const OrderedJson& b = paper["cifar10_1202"];
-  for (const auto& [arm, label] : arms) {
+  for (const auto& [arm, label] : Arms()) {
     Measured m = Measure(results, b["experiment"].get<std::string>(), arm, kErrorMetric);
-    t1202.rows.push_back({label, FormatPaper(b[arm]), FormatMeasured(m),
-                          FormatDifference(m, b[arm]["value"].get<double>())});
+    t.rows.push_back({label, FormatPaper(b[arm]), FormatMeasured(m),
+                      FormatDifference(m, b[arm]["value"].get<double>())});
   }
-  t1202.rows.push_back({"Constant Depth (He et al.)", FormatPaper(b["he_et_al_constant"]), "", ""});
-  tables.push_back(t1202);
+  t.rows.push_back({"Constant Depth (He et al.)", FormatPaper(b["he_et_al_constant"]), "", ""});
+  return t;
+}
 
-  // Table 2: training time.
-  Table t2;
-  t2.title = "Table 2: training time of the full schedule";
-  t2.header = {"",
-               "paper constant",
-               "paper stochastic",
-               "paper ratio",
-               "sdbench constant (s)",
-               "sdbench stochastic (s)",
-               "sdbench ratio"};
-  const OrderedJson& b2 = paper["table2"];
-  for (const auto& [key, column] : b2["columns"].items()) {
+// Table 2: training time of the full schedule, and the ratio.
+Table Table2(const OrderedJson& paper, const ResultSet& results) {
+  Table t;
+  t.title = "Table 2: training time of the full schedule";
+  t.header = {"",
+              "paper constant",
+              "paper stochastic",
+              "paper ratio",
+              "sdbench constant (s)",
+              "sdbench stochastic (s)",
+              "sdbench ratio"};
+  const OrderedJson& b = paper["table2"];
+  for (const auto& [key, column] : b["columns"].items()) {
     const std::string experiment = column["experiment"].get<std::string>();
     Measured c = Measure(results, experiment, "constant", "summary.total_train_seconds");
     Measured s = Measure(results, experiment, "stochastic", "summary.total_train_seconds");
@@ -235,19 +228,33 @@ RenderedTables RenderTables(const OrderedJson& paper, const ResultSet& results) 
       ratio = absl::StrFormat("%.3f%s", s.value.mean / c.value.mean,
                               c.profile == "paper" && s.profile == "paper" ? "" : " (reduced)");
     }
-    t2.rows.push_back({column["label"].get<std::string>(),
-                       b2["constant_seconds"][key]["text"].get<std::string>(),
-                       b2["stochastic_seconds"][key]["text"].get<std::string>(),
-                       absl::StrFormat("%.3f", b2["ratio"][key]["value"].get<double>()),
-                       FormatMeasured(c, "%.0f"), FormatMeasured(s, "%.0f"), ratio});
+    t.rows.push_back({column["label"].get<std::string>(),
+                      b["constant_seconds"][key]["text"].get<std::string>(),
+                      b["stochastic_seconds"][key]["text"].get<std::string>(),
+                      absl::StrFormat("%.3f", b["ratio"][key]["value"].get<double>()),
+                      FormatMeasured(c, "%.0f"), FormatMeasured(s, "%.0f"), ratio});
   }
-  t2.note =
+  t.note =
       "Times depend on the hardware (the paper: one GPU; sdbench: see each result's "
       "provenance); compare the ratios. Expected from the active blocks alone: about 0.75.";
-  tables.push_back(t2);
+  return t;
+}
 
-  tables.push_back(RunsTable("Every run in the results directory", results));
+}  // namespace
 
+RenderedTables RenderTables(const OrderedJson& paper, const ResultSet& results) {
+  Table t1 = ErrorTable("Table 1: test error (%), 110 layers (CIFAR), 152 layers (SVHN)",
+                        paper["table1"], results, Arms());
+  t1.note =
+      "Measured: test error at the lowest validation error, mean ± std over seeds "
+      "(n = seeds). \"reduced\" marks runs of the scaled-down profile, which are not "
+      "paper-protocol results.";
+  const std::vector<Table> tables = {
+      t1,
+      ErrorTable("Section 4: test error (%) without data augmentation", paper["no_augmentation"],
+                 results, Arms()),
+      Table1202(paper, results), Table2(paper, results),
+      RunsTable("Every run in the results directory", results)};
   RenderedTables rendered;
   for (const Table& t : tables) {
     rendered.markdown += Markdown(t);

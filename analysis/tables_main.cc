@@ -8,10 +8,9 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "analysis/result_set.h"
+#include "analysis/inputs.h"
 #include "analysis/tables.h"
 #include "lib/io/file_io.h"
-#include "lib/io/json_file.h"
 
 ABSL_FLAG(std::string, results, "", "directory of result files (default: <workspace>/results)");
 ABSL_FLAG(std::string, paper, "",
@@ -29,17 +28,11 @@ int Fail(const std::string& message) {
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
-  const std::string paper_path =
-      sdbench::UserOrWorkspacePath(absl::GetFlag(FLAGS_paper), "baselines/paper.json");
-  const std::string results_dir =
-      sdbench::UserOrWorkspacePath(absl::GetFlag(FLAGS_results), "results");
-  absl::StatusOr<nlohmann::ordered_json> paper = sdbench::ReadOrderedJsonFile(paper_path);
-  if (!paper.ok()) return Fail(std::string(paper.status().message()));
-  absl::StatusOr<sdbench::LoadedResults> loaded = sdbench::LoadResults(results_dir);
-  if (!loaded.ok()) return Fail(std::string(loaded.status().message()));
-  if (!loaded->skipped.empty())
-    std::cerr << "tables: " << sdbench::SkippedFilesLine(*loaded) << "\n";
-  const sdbench::RenderedTables tables = sdbench::RenderTables(*paper, loaded->committed);
+  absl::StatusOr<sdbench::AnalysisInputs> inputs = sdbench::LoadAnalysisInputs(
+      absl::GetFlag(FLAGS_paper), absl::GetFlag(FLAGS_results), "tables");
+  if (!inputs.ok()) return Fail(std::string(inputs.status().message()));
+  const sdbench::LoadedResults* loaded = &inputs->results;
+  const sdbench::RenderedTables tables = sdbench::RenderTables(inputs->paper, loaded->committed);
   const std::string local = sdbench::RenderLocalRuns(loaded->local);
   std::cout << tables.markdown << local;
   const std::string out = sdbench::ResolveUserPath(absl::GetFlag(FLAGS_out));

@@ -188,18 +188,50 @@ absl::StatusOr<std::vector<Json>> RunAll(const Experiment& experiment, const std
   return finished;
 }
 
+// Every planned run of this invocation, resolved and checked before any
+// work starts; its result and checkpoint folders created.
+absl::StatusOr<std::vector<PlannedRun>> Plan(const Experiment& experiment,
+                                             const std::string& out_dir) {
+  const std::string profile = absl::GetFlag(FLAGS_profile);
+  const std::string checkpoint_dir =
+      UserOrWorkspacePath(absl::GetFlag(FLAGS_checkpoint_dir), "checkpoints");
+  auto arms = SelectArms(experiment, absl::GetFlag(FLAGS_arm_index), absl::GetFlag(FLAGS_arms));
+  if (!arms.ok()) return arms.status();
+  auto seeds = ParseSeeds(absl::GetFlag(FLAGS_seeds), experiment.seeds);
+  if (!seeds.ok()) return seeds.status();
+  auto overrides = CommandLineOverrides();
+  if (!overrides.ok()) return overrides.status();
+  auto runs = PlanRuns(experiment, profile, *arms, *seeds, *overrides, out_dir, checkpoint_dir);
+  if (!runs.ok()) return runs.status();
+  const std::string run_dir = absl::StrCat(experiment.name, "/", profile);
+  for (const std::string& dir :
+       {absl::StrCat(out_dir, "/", run_dir), absl::StrCat(checkpoint_dir, "/", run_dir)}) {
+    if (absl::Status s = MakeDirectories(dir); !s.ok()) return s;
+  }
+  return runs;
+}
+
+// The data-parallel job this process belongs to (world size 1: none): a
+// communicator when launched as one rank of several.
+absl::StatusOr<std::unique_ptr<Communicator>> JoinJob(const DistributedEnv& env) {
+  if (env.world_size <= 1) return nullptr;
+  if (absl::GetFlag(FLAGS_dist_timeout_s) < 1) {
+    return absl::OutOfRangeError("--dist_timeout_s must be >= 1");
+  }
+  return Communicator::Connect(env, std::chrono::seconds(absl::GetFlag(FLAGS_dist_timeout_s)));
+}
+
 int Main(int argc, char** argv, const std::vector<char*>& positional) {
   if (positional.size() > 1) {
     return Fail(absl::InvalidArgumentError(
         absl::StrCat("unexpected argument '", positional[1], "' (flags start with --)")));
   }
-  const std::string config_path = absl::GetFlag(FLAGS_config);
-  if (config_path.empty()) {
+  if (absl::GetFlag(FLAGS_config).empty()) {
     return Fail(
         absl::InvalidArgumentError("--config is required (run an experiment target, e.g. bazel run "
                                    "//experiments:quickstart)"));
   }
-  absl::StatusOr<Experiment> experiment = LoadExperiment(config_path);
+  absl::StatusOr<Experiment> experiment = LoadExperiment(absl::GetFlag(FLAGS_config));
   if (!experiment.ok()) return Fail(experiment.status());
   if (absl::GetFlag(FLAGS_list_arms)) {
     for (size_t i = 0; i < experiment->arms.size(); ++i) {
@@ -207,28 +239,9 @@ int Main(int argc, char** argv, const std::vector<char*>& positional) {
     }
     return 0;
   }
-
-  // Everything is resolved and checked before any work starts.
-  const std::string profile = absl::GetFlag(FLAGS_profile);
   const std::string out_dir = UserOrWorkspacePath(absl::GetFlag(FLAGS_out_dir), "results");
-  const std::string checkpoint_dir =
-      UserOrWorkspacePath(absl::GetFlag(FLAGS_checkpoint_dir), "checkpoints");
-  const std::string data_dir = absl::GetFlag(FLAGS_data_dir).empty()
-                                   ? DefaultDataDir()
-                                   : ResolveUserPath(absl::GetFlag(FLAGS_data_dir));
-  auto arms = SelectArms(*experiment, absl::GetFlag(FLAGS_arm_index), absl::GetFlag(FLAGS_arms));
-  if (!arms.ok()) return Fail(arms.status());
-  auto seeds = ParseSeeds(absl::GetFlag(FLAGS_seeds), experiment->seeds);
-  if (!seeds.ok()) return Fail(seeds.status());
-  auto overrides = CommandLineOverrides();
-  if (!overrides.ok()) return Fail(overrides.status());
-  auto runs = PlanRuns(*experiment, profile, *arms, *seeds, *overrides, out_dir, checkpoint_dir);
+  absl::StatusOr<std::vector<PlannedRun>> runs = Plan(*experiment, out_dir);
   if (!runs.ok()) return Fail(runs.status());
-  const std::string run_dir = absl::StrCat(experiment->name, "/", profile);
-  for (const std::string& dir :
-       {absl::StrCat(out_dir, "/", run_dir), absl::StrCat(checkpoint_dir, "/", run_dir)}) {
-    if (absl::Status s = MakeDirectories(dir); !s.ok()) return Fail(s);
-  }
 
   // Data parallel: start local ranks (--nproc), or join a launched job.
   const int nproc = absl::GetFlag(FLAGS_nproc);
@@ -240,31 +253,27 @@ int Main(int argc, char** argv, const std::vector<char*>& positional) {
   if (absl::Status s = CheckWorldSize(*runs, std::max(nproc, env->world_size)); !s.ok()) {
     return Fail(s);
   }
-  if (nproc > 1) {
-    if (env->world_size > 1) {
-      return Fail(absl::InvalidArgumentError(
-          "--nproc inside a launched job (WORLD_SIZE is set): use one or the other"));
-    }
-    return LaunchLocalRanks(experiment->name, nproc, argc, argv);
+  if (nproc > 1 && env->world_size > 1) {
+    return Fail(absl::InvalidArgumentError(
+        "--nproc inside a launched job (WORLD_SIZE is set): use one or the other"));
   }
-  std::unique_ptr<Communicator> communicator;
-  if (env->world_size > 1) {
-    if (absl::GetFlag(FLAGS_dist_timeout_s) < 1) {
-      return Fail(absl::OutOfRangeError("--dist_timeout_s must be >= 1"));
-    }
-    auto connected =
-        Communicator::Connect(*env, std::chrono::seconds(absl::GetFlag(FLAGS_dist_timeout_s)));
-    if (!connected.ok()) return Fail(connected.status());
-    communicator = *std::move(connected);
-  }
+  if (nproc > 1) return LaunchLocalRanks(experiment->name, nproc, argc, argv);
+  absl::StatusOr<std::unique_ptr<Communicator>> communicator = JoinJob(*env);
+  if (!communicator.ok()) return Fail(communicator.status());
+
   // Rank 0 alone writes result files and checkpoints, and prints.
+  const std::string profile = absl::GetFlag(FLAGS_profile);
   const bool writer = env->rank == 0;
   if (writer) {
     std::cerr << absl::StrFormat(
-        "%s (%s profile): %d run(s) -> %s/%s%s\n", experiment->name, profile, runs->size(), out_dir,
-        run_dir, env->world_size > 1 ? absl::StrCat(", ", env->world_size, " processes") : "");
+        "%s (%s profile): %d run(s) -> %s/%s/%s%s\n", experiment->name, profile, runs->size(),
+        out_dir, experiment->name, profile,
+        env->world_size > 1 ? absl::StrCat(", ", env->world_size, " processes") : "");
   }
-  auto finished = RunAll(*experiment, profile, *runs, data_dir, *env, communicator.get(),
+  const std::string data_dir = absl::GetFlag(FLAGS_data_dir).empty()
+                                   ? DefaultDataDir()
+                                   : ResolveUserPath(absl::GetFlag(FLAGS_data_dir));
+  auto finished = RunAll(*experiment, profile, *runs, data_dir, *env, communicator->get(),
                          std::vector<std::string>(argv, argv + argc));
   if (!finished.ok()) return Fail(finished.status());
   if (writer) std::cout << SummaryTable(experiment->name, profile, *finished);

@@ -165,21 +165,35 @@ int RunConvWorker(const WorkerOptions& options) {
   return 0;
 }
 
-int RunEpochWorker(const WorkerOptions& options) {
-  const int threads = *ConfigureThreads(options.threads);
-  const std::string allocator = RetainFreedMemory();
-  const std::string data_dir = options.data_dir.empty() ? DefaultDataDir() : options.data_dir;
+namespace {
+
+// The training split of CIFAR-10 (synthetic images of its shape when the
+// files are absent), just big enough for the epoch fragment.
+absl::StatusOr<Dataset> EpochData(const WorkerOptions& options, std::string* data_dir,
+                                  bool* synthetic) {
+  *data_dir = options.data_dir.empty() ? DefaultDataDir() : options.data_dir;
   DatasetOptions data;
-  data.synthetic = !FileExists(absl::StrCat(data_dir, "/cifar10/data_batch_1.bin"));
+  data.synthetic = !FileExists(absl::StrCat(*data_dir, "/cifar10/data_batch_1.bin"));
+  *synthetic = data.synthetic;
   const int64_t images = int64_t{options.batch} * (options.epoch_steps + 1);
   if (data.synthetic) {
     data.synthetic_train_images = images + 1;
     data.train_size = images;  // The rest is the validation split.
   }
   data.train_subset = images;
-  absl::StatusOr<DatasetFiles> files = LoadDatasetFiles(data, data_dir, 1);
-  absl::StatusOr<Dataset> dataset =
-      files.ok() ? BuildDataset(*files, data, 1) : absl::StatusOr<Dataset>(files.status());
+  absl::StatusOr<DatasetFiles> files = LoadDatasetFiles(data, *data_dir, 1);
+  if (!files.ok()) return files.status();
+  return BuildDataset(*files, data, 1);
+}
+
+}  // namespace
+
+int RunEpochWorker(const WorkerOptions& options) {
+  const int threads = *ConfigureThreads(options.threads);
+  const std::string allocator = RetainFreedMemory();
+  std::string data_dir;
+  bool synthetic = false;
+  absl::StatusOr<Dataset> dataset = EpochData(options, &data_dir, &synthetic);
   if (!dataset.ok()) {
     std::cerr << "speed worker: " << dataset.status().message() << "\n";
     return 2;
@@ -219,8 +233,8 @@ int RunEpochWorker(const WorkerOptions& options) {
           {"depth", options.depth},
           {"mode", "stochastic"},
           {"steps", done},
-          {"data", data.synthetic ? "synthetic" : "cifar10"},
-          {"data_dir", data.synthetic ? "" : data_dir},
+          {"data", synthetic ? "synthetic" : "cifar10"},
+          {"data_dir", synthetic ? "" : data_dir},
           {"augment", true},
           {"prefetch_batches", loader_options.prefetch_batches},
           {"wall_s", wall},

@@ -1,6 +1,7 @@
 #include "lib/config/experiment_config.h"
 
 #include <cmath>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -159,53 +160,67 @@ absl::Status ApplyOverrides(Json& config, const Json& overrides, absl::string_vi
   return absl::OkStatus();
 }
 
-absl::Status ValidateRunConfig(const Json& c) {
-  auto integer_at_least = [&](const char* section, const char* key, int64_t low) -> absl::Status {
-    const Json& v = c[section][key];
-    if (v.get<int64_t>() < low) {
-      return RangeError(absl::StrCat(section, ".", key), v, absl::StrCat(">= ", low));
-    }
-    return absl::OkStatus();
-  };
+namespace {
+
+// `path` ("section.key") of `c`, whose value must lie in [low, high] with
+// the bounds included or not as said; `expected` describes the range.
+absl::Status CheckNumber(const Json& c, const char* section, const char* key, double low,
+                         bool low_included, double high, bool high_included, const char* expected) {
+  const double v = c[section][key].get<double>();
+  const bool above = low_included ? v >= low : v > low;
+  const bool below = high_included ? v <= high : v < high;
+  if (above && below) return absl::OkStatus();
+  return RangeError(absl::StrCat(section, ".", key), c[section][key], expected);
+}
+
+absl::Status CheckModel(const Json& c) {
   const int depth = c["model"]["depth"].get<int>();
   if (depth < 8 || (depth - 2) % 6 != 0) {
     return RangeError("model.depth", c["model"]["depth"],
                       "6N+2 with N >= 1 (20, 56, 110, 152, 1202, ...)");
   }
-  const double p_last = c["model"]["p_last"].get<double>();
-  if (!(p_last > 0.0 && p_last <= 1.0)) {
-    return RangeError("model.p_last", c["model"]["p_last"], "a value in (0, 1]");
-  }
-  for (auto [section, key, low] :
-       {std::make_tuple("schedule", "epochs", 1), std::make_tuple("schedule", "batch_size", 1),
-        std::make_tuple("schedule", "eval_batch_size", 1),
-        std::make_tuple("schedule", "warmup_epochs", 0),
-        std::make_tuple("schedule", "eval_every_iterations", 0),
-        std::make_tuple("schedule", "max_steps_per_epoch", 0),
-        std::make_tuple("dataset", "train_size", 1), std::make_tuple("dataset", "train_subset", 0),
-        std::make_tuple("dataset", "validation_subset", 0),
-        std::make_tuple("dataset", "test_subset", 0), std::make_tuple("dataset", "max_shift", 0),
-        std::make_tuple("dataset", "synthetic_train_images", 2),
-        std::make_tuple("dataset", "synthetic_test_images", 1),
-        std::make_tuple("dataset", "svhn_validation_per_class_train", 0),
-        std::make_tuple("dataset", "svhn_validation_per_class_extra", 0),
-        std::make_tuple("runtime", "threads", 0)}) {
-    if (absl::Status s = integer_at_least(section, key, low); !s.ok()) return s;
+  return CheckNumber(c, "model", "p_last", 0, false, 1, true, "a value in (0, 1]");
+}
+
+// Counts and sizes: integers with a lower bound.
+absl::Status CheckCounts(const Json& c) {
+  const std::tuple<const char*, const char*, int64_t> minima[] = {
+      {"schedule", "epochs", 1},
+      {"schedule", "batch_size", 1},
+      {"schedule", "eval_batch_size", 1},
+      {"schedule", "warmup_epochs", 0},
+      {"schedule", "eval_every_iterations", 0},
+      {"schedule", "max_steps_per_epoch", 0},
+      {"dataset", "train_size", 1},
+      {"dataset", "train_subset", 0},
+      {"dataset", "validation_subset", 0},
+      {"dataset", "test_subset", 0},
+      {"dataset", "max_shift", 0},
+      {"dataset", "synthetic_train_images", 2},
+      {"dataset", "synthetic_test_images", 1},
+      {"dataset", "svhn_validation_per_class_train", 0},
+      {"dataset", "svhn_validation_per_class_extra", 0},
+      {"runtime", "threads", 0}};
+  for (const auto& [section, key, low] : minima) {
+    const Json& v = c[section][key];
+    if (v.get<int64_t>() < low) {
+      return RangeError(absl::StrCat(section, ".", key), v, absl::StrCat(">= ", low));
+    }
   }
   if (c["dataset"]["max_shift"].get<int>() > 16) {
     return RangeError("dataset.max_shift", c["dataset"]["max_shift"], "0..16");
   }
-  const double lr = c["schedule"]["lr"].get<double>();
-  if (!(lr > 0.0 && lr < 10.0)) {
-    return RangeError("schedule.lr", c["schedule"]["lr"], "a value in (0, 10)");
-  }
-  const double warmup_lr = c["schedule"]["warmup_lr"].get<double>();
-  if (!(warmup_lr > 0.0 && warmup_lr < 10.0)) {
-    return RangeError("schedule.warmup_lr", c["schedule"]["warmup_lr"], "a value in (0, 10)");
-  }
-  const double decay = c["schedule"]["lr_decay"].get<double>();
-  if (!(decay > 0.0 && decay <= 1.0)) {
-    return RangeError("schedule.lr_decay", c["schedule"]["lr_decay"], "a factor in (0, 1]");
+  return absl::OkStatus();
+}
+
+absl::Status CheckScheduleAndOptimizer(const Json& c) {
+  for (absl::Status s :
+       {CheckNumber(c, "schedule", "lr", 0, false, 10, false, "a value in (0, 10)"),
+        CheckNumber(c, "schedule", "warmup_lr", 0, false, 10, false, "a value in (0, 10)"),
+        CheckNumber(c, "schedule", "lr_decay", 0, false, 1, true, "a factor in (0, 1]"),
+        CheckNumber(c, "optimizer", "momentum", 0, true, 1, false, "[0, 1)"),
+        CheckNumber(c, "optimizer", "weight_decay", 0, true, 1, false, "[0, 1)")}) {
+    if (!s.ok()) return s;
   }
   double previous = 0.0;
   for (const Json& m : c["schedule"]["lr_milestones"]) {
@@ -216,13 +231,14 @@ absl::Status ValidateRunConfig(const Json& c) {
     }
     previous = fraction;
   }
-  const double momentum = c["optimizer"]["momentum"].get<double>();
-  if (!(momentum >= 0.0 && momentum < 1.0)) {
-    return RangeError("optimizer.momentum", c["optimizer"]["momentum"], "[0, 1)");
-  }
-  const double wd = c["optimizer"]["weight_decay"].get<double>();
-  if (!(wd >= 0.0 && wd < 1.0)) {
-    return RangeError("optimizer.weight_decay", c["optimizer"]["weight_decay"], "[0, 1)");
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ValidateRunConfig(const Json& c) {
+  for (absl::Status s : {CheckModel(c), CheckCounts(c), CheckScheduleAndOptimizer(c)}) {
+    if (!s.ok()) return s;
   }
   return absl::OkStatus();
 }
@@ -278,105 +294,136 @@ absl::Status ExpandGrid(absl::string_view where, const Json& grid, const Json& b
 
 }  // namespace
 
+namespace {
+
+absl::Status Invalid(absl::string_view source, absl::string_view problem) {
+  return absl::InvalidArgumentError(absl::StrCat(source, ": ", problem));
+}
+
+absl::Status ParseSeedList(absl::string_view source, const Json& value, std::vector<int>* seeds) {
+  if (!value.is_array() || value.empty())
+    return Invalid(source, "'seeds' must be a non-empty list");
+  seeds->clear();
+  for (const Json& seed : value) {
+    if (!seed.is_number_integer() || seed.get<int64_t>() < 0) {
+      return Invalid(source, "seeds must be non-negative integers");
+    }
+    seeds->push_back(seed.get<int>());
+  }
+  return absl::OkStatus();
+}
+
+// Explicit arms: each a name and overrides by dot path.
+absl::Status ParseArmList(absl::string_view source, const Json& value, const Json& base,
+                          std::vector<Arm>* arms) {
+  if (!value.is_array()) return Invalid(source, "'arms' must be a list");
+  for (const Json& arm : value) {
+    if (!arm.is_object() || !arm.contains("name") || !arm["name"].is_string()) {
+      return Invalid(source, "each arm needs a \"name\" and overrides");
+    }
+    Arm parsed{arm["name"].get<std::string>(), arm};
+    parsed.overrides.erase("name");
+    Json probe = base;
+    if (absl::Status s = ApplyOverrides(probe, parsed.overrides,
+                                        absl::StrCat(source, ": arm '", parsed.name, "'"));
+        !s.ok()) {
+      return s;
+    }
+    arms->push_back(std::move(parsed));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckProfiles(absl::string_view source, const Json& value, const Json& base) {
+  if (!value.is_object()) return Invalid(source, "'profiles' must be an object");
+  for (const auto& profile : value.items()) {
+    if (profile.key() != "reduced" && profile.key() != "smoke") {
+      return Invalid(source, absl::StrCat("unknown profile '", profile.key(),
+                                          "' (known: paper, reduced, smoke)"));
+    }
+    Json probe = base;
+    if (absl::Status s = ApplyOverrides(probe, profile.value(),
+                                        absl::StrCat(source, ": profile '", profile.key(), "'"));
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+// A config section of the file ("model": {...}) over the defaults.
+absl::Status ApplySection(absl::string_view source, const std::string& key, const Json& value,
+                          Json* base) {
+  if (!value.is_object())
+    return Invalid(source, absl::StrCat("section '", key, "' must be an object"));
+  for (const auto& field : value.items()) {
+    if (absl::Status s =
+            SetByPath(*base, absl::StrCat(key, ".", field.key()), field.value(), source);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+// One top-level key of an experiment file ("grid" is expanded afterwards).
+absl::Status ParseTopLevelKey(absl::string_view source, const std::string& key, const Json& value,
+                              Experiment* experiment) {
+  if (key == "experiment") {
+    if (!value.is_string()) return Invalid(source, "'experiment' must be a string");
+    experiment->name = value.get<std::string>();
+  } else if (key == "description") {
+    experiment->description = value.is_string() ? value.get<std::string>() : "";
+  } else if (key == "seeds") {
+    return ParseSeedList(source, value, &experiment->seeds);
+  } else if (key == "arms") {
+    return ParseArmList(source, value, experiment->base, &experiment->arms);
+  } else if (key == "profiles") {
+    if (absl::Status s = CheckProfiles(source, value, experiment->base); !s.ok()) return s;
+    experiment->profiles = value;
+  } else if (DefaultConfig().contains(key)) {
+    return ApplySection(source, key, value, &experiment->base);
+  } else if (key != "grid") {
+    return Invalid(source, absl::StrCat("unknown top-level key '", key,
+                                        "' (known: experiment, description, seeds, arms, grid, "
+                                        "profiles, dataset, model, optimizer, schedule, runtime)"));
+  }
+  return absl::OkStatus();
+}
+
+// What must hold of the whole experiment: a name, arms with distinct
+// names, a valid base config.
+absl::Status CheckExperiment(absl::string_view source, const Experiment& experiment) {
+  if (experiment.name.empty()) return Invalid(source, "'experiment' (its name) is required");
+  if (experiment.arms.empty()) return Invalid(source, "no arms (give 'arms' or 'grid')");
+  for (size_t i = 0; i < experiment.arms.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (experiment.arms[i].name == experiment.arms[j].name) {
+        return Invalid(source, absl::StrCat("two arms are named '", experiment.arms[i].name, "'"));
+      }
+    }
+  }
+  if (absl::Status s = ValidateRunConfig(experiment.base); !s.ok()) {
+    return Invalid(source, s.message());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<Experiment> ParseExperiment(absl::string_view source_name, absl::string_view text) {
   Json file = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (file.is_discarded()) {
-    return absl::InvalidArgumentError(absl::StrCat(source_name, ": not valid JSON"));
-  }
-  if (!file.is_object()) {
-    return absl::InvalidArgumentError(absl::StrCat(source_name, ": must be a JSON object"));
-  }
+  if (file.is_discarded()) return Invalid(source_name, "not valid JSON");
+  if (!file.is_object()) return Invalid(source_name, "must be a JSON object");
   Experiment experiment;
   experiment.base = DefaultConfig();
   experiment.seeds = {1};
   experiment.profiles = Json::object();
   for (const auto& item : file.items()) {
-    const std::string& key = item.key();
-    const Json& value = item.value();
-    if (key == "experiment") {
-      if (!value.is_string()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(source_name, ": 'experiment' must be a string"));
-      }
-      experiment.name = value.get<std::string>();
-    } else if (key == "description") {
-      experiment.description = value.is_string() ? value.get<std::string>() : "";
-    } else if (key == "seeds") {
-      if (!value.is_array() || value.empty()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(source_name, ": 'seeds' must be a non-empty list"));
-      }
-      experiment.seeds.clear();
-      for (const Json& seed : value) {
-        if (!seed.is_number_integer() || seed.get<int64_t>() < 0) {
-          return absl::InvalidArgumentError(
-              absl::StrCat(source_name, ": seeds must be non-negative integers"));
-        }
-        experiment.seeds.push_back(seed.get<int>());
-      }
-    } else if (key == "arms") {
-      if (!value.is_array()) {
-        return absl::InvalidArgumentError(absl::StrCat(source_name, ": 'arms' must be a list"));
-      }
-      for (const Json& arm : value) {
-        if (!arm.is_object() || !arm.contains("name") || !arm["name"].is_string()) {
-          return absl::InvalidArgumentError(
-              absl::StrCat(source_name, ": each arm needs a \"name\" and overrides"));
-        }
-        Arm parsed{arm["name"].get<std::string>(), arm};
-        parsed.overrides.erase("name");
-        Json probe = experiment.base;
-        if (absl::Status s = ApplyOverrides(probe, parsed.overrides,
-                                            absl::StrCat(source_name, ": arm '", parsed.name, "'"));
-            !s.ok()) {
-          return s;
-        }
-        experiment.arms.push_back(std::move(parsed));
-      }
-    } else if (key == "grid") {
-      // Expanded below, once the base sections are known.
-    } else if (key == "profiles") {
-      if (!value.is_object()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(source_name, ": 'profiles' must be an object"));
-      }
-      for (const auto& profile : value.items()) {
-        if (profile.key() != "reduced" && profile.key() != "smoke") {
-          return absl::InvalidArgumentError(absl::StrCat(source_name, ": unknown profile '",
-                                                         profile.key(),
-                                                         "' (known: paper, reduced, smoke)"));
-        }
-        Json probe = experiment.base;
-        if (absl::Status s =
-                ApplyOverrides(probe, profile.value(),
-                               absl::StrCat(source_name, ": profile '", profile.key(), "'"));
-            !s.ok()) {
-          return s;
-        }
-      }
-      experiment.profiles = value;
-    } else if (DefaultConfig().contains(key)) {
-      if (!value.is_object()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(source_name, ": section '", key, "' must be an object"));
-      }
-      for (const auto& field : value.items()) {
-        if (absl::Status s = SetByPath(experiment.base, absl::StrCat(key, ".", field.key()),
-                                       field.value(), source_name);
-            !s.ok()) {
-          return s;
-        }
-      }
-    } else {
-      return absl::InvalidArgumentError(
-          absl::StrCat(source_name, ": unknown top-level key '", key,
-                       "' (known: experiment, description, seeds, arms, grid, profiles, "
-                       "dataset, model, optimizer, schedule, runtime)"));
+    if (absl::Status s = ParseTopLevelKey(source_name, item.key(), item.value(), &experiment);
+        !s.ok()) {
+      return s;
     }
-  }
-  if (experiment.name.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(source_name, ": 'experiment' (its name) is required"));
   }
   if (file.contains("grid")) {
     if (absl::Status s = ExpandGrid(source_name, file["grid"], experiment.base, &experiment.arms);
@@ -384,21 +431,7 @@ absl::StatusOr<Experiment> ParseExperiment(absl::string_view source_name, absl::
       return s;
     }
   }
-  if (experiment.arms.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(source_name, ": no arms (give 'arms' or 'grid')"));
-  }
-  for (size_t i = 0; i < experiment.arms.size(); ++i) {
-    for (size_t j = 0; j < i; ++j) {
-      if (experiment.arms[i].name == experiment.arms[j].name) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(source_name, ": two arms are named '", experiment.arms[i].name, "'"));
-      }
-    }
-  }
-  if (absl::Status s = ValidateRunConfig(experiment.base); !s.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(source_name, ": ", s.message()));
-  }
+  if (absl::Status s = CheckExperiment(source_name, experiment); !s.ok()) return s;
   return experiment;
 }
 

@@ -29,6 +29,55 @@ std::string DefaultDataDir() {
   return env != nullptr ? env : WorkspacePath("data");
 }
 
+namespace {
+
+absl::Status LoadCifar10(const std::string& dir, DatasetFiles* files) {
+  absl::StatusOr<TrainTestSets> sets = ReadCifar10(dir);
+  if (!sets.ok()) {
+    return absl::Status(sets.status().code(),
+                        absl::StrCat(sets.status().message(),
+                                     " (prepare CIFAR-10 with tools/setup.sh, "
+                                     "or point --data_dir elsewhere)"));
+  }
+  for (const char* name : kCifar10FileNames) {
+    if (absl::Status s = AddMd5(dir, name, files); !s.ok()) return s;
+  }
+  files->train = std::make_shared<const ImageSet>(std::move(sets->train));
+  files->test = std::make_shared<const ImageSet>(std::move(sets->test));
+  return absl::OkStatus();
+}
+
+absl::Status LoadCifar100(const std::string& dir, Cifar100Labels labels, DatasetFiles* files) {
+  absl::StatusOr<TrainTestSets> sets = ReadCifar100(dir, labels);
+  if (!sets.ok()) return sets.status();
+  for (const char* name : {"train.bin", "test.bin"}) {
+    if (absl::Status s = AddMd5(dir, name, files); !s.ok()) return s;
+  }
+  files->train = std::make_shared<const ImageSet>(std::move(sets->train));
+  files->test = std::make_shared<const ImageSet>(std::move(sets->test));
+  return absl::OkStatus();
+}
+
+// SVHN's train set followed by its extra set, and the test set.
+absl::Status LoadSvhn(const std::string& dir, DatasetFiles* files) {
+  absl::StatusOr<ImageSet> train = ReadSvhnMat(dir + "/train_32x32.mat");
+  if (!train.ok()) return train.status();
+  absl::StatusOr<ImageSet> extra = ReadSvhnMat(dir + "/extra_32x32.mat");
+  if (!extra.ok()) return extra.status();
+  absl::StatusOr<ImageSet> test = ReadSvhnMat(dir + "/test_32x32.mat");
+  if (!test.ok()) return test.status();
+  for (const char* name : {"train_32x32.mat", "extra_32x32.mat", "test_32x32.mat"}) {
+    if (absl::Status s = AddMd5(dir, name, files); !s.ok()) return s;
+  }
+  files->svhn_train_count = train->size();
+  train->Append(*extra);
+  files->train = std::make_shared<const ImageSet>(*std::move(train));
+  files->test = std::make_shared<const ImageSet>(*std::move(test));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<DatasetFiles> LoadDatasetFiles(const DatasetOptions& options,
                                               const std::string& data_dir,
                                               uint64_t synthetic_seed) {
@@ -46,48 +95,19 @@ absl::StatusOr<DatasetFiles> LoadDatasetFiles(const DatasetOptions& options,
     files.md5["synthetic"] = absl::StrCat("seed ", synthetic_seed);
     return files;
   }
+  files.directory = absl::StrCat(data_dir, "/", options.name);
+  absl::Status loaded;
   if (options.name == "cifar10") {
-    files.directory = data_dir + "/cifar10";
-    absl::StatusOr<TrainTestSets> sets = ReadCifar10(files.directory);
-    if (!sets.ok()) {
-      return absl::Status(sets.status().code(),
-                          absl::StrCat(sets.status().message(),
-                                       " (prepare CIFAR-10 with tools/setup.sh, "
-                                       "or point --data_dir elsewhere)"));
-    }
-    for (const char* name : kCifar10FileNames) {
-      if (absl::Status s = AddMd5(files.directory, name, &files); !s.ok()) return s;
-    }
-    files.train = std::make_shared<const ImageSet>(std::move(sets->train));
-    files.test = std::make_shared<const ImageSet>(std::move(sets->test));
+    loaded = LoadCifar10(files.directory, &files);
   } else if (options.name == "cifar100") {
-    files.directory = data_dir + "/cifar100";
-    absl::StatusOr<TrainTestSets> sets = ReadCifar100(files.directory, options.cifar100_labels);
-    if (!sets.ok()) return sets.status();
-    for (const char* name : {"train.bin", "test.bin"}) {
-      if (absl::Status s = AddMd5(files.directory, name, &files); !s.ok()) return s;
-    }
-    files.train = std::make_shared<const ImageSet>(std::move(sets->train));
-    files.test = std::make_shared<const ImageSet>(std::move(sets->test));
+    loaded = LoadCifar100(files.directory, options.cifar100_labels, &files);
   } else if (options.name == "svhn") {
-    files.directory = data_dir + "/svhn";
-    absl::StatusOr<ImageSet> train = ReadSvhnMat(files.directory + "/train_32x32.mat");
-    if (!train.ok()) return train.status();
-    absl::StatusOr<ImageSet> extra = ReadSvhnMat(files.directory + "/extra_32x32.mat");
-    if (!extra.ok()) return extra.status();
-    absl::StatusOr<ImageSet> test = ReadSvhnMat(files.directory + "/test_32x32.mat");
-    if (!test.ok()) return test.status();
-    for (const char* name : {"train_32x32.mat", "extra_32x32.mat", "test_32x32.mat"}) {
-      if (absl::Status s = AddMd5(files.directory, name, &files); !s.ok()) return s;
-    }
-    files.svhn_train_count = train->size();
-    train->Append(*extra);
-    files.train = std::make_shared<const ImageSet>(*std::move(train));
-    files.test = std::make_shared<const ImageSet>(*std::move(test));
+    loaded = LoadSvhn(files.directory, &files);
   } else {
-    return absl::InvalidArgumentError(
+    loaded = absl::InvalidArgumentError(
         absl::StrCat("unknown dataset '", options.name, "' (known: cifar10, cifar100, svhn)"));
   }
+  if (!loaded.ok()) return loaded;
   return files;
 }
 

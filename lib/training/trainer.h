@@ -64,6 +64,10 @@ class Trainer {
   Trainer(const nlohmann::json& config, const RunIdentity& identity, const RunOptions& options,
           RunSettings settings, torch::Device device);
   absl::Status Build(const DatasetFiles& files);
+  // The run's split, subsets, normalisation and loaders.
+  absl::Status BuildData(const DatasetFiles& files);
+  // Continues from the checkpoint when resuming, else starts afresh.
+  absl::Status RestoreOrStart();
 
   // One epoch's measurements while it runs.
   struct EpochLog {
