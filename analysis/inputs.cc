@@ -15,8 +15,7 @@ absl::StatusOr<AnalysisInputs> LoadAnalysisInputs(const std::string& paper_flag,
       ReadOrderedJsonFile(UserOrWorkspacePath(paper_flag, "baselines/paper.json"));
   if (!paper.ok()) return paper.status();
   inputs.paper = *std::move(paper);
-  absl::StatusOr<LoadedResults> results =
-      LoadResults(UserOrWorkspacePath(results_flag, "results"));
+  absl::StatusOr<LoadedResults> results = LoadResults(UserOrWorkspacePath(results_flag, "results"));
   if (!results.ok()) return results.status();
   inputs.results = *std::move(results);
   if (!inputs.results.skipped.empty()) {

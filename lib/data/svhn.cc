@@ -125,6 +125,8 @@ void ReadPixels(const matvar_t& x, size_t n, ImageSet* images) {
 
 }  // namespace
 
+bool SvhnSupported() { return true; }
+
 absl::StatusOr<ImageSet> ReadSvhnMat(const std::string& path) {
   if (!FileExists(path)) return absl::NotFoundError(absl::StrCat(path, ": no such file"));
   MatFile mat(Mat_Open(path.c_str(), MAT_ACC_RDONLY));

@@ -3,6 +3,10 @@
 //   y: Nx1 labels 1..10, where 10 stands for the digit 0.
 // Read with libmatio; images are stored channel-major like CIFAR and labels
 // mapped to 0..9. Errors name the file and the problem.
+//
+// A build without libmatio (a GPU host may lack it: CMake makes it optional)
+// compiles svhn_without_matio.cc instead of svhn.cc: every call is then an
+// error saying so.
 #ifndef SDBENCH_LIB_DATA_SVHN_H_
 #define SDBENCH_LIB_DATA_SVHN_H_
 
@@ -13,6 +17,9 @@
 #include "lib/data/image_set.h"
 
 namespace sdbench {
+
+// Whether this build reads and writes SVHN's .mat files.
+bool SvhnSupported();
 
 absl::StatusOr<ImageSet> ReadSvhnMat(const std::string& path);
 

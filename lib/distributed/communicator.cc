@@ -2,12 +2,12 @@
 
 #include <cstdlib>
 #include <exception>
-#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "lib/distributed/process_groups.h"
 
 namespace sdbench {
 namespace {
@@ -101,7 +101,7 @@ absl::StatusOr<DistributedEnv> ReadDistributedEnv(
 
 struct Communicator::Impl {
   c10::intrusive_ptr<c10d::Store> store;
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
+  c10::intrusive_ptr<CollectiveGroup> group;
 };
 
 Communicator::Communicator(int rank, int world_size, std::unique_ptr<Impl> impl)
@@ -121,17 +121,16 @@ absl::StatusOr<std::unique_ptr<Communicator>> Communicator::Connect(
         store_options.waitWorkers = true;
         store_options.timeout = timeout;
         impl->store = c10::make_intrusive<c10d::TCPStore>(env.master_addr, store_options);
-        auto options = c10d::ProcessGroupGloo::Options::create(timeout);
-        // Loopback when everything runs here; else the address the
-        // hostname resolves to.
-        const bool local = env.master_addr == "127.0.0.1" || env.master_addr == "localhost";
-        options->devices.push_back(
-            local ? c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1")
-                  : c10d::ProcessGroupGloo::createDefaultDevice());
-        impl->group = c10::make_intrusive<c10d::ProcessGroupGloo>(impl->store, env.rank,
-                                                                  env.world_size, options);
       });
   if (!status.ok()) return status;
+  GroupOptions options;
+  options.rank = env.rank;
+  options.world_size = env.world_size;
+  options.timeout = timeout;
+  options.loopback = env.master_addr == "127.0.0.1" || env.master_addr == "localhost";
+  absl::StatusOr<c10::intrusive_ptr<CollectiveGroup>> group = MakeGlooGroup(impl->store, options);
+  if (!group.ok()) return group.status();
+  impl->group = *std::move(group);
   return std::unique_ptr<Communicator>(new Communicator(env.rank, env.world_size, std::move(impl)));
 }
 

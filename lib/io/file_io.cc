@@ -123,6 +123,7 @@ std::string ResolveUserPath(const std::string& path) {
 
 std::string WorkspacePath(const std::string& relative) {
   const char* workspace = std::getenv("BUILD_WORKSPACE_DIRECTORY");
+  if (workspace == nullptr) workspace = std::getenv("SDBENCH_WORKSPACE");
   return workspace != nullptr ? absl::StrCat(workspace, "/", relative) : relative;
 }
 

@@ -38,7 +38,8 @@ std::string CpuModelName();
 std::string ResolveUserPath(const std::string& path);
 
 // `relative` inside the source tree under `bazel run`
-// (BUILD_WORKSPACE_DIRECTORY), else relative to the current directory.
+// (BUILD_WORKSPACE_DIRECTORY) or a CMake experiment script
+// (SDBENCH_WORKSPACE), else relative to the current directory.
 std::string WorkspacePath(const std::string& relative);
 
 // A path flag's value: ResolveUserPath(`flag`), or WorkspacePath(`fallback`)

@@ -1,5 +1,8 @@
 #include "lib/training/runtime.h"
 
+#include <ATen/Parallel.h>
+#include <ATen/detail/CUDAHooksInterface.h>
+#include <dlfcn.h>
 #include <malloc.h>
 #include <sys/resource.h>
 #include <torch/version.h>
@@ -9,6 +12,7 @@
 #include <string>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -90,14 +94,39 @@ std::string DeviceModelName(const torch::Device& device) {
   return CpuModelName();
 }
 
-nlohmann::json LibTorchProvenance() {
-  std::string package = "unknown";
-  absl::StatusOr<CommandResult> dpkg =
-      RunCommand({"dpkg-query", "-W", "-f=${Version}", "libtorch-dev"});
-  if (dpkg.ok() && dpkg->exit_code == 0) {
-    package = std::string(absl::StripAsciiWhitespace(dpkg->output));
+std::string LibTorchLibraryPath() {
+  Dl_info info;
+  // Any function of libtorch_cpu: where the dynamic linker found it.
+  if (dladdr(reinterpret_cast<void*>(&at::get_num_threads), &info) == 0 ||
+      info.dli_fname == nullptr) {
+    return "unknown";
   }
-  return {{"libtorch_version", TORCH_VERSION}, {"libtorch_package", package}};
+  // As the loader named it: a LibTorch root of links keeps its own path.
+  return info.dli_fname;
+}
+
+nlohmann::json LibTorchProvenance() {
+  const std::string library = LibTorchLibraryPath();
+  nlohmann::json facts = {{"libtorch_version", TORCH_VERSION},
+                          {"libtorch_library", library},
+                          {"libtorch_package", "not a Debian package"}};
+  // Debian's headers say 1.13.0 for 1.13.1: record the package's version.
+  if (absl::StartsWith(library, "/usr/lib/") || absl::StartsWith(library, "/lib/")) {
+    absl::StatusOr<CommandResult> dpkg =
+        RunCommand({"dpkg-query", "-W", "-f=${Version}", "libtorch-dev"});
+    facts["libtorch_package"] = dpkg.ok() && dpkg->exit_code == 0
+                                    ? std::string(absl::StripAsciiWhitespace(dpkg->output))
+                                    : "unknown";
+  }
+  const at::CUDAHooksInterface& cuda = at::detail::getCUDAHooks();
+  facts["cuda"] = nullptr;
+  if (cuda.hasCUDA()) {
+    facts["cuda"] = {{"runtime_version", cuda.versionCUDART()},
+                     {"cudnn_version", cuda.hasCuDNN() ? nlohmann::json(cuda.versionCuDNN())
+                                                       : nlohmann::json(nullptr)},
+                     {"devices", cuda.getNumGPUs()}};
+  }
+  return facts;
 }
 
 nlohmann::json MachineAndLibTorchProvenance() {

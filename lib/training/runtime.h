@@ -47,9 +47,15 @@ double Median(std::vector<double> values);
 std::string DeviceModelName(const torch::Device& device);
 
 // The LibTorch this binary runs on, for provenance: "libtorch_version" (its
-// headers' version) and "libtorch_package" (Debian's package version, whose
-// headers say 1.13.0 for 1.13.1; "unknown" elsewhere).
+// headers' version), "libtorch_library" (the libtorch_cpu the dynamic linker
+// actually loaded), "libtorch_package" (Debian's package version when that
+// library is Debian's, whose headers say 1.13.0 for 1.13.1), "cuda" (CUDA
+// runtime and cuDNN versions and the number of GPUs; null without CUDA).
 nlohmann::json LibTorchProvenance();
+
+// The path of the loaded libtorch_cpu shared library, as the dynamic loader
+// named it (links not resolved).
+std::string LibTorchLibraryPath();
 
 // MachineProvenance() (lib/results/provenance.h) with LibTorchProvenance()'s
 // fields: "provenance.machine" of results and reports.

@@ -1,5 +1,7 @@
 #include "lib/training/runtime.h"
 
+#include <limits.h>
+#include <stdlib.h>
 #include <torch/version.h>
 
 #include <fstream>
@@ -69,6 +71,17 @@ TEST(RuntimeTest, RecordsTheLinkedLibTorch) {
   EXPECT_EQ(torch_facts["libtorch_version"].get<std::string>().substr(0, 2),
             std::to_string(TORCH_VERSION_MAJOR) + ".");
   EXPECT_TRUE(torch_facts["libtorch_package"].is_string());
+  // The library the process really mapped, as /proc/self/maps lists it.
+  const std::string library = torch_facts["libtorch_library"];
+  EXPECT_NE(library.find("libtorch_cpu.so"), std::string::npos) << library;
+  char resolved[PATH_MAX];
+  ASSERT_NE(realpath(library.c_str(), resolved), nullptr) << library;
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  bool mapped = false;
+  while (std::getline(maps, line)) mapped |= line.find(resolved) != std::string::npos;
+  EXPECT_TRUE(mapped) << library << " is not mapped";
+  EXPECT_EQ(torch_facts["cuda"].is_null(), !torch::cuda::is_available());
 }
 
 TEST(RuntimeTest, MedianAndSecondsSince) {

@@ -1,0 +1,125 @@
+# The libraries sdbench links, as INTERFACE targets named sdbench_<lib>, the
+# counterparts of //third_party in the Bazel build. Required: LibTorch
+# (find_package(Torch): CMAKE_PREFIX_PATH), Abseil, nlohmann_json,
+# GoogleTest, Google Benchmark, libpng, zlib, OpenSSL's libcrypto.
+# Optional: matio (SVHN), Gloo's headers (c10d Gloo), NCCL (c10d NCCL).
+
+find_package(Torch REQUIRED)
+if(TORCH_CXX_FLAGS MATCHES "_GLIBCXX_USE_CXX11_ABI=0")
+  message(FATAL_ERROR
+    "The LibTorch found (${TORCH_INSTALL_PREFIX}) was built with the pre-C++11 ABI "
+    "(_GLIBCXX_USE_CXX11_ABI=0: pip wheels before 2.7, the pre-cxx11 LibTorch zips). "
+    "Abseil and GoogleTest from the system use the C++11 ABI and cannot link with it: "
+    "use a cxx11-ABI LibTorch (zip 'cxx11-abi', or pip torch >= 2.7).")
+endif()
+message(STATUS "sdbench: LibTorch ${Torch_VERSION} from ${TORCH_INSTALL_PREFIX}")
+
+add_library(sdbench_torch INTERFACE)
+target_include_directories(sdbench_torch SYSTEM INTERFACE ${TORCH_INCLUDE_DIRS})
+target_compile_options(sdbench_torch INTERFACE ${TORCH_CXX_FLAGS})
+set(SDBENCH_HAVE_CUDA OFF)
+if(TARGET torch_cuda OR TORCH_CUDA_LIBRARIES)
+  set(SDBENCH_HAVE_CUDA ON)
+  # Linkers that default to --as-needed drop torch_cuda, which nothing
+  # references directly, and CUDA then reports itself unavailable.
+  target_link_libraries(sdbench_torch INTERFACE "-Wl,--no-as-needed" ${TORCH_LIBRARIES}
+                                                "-Wl,--as-needed")
+else()
+  target_link_libraries(sdbench_torch INTERFACE ${TORCH_LIBRARIES})
+endif()
+message(STATUS "sdbench: CUDA ${SDBENCH_HAVE_CUDA}")
+
+# Gloo: its headers (Debian: libgloo-dev; some LibTorch builds ship them).
+find_path(SDBENCH_GLOO_INCLUDE gloo/algorithm.h HINTS ${TORCH_INCLUDE_DIRS})
+set(SDBENCH_HAVE_GLOO OFF)
+if(SDBENCH_GLOO_INCLUDE)
+  set(SDBENCH_HAVE_GLOO ON)
+  target_compile_definitions(sdbench_torch INTERFACE USE_C10D_GLOO)
+  # Debian links LibTorch against a shared libgloo; pip wheels carry Gloo inside.
+  find_library(SDBENCH_GLOO_LIBRARY gloo)
+  if(SDBENCH_GLOO_LIBRARY)
+    target_link_libraries(sdbench_torch INTERFACE ${SDBENCH_GLOO_LIBRARY})
+  endif()
+  message(STATUS "sdbench: Gloo ON (${SDBENCH_GLOO_INCLUDE})")
+else()
+  message(STATUS "sdbench: Gloo OFF: no gloo/algorithm.h; data parallelism on CPUs switched off "
+                 "(lib/distributed/gloo_group_unavailable.cc)")
+endif()
+
+# NCCL: with a CUDA LibTorch and nccl.h (pip: the nvidia-nccl wheel).
+set(SDBENCH_HAVE_NCCL OFF)
+if(SDBENCH_HAVE_CUDA)
+  find_path(SDBENCH_NCCL_INCLUDE nccl.h
+            HINTS ${TORCH_INSTALL_PREFIX}/include ${TORCH_INSTALL_PREFIX}/../nvidia/nccl/include)
+  if(SDBENCH_NCCL_INCLUDE)
+    set(SDBENCH_HAVE_NCCL ON)
+    target_include_directories(sdbench_torch SYSTEM INTERFACE ${SDBENCH_NCCL_INCLUDE})
+    target_compile_definitions(sdbench_torch INTERFACE USE_C10D_NCCL)
+  endif()
+endif()
+if(SDBENCH_HAVE_NCCL)
+  message(STATUS "sdbench: NCCL ON (${SDBENCH_NCCL_INCLUDE})")
+else()
+  message(STATUS "sdbench: NCCL OFF: data parallelism on GPUs switched off "
+                 "(lib/distributed/nccl_group_unavailable.cc)")
+endif()
+
+# Everything below comes from CMAKE_PREFIX_PATH alone when asked: the check
+# that an offline host's unpacked prefix (tools/gpu_deps.sh) is enough.
+option(SDBENCH_DEPENDENCIES_FROM_PREFIX_ONLY
+       "find the dependencies other than LibTorch only under CMAKE_PREFIX_PATH" OFF)
+if(SDBENCH_DEPENDENCIES_FROM_PREFIX_ONLY)
+  list(APPEND CMAKE_IGNORE_PREFIX_PATH /usr /usr/local)
+  message(STATUS "sdbench: dependencies other than LibTorch only from ${CMAKE_PREFIX_PATH}")
+endif()
+
+find_package(absl REQUIRED)
+add_library(sdbench_absl INTERFACE)
+target_link_libraries(sdbench_absl INTERFACE
+  absl::flags absl::flags_parse absl::flags_usage absl::status absl::statusor absl::strings
+  absl::str_format absl::time absl::synchronization)
+
+find_package(nlohmann_json REQUIRED)
+add_library(sdbench_json INTERFACE)
+target_link_libraries(sdbench_json INTERFACE nlohmann_json::nlohmann_json)
+
+find_package(GTest REQUIRED)
+add_library(sdbench_gtest_main INTERFACE)
+target_link_libraries(sdbench_gtest_main INTERFACE GTest::gmock GTest::gtest_main)
+
+find_package(benchmark REQUIRED)
+add_library(sdbench_benchmark INTERFACE)
+target_link_libraries(sdbench_benchmark INTERFACE benchmark::benchmark)
+
+find_package(PNG REQUIRED)
+add_library(sdbench_png INTERFACE)
+target_link_libraries(sdbench_png INTERFACE PNG::PNG)
+
+find_package(ZLIB REQUIRED)
+add_library(sdbench_zlib INTERFACE)
+target_link_libraries(sdbench_zlib INTERFACE ZLIB::ZLIB)
+
+find_package(OpenSSL REQUIRED COMPONENTS Crypto)
+add_library(sdbench_crypto INTERFACE)
+target_link_libraries(sdbench_crypto INTERFACE OpenSSL::Crypto)
+
+find_package(Threads REQUIRED)
+
+# matio, for SVHN's .mat files (pkg-config: Debian's libmatio-dev).
+option(SDBENCH_WITH_MATIO "use matio (SVHN) when it is found" ON)
+find_package(PkgConfig)
+set(SDBENCH_HAVE_MATIO OFF)
+if(SDBENCH_WITH_MATIO AND PKG_CONFIG_FOUND)
+  pkg_check_modules(MATIO IMPORTED_TARGET matio)
+  if(MATIO_FOUND)
+    set(SDBENCH_HAVE_MATIO ON)
+  endif()
+endif()
+add_library(sdbench_matio INTERFACE)
+if(SDBENCH_HAVE_MATIO)
+  target_link_libraries(sdbench_matio INTERFACE PkgConfig::MATIO)
+  message(STATUS "sdbench: matio ON (SVHN)")
+else()
+  message(STATUS "sdbench: matio OFF: no matio found; SVHN switched off "
+                 "(lib/data/svhn_without_matio.cc)")
+endif()

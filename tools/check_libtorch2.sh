@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Compiles every C++ file that includes LibTorch against LibTorch 2.x
+# headers (syntax and types only, no linking): Debian trixie's libtorch-dev
+# 2.6, fetched without touching the system (a private apt source list and
+# state, `apt-get download`, `dpkg -x` into tools/.cache/). CI runs it, so
+# the sources keep compiling against both 1.13 (Debian bookworm, the build)
+# and 2.x (GPU hosts' pip wheels).
+#
+#   tools/check_libtorch2.sh [FILE.cc...]   (default: every such file)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cache=tools/.cache/libtorch2
+headers="$cache/usr/include"
+if [ ! -f "$headers/torch/csrc/api/include/torch/version.h" ]; then
+  apt_dir="$(mktemp -d)"
+  mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$cache"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main" \
+    > "$apt_dir/sources.list"
+  apt_options=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourceParts=-
+               -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache"
+               -o Dir::State::status=/dev/null -o APT::Sandbox::User=root)
+  echo "check_libtorch2.sh: fetching Debian trixie's libtorch-dev (headers only, ~2.4 MB)"
+  if ! apt-get "${apt_options[@]}" -qq update ||
+     ! (cd "$apt_dir" && apt-get "${apt_options[@]}" -qq download libtorch-dev); then
+    echo "check_libtorch2.sh: cannot fetch trixie's libtorch-dev: is the Debian registry reachable?" >&2
+    exit 1
+  fi
+  dpkg -x "$apt_dir"/libtorch-dev_*.deb "$cache"
+  rm -rf "$apt_dir"
+fi
+version_h="$headers/torch/csrc/api/include/torch/version.h"
+version=$(for part in MAJOR MINOR PATCH; do
+  sed -n "s/#define TORCH_VERSION_$part \([0-9]*\)/\1/p" "$version_h"; done | paste -sd.)
+
+if [ $# -gt 0 ]; then
+  files=("$@")
+else
+  mapfile -t files < <(git ls-files '*.cc' |
+    xargs grep -l -E '#include [<"](torch/|ATen/|c10/)|lib/(model|training|distributed)/|lib/data/loader' |
+    sort)
+fi
+flags=(-std=c++17 -fsyntax-only -Wall -Werror=deprecated-declarations -iquote .
+       -isystem "$headers" -isystem "$headers/torch/csrc/api/include"
+       -DUSE_C10D_GLOO -DSDBENCH_HAVE_GLOO=1 -DSDBENCH_HAVE_MATIO=1)
+failed=()
+jobs=$(nproc)
+run_one() {
+  if ! g++ "${flags[@]}" "$1" > "$2" 2>&1; then echo "$1" >> "$3"; fi
+}
+log_dir="$(mktemp -d)"
+: > "$log_dir/failed"
+for f in "${files[@]}"; do
+  while [ "$(jobs -r | wc -l)" -ge "$jobs" ]; do sleep 0.2; done
+  run_one "$f" "$log_dir/$(echo "$f" | tr / _).log" "$log_dir/failed" &
+done
+wait
+mapfile -t failed < "$log_dir/failed"
+if [ ${#failed[@]} -gt 0 ]; then
+  for f in "${failed[@]}"; do
+    echo "== $f"
+    head -40 "$log_dir/$(echo "$f" | tr / _).log"
+  done
+  echo "check_libtorch2.sh: ${#failed[@]} of ${#files[@]} file(s) do not compile against LibTorch $version" >&2
+  rm -rf "$log_dir"
+  exit 1
+fi
+rm -rf "$log_dir"
+echo "check_libtorch2.sh: all ${#files[@]} LibTorch files compile against LibTorch $version headers"
