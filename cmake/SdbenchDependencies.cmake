@@ -29,8 +29,13 @@ else()
 endif()
 message(STATUS "sdbench: CUDA ${SDBENCH_HAVE_CUDA}")
 
-# Gloo: its headers (Debian: libgloo-dev; some LibTorch builds ship them).
-find_path(SDBENCH_GLOO_INCLUDE gloo/algorithm.h HINTS ${TORCH_INCLUDE_DIRS})
+# Gloo: its headers must match the Gloo inside the LibTorch in use, so they
+# come from that LibTorch's include folder, or from the system for Debian's
+# own LibTorch (libgloo-dev).
+find_path(SDBENCH_GLOO_INCLUDE gloo/algorithm.h PATHS ${TORCH_INCLUDE_DIRS} NO_DEFAULT_PATH)
+if(NOT SDBENCH_GLOO_INCLUDE AND TORCH_INSTALL_PREFIX STREQUAL "/usr")
+  find_path(SDBENCH_GLOO_INCLUDE gloo/algorithm.h)
+endif()
 set(SDBENCH_HAVE_GLOO OFF)
 if(SDBENCH_GLOO_INCLUDE)
   set(SDBENCH_HAVE_GLOO ON)

@@ -22,6 +22,8 @@ PACKAGES=(
   python3-torch
   # tools/format.sh (C++ formatting; buildifier comes from npm, below).
   clang-format
+  # The CMake twin of the Bazel build.
+  cmake ninja-build pkg-config
 )
 
 want_data=1
