@@ -2,6 +2,7 @@
 //   bazel run //experiments:cifar10_110 -- [--profile=reduced] [--arms=...]
 // An experiment target passes --config; every other flag is optional.
 #include <chrono>
+#include <csignal>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -17,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "experiments/run_plan.h"
+#include "lib/base/stop.h"
 #include "lib/config/experiment_config.h"
 #include "lib/data/dataset.h"
 #include "lib/distributed/communicator.h"
@@ -55,6 +57,14 @@ ABSL_FLAG(int, nproc, 0,
           "start N local processes that train together (data parallel, Gloo); "
           "each gets cores/N threads unless --threads is given. Launchers "
           "(torchrun --no-python, srun, mpirun) set RANK/WORLD_SIZE instead");
+ABSL_FLAG(std::string, stop_signals, "TERM,INT,USR1",
+          "signals that stop a run after its current step with a checkpoint there (exit 75; "
+          "continue with --resume); a second SIGINT ends it at once");
+ABSL_FLAG(int, stop_check_every, 10,
+          "data parallel: the ranks agree on a stop request every this many steps");
+ABSL_FLAG(double, log_every_s, 60,
+          "without a terminal: a progress line at least every this many seconds (and after "
+          "the first step, and at every epoch's end)");
 ABSL_FLAG(int, dist_timeout_s, 1800,
           "data parallel: seconds a rank waits for the others before it fails");
 ABSL_FLAG(std::vector<std::string>, set, {},
@@ -102,7 +112,8 @@ int Fail(const absl::Status& status) {
 // Runs a data-parallel job of `nproc` local ranks: this program again, with
 // the same flags (less --nproc) and cores / nproc threads each unless
 // --threads is given.
-int LaunchLocalRanks(const std::string& experiment, int nproc, int argc, char** argv) {
+int LaunchLocalRanks(const std::string& experiment, int nproc, int argc, char** argv,
+                     const std::vector<int>& stop_signals) {
   std::vector<std::string> child = {SelfExecutablePath()};
   for (int i = 1; i < argc; ++i) {
     if (!absl::StartsWith(argv[i], "--nproc")) child.push_back(argv[i]);
@@ -112,7 +123,7 @@ int LaunchLocalRanks(const std::string& experiment, int nproc, int argc, char** 
     child.push_back(absl::StrCat("--threads=", std::max(1, cores / nproc)));
   }
   std::cerr << absl::StrFormat("%s: %d local processes (Gloo over 127.0.0.1)\n", experiment, nproc);
-  return RunLocalRanks(nproc, child);
+  return RunLocalRanks(nproc, child, stop_signals);
 }
 
 // Whether `run` is already done (a valid result file exists and --force is
@@ -146,7 +157,10 @@ absl::StatusOr<std::vector<Json>> RunAll(const Experiment& experiment, const std
                                          Communicator* communicator,
                                          const std::vector<std::string>& command_line) {
   const bool writer = env.rank == 0;
-  ProgressLine progress(stderr, ProgressLine::IsTerminal(stderr));
+  ProgressLine line(stderr, ProgressLine::IsTerminal(stderr));
+  ProgressReporter::Options reporting;
+  reporting.log_interval_s = absl::GetFlag(FLAGS_log_every_s);
+  ProgressReporter progress(&line, reporting);
   std::map<std::string, std::shared_ptr<DatasetFiles>> loaded;  // By dataset config.
   std::vector<Json> finished;
   for (const PlannedRun& run : runs) {
@@ -169,6 +183,7 @@ absl::StatusOr<std::vector<Json>> RunAll(const Experiment& experiment, const std
     options.resume = absl::GetFlag(FLAGS_resume);
     options.command_line = command_line;
     options.progress = writer ? &progress : nullptr;
+    options.stop_check_every = absl::GetFlag(FLAGS_stop_check_every);
     options.communicator = communicator;
     absl::StatusOr<Json> result = TrainRun(
         run.config, {experiment.name, run.arm.name, profile, run.seed}, *loaded[data_key], options);
@@ -239,6 +254,16 @@ int Main(int argc, char** argv, const std::vector<char*>& positional) {
     }
     return 0;
   }
+  absl::StatusOr<std::vector<int>> stop_signals =
+      ParseStopSignals(absl::GetFlag(FLAGS_stop_signals));
+  if (!stop_signals.ok()) return Fail(stop_signals.status());
+  if (absl::GetFlag(FLAGS_log_every_s) < 0 || absl::GetFlag(FLAGS_stop_check_every) < 1) {
+    return Fail(absl::OutOfRangeError("--log_every_s must be >= 0 and --stop_check_every >= 1"));
+  }
+  if (absl::Status s = InstallStopHandlers(*stop_signals); !s.ok()) return Fail(s);
+  // A file-size limit (ulimit -f) then fails a write with a clear error
+  // instead of killing the process.
+  std::signal(SIGXFSZ, SIG_IGN);
   const std::string out_dir = UserOrWorkspacePath(absl::GetFlag(FLAGS_out_dir), "results");
   absl::StatusOr<std::vector<PlannedRun>> runs = Plan(*experiment, out_dir);
   if (!runs.ok()) return Fail(runs.status());
@@ -257,7 +282,7 @@ int Main(int argc, char** argv, const std::vector<char*>& positional) {
     return Fail(absl::InvalidArgumentError(
         "--nproc inside a launched job (WORLD_SIZE is set): use one or the other"));
   }
-  if (nproc > 1) return LaunchLocalRanks(experiment->name, nproc, argc, argv);
+  if (nproc > 1) return LaunchLocalRanks(experiment->name, nproc, argc, argv, *stop_signals);
   absl::StatusOr<std::unique_ptr<Communicator>> communicator = JoinJob(*env);
   if (!communicator.ok()) return Fail(communicator.status());
 
@@ -275,6 +300,14 @@ int Main(int argc, char** argv, const std::vector<char*>& positional) {
                                    : ResolveUserPath(absl::GetFlag(FLAGS_data_dir));
   auto finished = RunAll(*experiment, profile, *runs, data_dir, *env, communicator->get(),
                          std::vector<std::string>(argv, argv + argc));
+  if (absl::IsCancelled(finished.status())) {  // A stop request: resumable.
+    if (writer) {
+      std::cerr << finished.status().message() << "\n"
+                << "runner: stopped; to continue from there, run the same command with --resume"
+                << (absl::GetFlag(FLAGS_resume) ? " (as now)" : "") << "\n";
+    }
+    return kStoppedExitCode;
+  }
   if (!finished.ok()) return Fail(finished.status());
   if (writer) std::cout << SummaryTable(experiment->name, profile, *finished);
   return 0;

@@ -3,11 +3,19 @@
 //  - a run killed with SIGKILL after its first checkpoint and resumed with
 //    --resume ends with exactly the metrics and weights of an uninterrupted
 //    run;
+//  - a run stopped with SIGTERM at a random step (one process, and two with
+//    --nproc=2) exits 75 with a checkpoint at that step, and --resume ends
+//    it exactly as an uninterrupted run;
+//  - a checkpoint that cannot be written (a file-size limit) fails the run
+//    with the path and the reason, leaves no temporary file, and the
+//    previous checkpoint still resumes;
 //  - bad flags and configs fail with a clear message before any work.
 #include <signal.h>
 
 #include <chrono>
 #include <cstdlib>
+#include <ctime>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
@@ -16,6 +24,7 @@
 #include "lib/io/file_io.h"
 #include "lib/io/process.h"
 #include "lib/model/resnet.h"
+#include "lib/random/splitmix.h"
 #include "lib/testing/test_dir.h"
 #include "nlohmann/json.hpp"
 
@@ -65,7 +74,8 @@ Json Deterministic(const std::string& dir) {
     out["epochs"].push_back({{"lr", e["lr"]},
                              {"steps", e["steps"]},
                              {"mean_active_blocks", e["mean_active_blocks"]},
-                             {"first_conv_mean_abs_grad", e["first_conv_mean_abs_grad"]}});
+                             {"first_conv_mean_abs_grad", e["first_conv_mean_abs_grad"]},
+                             {"conv_weight_norm", e["conv_weight_norm"]}});
   }
   out["best"] = r["summary"]["best_validation_index"];
   return out;
@@ -161,6 +171,99 @@ TEST(RunnerTest, FinishedRunIsNotRepeatedUnlessForced) {
   ASSERT_EQ(RunToCompletion(dir, {"--force", "--epochs=2"}), 0);
   Json forced = Json::parse(*ReadFileToString(ResultPath(dir)));
   EXPECT_EQ(forced["evaluations"].size(), 2u);
+}
+
+// The number of step lines in a log (with --log_every_s=0: one a step).
+int StepLines(const std::string& log) {
+  absl::StatusOr<std::string> text = ReadFileToString(log);
+  if (!text.ok()) return 0;
+  int lines = 0;
+  for (size_t at = text->find(" step "); at != std::string::npos;
+       at = text->find(" step ", at + 1)) {
+    ++lines;
+  }
+  return lines;
+}
+
+// Starts a run, sends SIGTERM to it once its log shows `steps` steps, and
+// expects the stop: exit 75, a checkpoint, no result, the resume hint.
+void StopAfterSteps(const std::string& dir, std::vector<std::string> extra, int steps,
+                    Subprocess::Options options = {}) {
+  std::vector<std::string> args = RunArgs(dir);
+  args.insert(args.end(), extra.begin(), extra.end());
+  args.push_back("--log_every_s=0");
+  options.output_file = dir + ".stop.log";
+  options.stderr_to_stdout = true;
+  absl::StatusOr<std::unique_ptr<Subprocess>> runner = Subprocess::Start(args, options);
+  ASSERT_TRUE(runner.ok()) << runner.status();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (StepLines(options.output_file) < steps && !(*runner)->TryWait() &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  (*runner)->Signal(SIGTERM);
+  const std::string log = *ReadFileToString(options.output_file);
+  ASSERT_EQ((*runner)->Wait(), 75) << log;
+  const std::string stopped = *ReadFileToString(options.output_file);
+  EXPECT_NE(stopped.find("stopped by SIGTERM at epoch"), std::string::npos) << stopped;
+  EXPECT_NE(stopped.find("run the same command with --resume"), std::string::npos) << stopped;
+  EXPECT_TRUE(FileExists(CheckpointPath(dir)));
+  EXPECT_FALSE(FileExists(ResultPath(dir))) << "the run finished before the stop";
+}
+
+// A random step of the 32 (8 epochs of 4), not the last few.
+int RandomStep(int seed) { return 2 + static_cast<int>(SplitMix64(seed + time(nullptr)) % 24); }
+
+TEST(RunnerTest, StoppedWithSigtermAtARandomStepResumesExactly) {
+  const std::string whole = TestDir() + "/term_whole", stopped = TestDir() + "/term_stopped";
+  ASSERT_EQ(RunToCompletion(whole), 0) << *ReadFileToString(whole + ".log");
+  const int step = RandomStep(1);
+  StopAfterSteps(stopped, {}, step);
+  ASSERT_EQ(RunToCompletion(stopped, {"--resume"}), 0) << *ReadFileToString(stopped + ".log");
+  EXPECT_NE(ReadFileToString(stopped + ".log")->find("resuming from"), std::string::npos);
+  EXPECT_EQ(Deterministic(stopped), Deterministic(whole)) << "stopped after step " << step;
+  ExpectSameWeights(stopped, whole);
+}
+
+TEST(RunnerTest, TwoRanksStopTogetherAndResumeExactly) {
+  const std::vector<std::string> two = {"--nproc=2", "--stop_check_every=3"};
+  const std::string whole = TestDir() + "/nproc_whole", stopped = TestDir() + "/nproc_stopped";
+  ASSERT_EQ(RunToCompletion(whole, two), 0) << *ReadFileToString(whole + ".log");
+  StopAfterSteps(stopped, two, RandomStep(2) % 20 + 2);
+  std::vector<std::string> resume = two;
+  resume.push_back("--resume");
+  ASSERT_EQ(RunToCompletion(stopped, resume), 0) << *ReadFileToString(stopped + ".log");
+  EXPECT_EQ(Deterministic(stopped), Deterministic(whole));
+  ExpectSameWeights(stopped, whole);
+}
+
+// A full disk, as a file-size limit: the checkpoint write fails cleanly.
+TEST(RunnerTest, AnUnwritableCheckpointFailsClearlyAndKeepsThePreviousOne) {
+  const std::string whole = TestDir() + "/disk_whole", dir = TestDir() + "/disk";
+  ASSERT_EQ(RunToCompletion(whole), 0) << *ReadFileToString(whole + ".log");
+  StopAfterSteps(dir, {}, 3);  // A checkpoint mid-epoch 1.
+  const std::string before = *ReadFileToString(CheckpointPath(dir));
+  std::vector<std::string> args = RunArgs(dir);
+  args.push_back("--resume");
+  Subprocess::Options limited;
+  limited.output_file = dir + ".limited.log";
+  limited.stderr_to_stdout = true;
+  limited.file_size_limit = 100 << 10;  // The checkpoint is ~2 MB.
+  absl::StatusOr<std::unique_ptr<Subprocess>> runner = Subprocess::Start(args, limited);
+  ASSERT_TRUE(runner.ok());
+  EXPECT_EQ((*runner)->Wait(), 1);  // An error, not a signal or a core dump.
+  const std::string log = *ReadFileToString(limited.output_file);
+  EXPECT_NE(log.find(CheckpointPath(dir)), std::string::npos) << log;
+  EXPECT_NE(log.find("File too large"), std::string::npos) << log;
+  EXPECT_FALSE(FileExists(TemporaryPathFor(CheckpointPath(dir))));
+  for (const auto& entry : std::filesystem::directory_iterator(
+           std::filesystem::path(CheckpointPath(dir)).parent_path())) {
+    EXPECT_EQ(entry.path().string().find(".tmp."), std::string::npos) << entry.path();
+  }
+  EXPECT_EQ(*ReadFileToString(CheckpointPath(dir)), before);
+  // The previous checkpoint resumes, and the run ends as an uninterrupted one.
+  ASSERT_EQ(RunToCompletion(dir, {"--resume"}), 0) << *ReadFileToString(dir + ".log");
+  EXPECT_EQ(Deterministic(dir), Deterministic(whole));
 }
 
 void ExpectFailure(const std::vector<std::string>& extra, const std::string& message) {

@@ -94,9 +94,9 @@ void BatchLoader::StopWorker() {
   finished_ = false;
 }
 
-void BatchLoader::Produce(int64_t epoch, std::vector<int64_t> order) {
+void BatchLoader::Produce(int64_t epoch, std::vector<int64_t> order, int64_t first_batch) {
   const int64_t batches = batches_per_epoch();
-  for (int64_t index = 0; index < batches; ++index) {
+  for (int64_t index = first_batch; index < batches; ++index) {
     {
       std::unique_lock<std::mutex> lock(mutex_);
       changed_.wait(lock, [&] {
@@ -118,13 +118,13 @@ void BatchLoader::Produce(int64_t epoch, std::vector<int64_t> order) {
   changed_.notify_all();
 }
 
-void BatchLoader::StartEpoch(int64_t epoch) {
+void BatchLoader::StartEpoch(int64_t epoch, int64_t first_batch) {
   StopWorker();
   epoch_ = epoch;
-  next_index_ = 0;
+  next_index_ = first_batch;
   order_ = EpochOrder(epoch);
   if (options_.prefetch_batches > 0) {
-    worker_ = std::thread(&BatchLoader::Produce, this, epoch, order_);
+    worker_ = std::thread(&BatchLoader::Produce, this, epoch, order_, first_batch);
   }
 }
 

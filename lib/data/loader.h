@@ -54,8 +54,9 @@ class BatchLoader {
   int64_t size() const { return data_.size(); }
   int64_t batches_per_epoch() const;
 
-  // Starts epoch `epoch` (0-based); prefetching begins at once.
-  void StartEpoch(int64_t epoch);
+  // Starts epoch `epoch` (0-based) at its batch `first_batch` (a run
+  // resumed mid-epoch); prefetching begins at once.
+  void StartEpoch(int64_t epoch, int64_t first_batch = 0);
 
   // The next batch of the current epoch, or nullopt at its end.
   std::optional<Batch> Next();
@@ -71,7 +72,7 @@ class BatchLoader {
 
  private:
   void StopWorker();
-  void Produce(int64_t epoch, std::vector<int64_t> order);
+  void Produce(int64_t epoch, std::vector<int64_t> order, int64_t first_batch);
 
   ImageView data_;
   std::shared_ptr<const Normalization> norm_;

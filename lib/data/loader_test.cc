@@ -92,6 +92,28 @@ TEST_F(LoaderTest, SameSeedSameBatchesWithOrWithoutPrefetch) {
   EXPECT_TRUE(torch::equal(plain[0].labels, prefetched[0].labels));
 }
 
+// A run resumed mid-epoch starts the epoch at a later batch and sees
+// exactly the batches an uninterrupted epoch has from there on.
+TEST_F(LoaderTest, StartingAtALaterBatchContinuesTheSameEpoch) {
+  LoaderOptions options;
+  options.augment = true;
+  options.seed = 5;
+  options.batch_size = 64;
+  const std::vector<Batch> whole = Epoch(options, 3);
+  for (int prefetch : {2, 0}) {
+    options.prefetch_batches = prefetch;
+    BatchLoader loader(view_, norm_, options);
+    loader.StartEpoch(3, /*first_batch=*/2);
+    std::vector<Batch> rest;
+    while (auto batch = loader.Next()) rest.push_back(*batch);
+    ASSERT_EQ(rest.size(), whole.size() - 2) << prefetch;
+    for (size_t i = 0; i < rest.size(); ++i) {
+      EXPECT_TRUE(torch::equal(rest[i].images, whole[i + 2].images)) << i;
+      EXPECT_TRUE(torch::equal(rest[i].labels, whole[i + 2].labels)) << i;
+    }
+  }
+}
+
 TEST_F(LoaderTest, RanksShareTheGlobalBatchDisjointly) {
   LoaderOptions options;
   options.augment = true;

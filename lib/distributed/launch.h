@@ -16,9 +16,14 @@ namespace sdbench {
 absl::StatusOr<int> FreeLocalPort();
 
 // Runs `argv` (argv[0] is executed) as `nproc` ranks with the launcher
-// variables set. Returns 0 when every rank succeeded; otherwise the failing
-// rank's status (1 for a signal) after terminating the rest.
-int RunLocalRanks(int nproc, const std::vector<std::string>& argv);
+// variables set, each in a process group of its own. A stop signal (one of
+// `stop_signals`) that reaches the launcher is passed on to every rank
+// once (they agree on the step to stop at); a second SIGINT is passed on
+// too (they end at once). Returns 0 when every rank succeeded,
+// kStoppedExitCode (75) when they stopped on request; otherwise the
+// failing rank's status (1 for a signal) after terminating the rest.
+int RunLocalRanks(int nproc, const std::vector<std::string>& argv,
+                  const std::vector<int>& stop_signals = {});
 
 }  // namespace sdbench
 

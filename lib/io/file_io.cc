@@ -42,32 +42,37 @@ std::string TemporaryPathFor(const std::string& path) {
 
 absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents) {
   const std::string temporary = TemporaryPathFor(path);
+  // Errors name the file being written and the system's reason; the
+  // temporary file is removed, the previous file is left as it was.
+  auto fail = [&](absl::string_view action) {
+    const int error = errno;
+    std::string message =
+        absl::StrCat(path, ": cannot ", action, " (via ", temporary, "): ", std::strerror(error));
+    unlink(temporary.c_str());
+    return error == ENOENT ? absl::NotFoundError(message) : absl::InternalError(message);
+  };
   const int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) return ErrnoError(temporary, "create");
+  if (fd < 0) return fail("create");
   const char* data = contents.data();
   size_t left = contents.size();
   while (left > 0) {
     const ssize_t written = write(fd, data, left);
     if (written < 0) {
       if (errno == EINTR) continue;
-      absl::Status error = ErrnoError(temporary, "write");
+      absl::Status error = fail("write");
       close(fd);
-      unlink(temporary.c_str());
       return error;
     }
     data += written;
     left -= static_cast<size_t>(written);
   }
-  if (fsync(fd) != 0 || close(fd) != 0) {
-    absl::Status error = ErrnoError(temporary, "flush");
-    unlink(temporary.c_str());
+  if (fsync(fd) != 0) {
+    absl::Status error = fail("flush");
+    close(fd);
     return error;
   }
-  if (rename(temporary.c_str(), path.c_str()) != 0) {
-    absl::Status error = ErrnoError(path, "rename a temporary file onto");
-    unlink(temporary.c_str());
-    return error;
-  }
+  if (close(fd) != 0) return fail("flush");
+  if (rename(temporary.c_str(), path.c_str()) != 0) return fail("rename its temporary file");
   return absl::OkStatus();
 }
 

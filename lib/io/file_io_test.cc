@@ -1,6 +1,12 @@
 #include "lib/io/file_io.h"
 
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -30,6 +36,35 @@ TEST(FileIoTest, WriteIntoMissingDirectoryFails) {
   absl::Status status = WriteFileAtomically(TestDir() + "/missing_dir/x.json", "{}");
   EXPECT_FALSE(status.ok());
   EXPECT_NE(status.message().find("missing_dir"), std::string::npos);
+}
+
+// A full disk, as a file-size limit (in a child, so the limit stays there):
+// the write fails naming the file and the reason, removes its temporary
+// file and leaves the old file as it was.
+TEST(FileIoTest, AFailedWriteKeepsTheOldFileAndLeavesNoTemporary) {
+  const std::string path = TestDir() + "/limited.bin";
+  ASSERT_TRUE(WriteFileAtomically(path, "old contents").ok());
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    signal(SIGXFSZ, SIG_IGN);
+    const rlimit limit = {4096, 4096};
+    setrlimit(RLIMIT_FSIZE, &limit);
+    absl::Status status = WriteFileAtomically(path, std::string(100000, 'x'));
+    const std::string message(status.message());
+    const bool named = message.find(path) != std::string::npos &&
+                       message.find("File too large") != std::string::npos;
+    _exit(status.ok() ? 1 : named ? 0 : 2);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status);
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: the write succeeded; 2: the error lacks path or reason";
+  EXPECT_EQ(*ReadFileToString(path), "old contents");
+  // The child's temporary file (named after its pid) is gone too.
+  for (const auto& entry : std::filesystem::directory_iterator(TestDir())) {
+    EXPECT_EQ(entry.path().filename().string().find("limited.bin.tmp."), std::string::npos);
+  }
 }
 
 TEST(FileIoTest, Md5OfKnownVectors) {

@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -28,6 +29,12 @@ class Subprocess {
     bool stderr_to_stdout = false;  // Else inherited (or /dev/null, see below).
     bool quiet_stderr = false;      // Standard error to /dev/null.
     std::map<std::string, std::string> environment;  // Set in the child.
+    // In a process group of its own: a terminal's Ctrl-C reaches the parent
+    // only, which decides what the child gets.
+    bool new_process_group = false;
+    // RLIMIT_FSIZE of the child in bytes (0: inherited), e.g. to test
+    // what a full disk does.
+    int64_t file_size_limit = 0;
   };
 
   // Runs argv[0] (looked up on PATH when it has no '/'). An error when the

@@ -23,6 +23,22 @@ Json StateToJson(const RunState& state, const Json& config) {
                {"config", config}};
   meta["evaluations"] = Json::array();
   for (const Evaluation& e : state.evaluations) meta["evaluations"].push_back(e.ToJson());
+  if (!state.rank_windows.empty()) {
+    meta["rank_windows"] = Json::array();
+    for (const TrainingWindow::Totals& w : state.rank_windows) {
+      meta["rank_windows"].push_back({w.loss_sum, w.errors, w.samples});
+    }
+  }
+  if (state.partial_epoch) {
+    const PartialEpoch& p = *state.partial_epoch;
+    meta["partial_epoch"] = {{"steps_done", p.steps_done},
+                             {"train_seconds", p.train_seconds},
+                             {"eval_seconds", p.eval_seconds},
+                             {"images", p.images},
+                             {"active_blocks", p.active_blocks},
+                             {"step_seconds", p.step_seconds},
+                             {"first_conv_grad_sum", p.first_conv_grad_sum}};
+  }
   return meta;
 }
 
@@ -37,6 +53,19 @@ void StateFromJson(const Json& meta, RunState* state) {
   state->evaluations.clear();
   for (const Json& e : meta["evaluations"]) {
     state->evaluations.push_back(Evaluation::FromJson(e));
+  }
+  state->rank_windows.clear();
+  for (const Json& w : meta.value("rank_windows", Json::array())) {
+    state->rank_windows.push_back({w[0], w[1], w[2]});
+  }
+  state->partial_epoch.reset();
+  if (meta.contains("partial_epoch")) {
+    const Json& p = meta["partial_epoch"];
+    state->partial_epoch =
+        PartialEpoch{p["steps_done"],         p["train_seconds"],
+                     p["eval_seconds"],       p["images"],
+                     p["active_blocks"],      p["step_seconds"].get<std::vector<double>>(),
+                     p["first_conv_grad_sum"]};
   }
 }
 

@@ -1,8 +1,8 @@
 // Checkpoints of a run: the model (parameters and BN statistics), the
 // momentum buffers, and everything else a resumed run needs to continue
-// exactly where the interrupted one stopped (RunState). Data order and
-// augmentation are pure functions of (seed, epoch, position), so they need
-// no state of their own.
+// exactly where the interrupted one stopped (RunState), at an epoch's end or
+// between two steps of an epoch. Data order and augmentation are pure
+// functions of (seed, epoch, position), so they need no state of their own.
 //
 // A checkpoint is serialised in memory and written atomically (temporary
 // file + rename): a run killed at any moment, or a disk that fills up,
@@ -13,6 +13,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,18 @@
 
 namespace sdbench {
 
+// The epoch in progress when a run stopped between two steps (a preemption):
+// its measurements so far, so the resumed run completes it exactly.
+struct PartialEpoch {
+  int64_t steps_done = 0;
+  double train_seconds = 0;
+  double eval_seconds = 0;
+  int64_t images = 0;
+  int64_t active_blocks = 0;
+  std::vector<double> step_seconds;
+  double first_conv_grad_sum = 0;
+};
+
 // What a checkpoint holds besides tensors.
 struct RunState {
   int epochs_done = 0;
@@ -34,6 +47,10 @@ struct RunState {
   std::string gate_state;  // GateSampler::SaveState().
   std::string start_time;
   TrainingWindow::Totals window;
+  // Data parallel: every rank's window (each rank accumulates its own), so
+  // each resumes with its own and the sums stay exact.
+  std::vector<TrainingWindow::Totals> rank_windows;
+  std::optional<PartialEpoch> partial_epoch;  // Set when stopped mid-epoch.
 };
 
 // Writes model, momentum and state (with the run's `config`, which a resume

@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cmath>
+#include <utility>
 
 #include "absl/strings/str_format.h"
 
@@ -29,6 +31,32 @@ void ProgressLine::Finish(const std::string& text) {
   open_ = false;
   std::fflush(out_);
 }
+
+ProgressReporter::ProgressReporter(ProgressLine* line, Options options)
+    : line_(line), options_(std::move(options)) {
+  if (!options_.clock) {
+    options_.clock = [] {
+      return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+          .count();
+    };
+  }
+}
+
+bool ProgressReporter::StepLineDue() {
+  const double now = options_.clock();
+  const double interval =
+      line_->interactive() ? options_.terminal_interval_s : options_.log_interval_s;
+  if (printed_step_ && now - last_step_line_ < interval) return false;
+  printed_step_ = true;
+  last_step_line_ = now;
+  return true;
+}
+
+void ProgressReporter::StepLine(const std::string& text) { line_->Update(text, true); }
+
+void ProgressReporter::Status(const std::string& text) { line_->Update(text, false); }
+
+void ProgressReporter::Line(const std::string& text) { line_->Finish(text); }
 
 std::string FormatDuration(double seconds) {
   if (!std::isfinite(seconds) || seconds < 0) return "?";

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <string>
 
 namespace sdbench {
@@ -28,6 +29,38 @@ class ProgressLine {
   FILE* out_;
   bool interactive_;
   bool open_ = false;
+};
+
+// When a run's step lines are printed. On a terminal, the updating line is
+// redrawn at most every `terminal_interval_s` (each redraw reads the loss
+// from the device). In a log file or pipe, a line after the first step of
+// the run (or of a resumed run), then one at least every `log_interval_s`,
+// so a person following the log always sees a recent ETA; epoch ends print
+// their own line either way.
+class ProgressReporter {
+ public:
+  struct Options {
+    double log_interval_s = 60;
+    double terminal_interval_s = 0.25;
+    // Seconds on a steady clock (tests pass a fake one).
+    std::function<double()> clock;
+  };
+  ProgressReporter(ProgressLine* line, Options options);
+
+  // Whether the step that just finished should print its line now.
+  bool StepLineDue();
+  // Prints a step line (after StepLineDue said so).
+  void StepLine(const std::string& text);
+  // A transient status on a terminal ("evaluating"); nothing in a log.
+  void Status(const std::string& text);
+  // A line that stays: an epoch's summary, a resume or stop notice.
+  void Line(const std::string& text);
+
+ private:
+  ProgressLine* line_;
+  Options options_;
+  bool printed_step_ = false;
+  double last_step_line_ = 0;
 };
 
 // "1:02:03" / "4:05" for seconds; "?" when unknown.

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -60,6 +61,57 @@ TEST(ProgressLineTest, TerminalModeRewritesOneLine) {
   std::fclose(out);
   EXPECT_EQ(std::string(text, size), "\ra\033[K\rb\033[K\rc\033[K\n");
   free(text);
+}
+
+// Log mode with a fake clock: a line after the first step, then one per
+// interval however many steps pass, and every epoch line.
+TEST(ProgressReporterTest, LogCadenceFollowsTheClock) {
+  char* text = nullptr;
+  size_t size = 0;
+  FILE* out = open_memstream(&text, &size);
+  ProgressLine line(out, /*interactive=*/false);
+  double now = 1000;
+  ProgressReporter::Options options;
+  options.log_interval_s = 60;
+  options.clock = [&now] { return now; };
+  ProgressReporter reporter(&line, options);
+  std::vector<int> printed;
+  for (int step = 1; step <= 100; ++step) {
+    now += 7;  // A 7-second step.
+    if (reporter.StepLineDue()) {
+      printed.push_back(step);
+      reporter.StepLine("step " + std::to_string(step));
+    }
+    if (step == 50) reporter.Line("epoch 1 done");
+    reporter.Status("evaluating");  // Not in a log.
+  }
+  std::fclose(out);
+  // Steps at 7 s each: the first, then every ceil(60 / 7) = 9 steps.
+  EXPECT_EQ(printed, (std::vector<int>{1, 10, 19, 28, 37, 46, 55, 64, 73, 82, 91, 100}));
+  const std::string log(text, size);
+  free(text);
+  EXPECT_EQ(log.find("evaluating"), std::string::npos);
+  EXPECT_NE(log.find("step 46\nepoch 1 done\nstep 55\n"), std::string::npos) << log;
+}
+
+TEST(ProgressReporterTest, TerminalRedrawsAtMostEveryInterval) {
+  char* text = nullptr;
+  size_t size = 0;
+  FILE* out = open_memstream(&text, &size);
+  ProgressLine line(out, /*interactive=*/true);
+  double now = 0;
+  ProgressReporter::Options options;
+  options.terminal_interval_s = 0.25;
+  options.clock = [&now] { return now; };
+  ProgressReporter reporter(&line, options);
+  int redraws = 0;
+  for (int step = 0; step < 100; ++step) {
+    now += 0.1;
+    if (reporter.StepLineDue()) ++redraws;
+  }
+  std::fclose(out);
+  free(text);
+  EXPECT_EQ(redraws, 34);  // 10 s of 0.1 s steps: the first, then every third.
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "lib/base/stop.h"
 #include "lib/distributed/communicator.h"
 #include "lib/io/file_io.h"
 #include "lib/results/provenance.h"
@@ -150,9 +151,21 @@ absl::Status Trainer::RestoreOrStart() {
     absl::Status loaded =
         LoadCheckpoint(options_.checkpoint_path, *model_, *sgd_, &state_, config_, device_);
     if (!loaded.ok()) return loaded;
+    resumed_ = true;
+    if (options_.progress != nullptr) {
+      const int64_t steps = state_.partial_epoch ? state_.partial_epoch->steps_done : 0;
+      options_.progress->Line(
+          absl::StrFormat("%s resuming from %s: epoch %d/%d, step %d/%d (iteration %d)", tag_,
+                          options_.checkpoint_path, state_.epochs_done + 1, settings_.lr.epochs,
+                          steps, steps_per_epoch_, state_.iteration));
+    }
   }
-  window_ = std::make_unique<TrainingWindow>(device_, state_.window);
-  epochs_at_start_ = state_.epochs_done;
+  // Data parallel: this rank's own window (one process: the only one).
+  const TrainingWindow::Totals own =
+      static_cast<int>(state_.rank_windows.size()) == world_size_ && world_size_ > 1
+          ? state_.rank_windows[rank_]
+          : state_.window;
+  window_ = std::make_unique<TrainingWindow>(device_, own);
   for (const Json& epoch : state_.epochs) {
     finished_epochs_seconds_ +=
         epoch["train_seconds"].get<double>() + epoch["eval_seconds"].get<double>();
@@ -162,15 +175,14 @@ absl::Status Trainer::RestoreOrStart() {
 
 absl::StatusOr<Json> Trainer::Run() {
   for (int epoch = state_.epochs_done + 1; epoch <= settings_.lr.epochs; ++epoch) {
-    EpochLog log;
-    log.epoch = epoch;
-    log.lr = settings_.lr.LearningRate(epoch);
-    log.first_conv_grad_sum = torch::zeros({}, torch::TensorOptions(device_).dtype(torch::kDouble));
-    if (absl::Status s = TrainEpoch(log); !s.ok()) return s;
+    EpochLog log = StartEpochLog(epoch);
+    absl::StatusOr<bool> stopped = TrainEpoch(log);
+    if (!stopped.ok()) return stopped.status();
+    if (*stopped) return Stop(log);
     if (settings_.eval_every_iterations == 0) {
       if (options_.progress != nullptr) {
-        options_.progress->Update(
-            absl::StrFormat("%s epoch %d/%d evaluating", tag_, epoch, settings_.lr.epochs), false);
+        options_.progress->Status(
+            absl::StrFormat("%s epoch %d/%d evaluating", tag_, epoch, settings_.lr.epochs));
       }
       if (absl::Status s = EvaluateTimed(epoch, log.lr, false, log); !s.ok()) return s;
     }
@@ -190,10 +202,33 @@ absl::StatusOr<Json> Trainer::Run() {
   return Result();
 }
 
-absl::Status Trainer::TrainEpoch(EpochLog& log) {
-  train_loader_->StartEpoch(log.epoch - 1);
+Trainer::EpochLog Trainer::StartEpochLog(int epoch) {
+  EpochLog log;
+  log.epoch = epoch;
+  log.lr = settings_.lr.LearningRate(epoch);
+  double grad_sum = 0;
+  if (state_.partial_epoch) {
+    const PartialEpoch& p = *state_.partial_epoch;
+    log.first_step = p.steps_done;
+    log.train_seconds = p.train_seconds;
+    log.eval_seconds = p.eval_seconds;
+    log.images = p.images;
+    log.active_blocks = p.active_blocks;
+    log.step_seconds = p.step_seconds;
+    grad_sum = p.first_conv_grad_sum;
+    state_.partial_epoch.reset();
+  }
+  log.first_conv_grad_sum =
+      torch::full({}, grad_sum, torch::TensorOptions(device_).dtype(torch::kDouble));
+  return log;
+}
+
+absl::StatusOr<bool> Trainer::TrainEpoch(EpochLog& log) {
+  train_loader_->StartEpoch(log.epoch - 1, log.first_step);
   const Clock::time_point epoch_start = Clock::now();
-  for (int64_t step = 0; step < steps_per_epoch_; ++step) {
+  const double eval_seconds_before = log.eval_seconds;
+  bool stop = false;
+  for (int64_t step = log.first_step; step < steps_per_epoch_ && !stop; ++step) {
     const Clock::time_point step_start = Clock::now();
     std::optional<Batch> batch = train_loader_->Next();
     if (!batch) break;
@@ -208,9 +243,37 @@ absl::Status Trainer::TrainEpoch(EpochLog& log) {
       if (absl::Status s = EvaluateTimed(epoch, log.lr, false, log); !s.ok()) return s;
     }
     ReportStep(log, step, *loss, SecondsSince(epoch_start));
+    absl::StatusOr<bool> agreed = StopAgreed();
+    if (!agreed.ok()) return agreed.status();
+    stop = *agreed;
   }
-  log.train_seconds = SecondsSince(epoch_start) - log.eval_seconds;
-  return absl::OkStatus();
+  log.train_seconds += SecondsSince(epoch_start) - (log.eval_seconds - eval_seconds_before);
+  return stop;
+}
+
+absl::StatusOr<bool> Trainer::StopAgreed() {
+  if (communicator_ == nullptr) return StopRequested();
+  if (state_.iteration % std::max(1, options_.stop_check_every) != 0) return false;
+  torch::Tensor flag = torch::tensor({StopRequested() ? 1.0 : 0.0}, torch::kDouble);
+  if (absl::Status s = communicator_->SumInPlace(flag); !s.ok()) return s;
+  return flag.item<double>() > 0;
+}
+
+absl::Status Trainer::Stop(const EpochLog& log) {
+  state_.partial_epoch = PartialEpoch{static_cast<int64_t>(log.step_seconds.size()),
+                                      log.train_seconds,
+                                      log.eval_seconds,
+                                      log.images,
+                                      log.active_blocks,
+                                      log.step_seconds,
+                                      log.first_conv_grad_sum.item<double>()};
+  if (absl::Status s = Checkpoint(); !s.ok()) return s;
+  const std::string why = StopRequested() ? absl::StrCat("stopped by ", SignalName(StopSignal()))
+                                          : "stopped at another rank's request";
+  return absl::CancelledError(absl::StrFormat(
+      "%s %s at epoch %d/%d, step %d/%d (iteration %d); checkpoint %s", tag_, why, log.epoch,
+      settings_.lr.epochs, state_.partial_epoch->steps_done, steps_per_epoch_, state_.iteration,
+      options_.checkpoint_path.empty() ? "none (no --checkpoint_dir)" : options_.checkpoint_path));
 }
 
 absl::StatusOr<torch::Tensor> Trainer::Step(const Batch& batch, EpochLog& log) {
@@ -306,30 +369,43 @@ void Trainer::FinishEpoch(const EpochLog& log) {
 absl::Status Trainer::Checkpoint() {
   state_.gate_state = (*model_)->gate_sampler().SaveState();
   state_.window = window_->Read();
+  if (communicator_ != nullptr) {
+    // Every rank's window into rank 0's checkpoint: each fills its own slot
+    // of zeros, the sum gathers them exactly.
+    torch::Tensor all = torch::zeros({world_size_, 3}, torch::kDouble);
+    all[rank_][0] = state_.window.loss_sum;
+    all[rank_][1] = static_cast<double>(state_.window.errors);
+    all[rank_][2] = static_cast<double>(state_.window.samples);
+    if (absl::Status s = communicator_->SumInPlace(all); !s.ok()) return s;
+    state_.rank_windows.clear();
+    for (int r = 0; r < world_size_; ++r) {
+      state_.rank_windows.push_back({all[r][0].item<double>(),
+                                     static_cast<int64_t>(all[r][1].item<double>()),
+                                     static_cast<int64_t>(all[r][2].item<double>())});
+    }
+  }
   if (options_.checkpoint_path.empty() || rank_ != 0) return absl::OkStatus();
   return SaveCheckpoint(options_.checkpoint_path, *model_, *sgd_, state_, config_);
 }
 
 void Trainer::ReportStep(const EpochLog& log, int64_t step, const torch::Tensor& loss,
                          double epoch_elapsed) {
-  ProgressLine* progress = options_.progress;
-  if (progress == nullptr) return;
-  const Eta eta = EstimateEta(epoch_elapsed, step + 1, steps_per_epoch_, log.epoch,
-                              settings_.lr.epochs, finished_epochs_seconds_);
-  const bool milestone = (step + 1) % std::max<int64_t>(1, steps_per_epoch_ / 4) == 0;
-  progress->Update(
-      absl::StrFormat("%s epoch %d/%d step %d/%d loss %.4f | %.0f img/s | "
-                      "epoch ETA %s | run ETA %s",
-                      tag_, log.epoch, settings_.lr.epochs, step + 1, steps_per_epoch_,
-                      loss.item<double>(), log.images / epoch_elapsed,
-                      FormatDuration(eta.epoch_seconds), FormatDuration(eta.run_seconds)),
-      milestone && step + 1 < steps_per_epoch_);
+  ProgressReporter* progress = options_.progress;
+  if (progress == nullptr || !progress->StepLineDue()) return;
+  const Eta eta =
+      EstimateEta(epoch_elapsed, step + 1 - log.first_step, steps_per_epoch_ - log.first_step,
+                  log.epoch, settings_.lr.epochs, finished_epochs_seconds_);
+  progress->StepLine(absl::StrFormat(
+      "%s epoch %d/%d step %d/%d loss %.4f | %.0f img/s | epoch ETA %s | run ETA %s", tag_,
+      log.epoch, settings_.lr.epochs, step + 1, steps_per_epoch_, loss.item<double>(),
+      log.images / std::max(1e-9, log.train_seconds + epoch_elapsed),
+      FormatDuration(eta.epoch_seconds), FormatDuration(eta.run_seconds)));
 }
 
 void Trainer::ReportEpoch(const EpochLog& log) const {
   if (options_.progress == nullptr) return;
   const Evaluation& last = state_.evaluations.back();
-  options_.progress->Finish(absl::StrFormat(
+  options_.progress->Line(absl::StrFormat(
       "%s epoch %d/%d lr %g | train loss %.4f err %.2f%% | val %s | test "
       "%.2f%% | %.0f img/s | %s train + %s eval",
       tag_, log.epoch, settings_.lr.epochs, log.lr, last.train_loss, last.train_error,
@@ -353,7 +429,7 @@ Json Trainer::Result() {
   for (const torch::Tensor& p : model->parameters()) {
     facts.gradient_bytes_all_parameters += p.nbytes();
   }
-  facts.resumed = epochs_at_start_ > 0;
+  facts.resumed = resumed_;
   facts.dataset = dataset_provenance_;
   facts.command_line = options_.command_line;
   return AssembleResult(identity_, config_, seeds_, state_,

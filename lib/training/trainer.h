@@ -6,9 +6,12 @@
 // says so), evaluate, checkpoint, report; at the end, summarise.
 //
 // Every epoch ends with an atomic checkpoint (lib/training/checkpoint.h).
-// Data order and augmentation are pure functions of (seed, epoch), so a
-// resumed run continues exactly where the interrupted one was: same
-// batches, same gates, same weights.
+// A stop request (lib/base/stop.h: SIGTERM before a time limit, say)
+// ends the run after the step in progress with a checkpoint at that step,
+// and Run() returns a kCancelled status naming the signal, the epoch and
+// the step. Data order and augmentation are pure functions of (seed, epoch,
+// position), so a resumed run continues exactly where the interrupted one
+// was: same batches, same gates, same weights.
 #ifndef SDBENCH_LIB_TRAINING_TRAINER_H_
 #define SDBENCH_LIB_TRAINING_TRAINER_H_
 
@@ -44,8 +47,11 @@ struct RunOptions {
   // may split unevenly over the ranks; their mean gradients are then still
   // weighted equally (DDP does the same).
   Communicator* communicator = nullptr;
+  // Data parallel: the ranks agree on a stop request every this many steps
+  // (one small collective; none in between).
+  int stop_check_every = 10;
   std::vector<std::string> command_line;
-  ProgressLine* progress = nullptr;  // Optional.
+  ProgressReporter* progress = nullptr;  // Optional.
 };
 
 class Trainer {
@@ -73,6 +79,7 @@ class Trainer {
   struct EpochLog {
     int epoch = 0;
     double lr = 0;
+    int64_t first_step = 0;  // > 0 when resumed mid-epoch.
     double train_seconds = 0;
     double eval_seconds = 0;
     int64_t images = 0;
@@ -81,7 +88,15 @@ class Trainer {
     torch::Tensor first_conv_grad_sum;  // Fig. 7, on the device (double).
   };
 
-  absl::Status TrainEpoch(EpochLog& log);
+  // The epoch's log, continuing a partial epoch of a resumed run.
+  EpochLog StartEpochLog(int epoch);
+  // Trains the epoch's remaining steps; true when a stop was agreed.
+  absl::StatusOr<bool> TrainEpoch(EpochLog& log);
+  // Whether to stop after this step (data parallel: agreed every
+  // stop_check_every steps).
+  absl::StatusOr<bool> StopAgreed();
+  // Checkpoints mid-epoch and returns the kCancelled status.
+  absl::Status Stop(const EpochLog& log);
   // One training step on `batch`; returns its loss (on the device).
   absl::StatusOr<torch::Tensor> Step(const Batch& batch, EpochLog& log);
   // Evaluates now (training window, validation, test) and records it.
@@ -118,7 +133,7 @@ class Trainer {
 
   RunState state_;
   std::unique_ptr<TrainingWindow> window_;
-  int epochs_at_start_ = 0;
+  bool resumed_ = false;
   double finished_epochs_seconds_ = 0;  // Training + evaluation, for the ETA.
   int64_t bytes_reduced_ = 0;
   int64_t steps_this_attempt_ = 0;
