@@ -318,24 +318,49 @@ TEST(RegressTest, TheCommittedCiReferenceIsWellFormed) {
   auto outcomes = RunChecks(reference, ResultSet());
   ASSERT_TRUE(outcomes.ok()) << outcomes.status();
   EXPECT_GE(outcomes->size(), 4u);
-  auto speed = RunSpeedChecks(reference, Json::object());
-  ASSERT_TRUE(speed.ok()) << speed.status();
-  EXPECT_GE(speed->size(), 4u);
-}
-
-TEST(RegressTest, TheCommittedSpeedReportPassesTheCiSpeedChecks) {
-  Json reference = Json::parse(*ReadFileToString("baselines/ci_reference.json"));
-  Json report = Json::parse(*ReadFileToString("results/benchmarks/train_step_110.json"));
+  for (const CheckOutcome& o : *outcomes) EXPECT_FALSE(o.passed) << o.name;  // Nothing to check.
+  Json report;
+  report["provenance"]["machine"]["cpu_model"] = "AMD EPYC";
   auto speed = RunSpeedChecks(reference, report);
   ASSERT_TRUE(speed.ok()) << speed.status();
-  for (const CheckOutcome& o : *speed) EXPECT_TRUE(o.passed) << o.name << " " << o.value;
+  EXPECT_GE(speed->outcomes.size(), 2u);
+}
+
+// A band is the reference mean +- k sd / sqrt(n): n seeds narrow it.
+TEST(RegressTest, BandsFollowTheNoiseModel) {
+  Json reference = Json::parse(R"({
+    "experiment": "ci", "profile": "reduced",
+    "checks": [{"name": "loss", "type": "band", "arm": "constant",
+                "metric": "summary.final_test_error_percent", "mean": 30, "sd": 1, "k": 4}]})");
+  auto outcome = [&](std::vector<double> errors) {
+    ResultSet results;
+    for (size_t i = 0; i < errors.size(); ++i) {
+      FakeRun run;
+      run.experiment = "ci";
+      run.profile = "reduced";
+      run.seed = static_cast<int>(i) + 1;
+      run.test_errors = {60, errors[i]};
+      results.Add(MakeFakeResult(run));
+    }
+    return (*RunChecks(reference, results))[0];
+  };
+  EXPECT_TRUE(outcome({33.9}).passed);  // Within 30 +- 4.
+  EXPECT_FALSE(outcome({34.1}).passed);
+  EXPECT_FALSE(outcome({25.9}).passed);        // Both sides.
+  EXPECT_FALSE(outcome({33.0, 33.2}).passed);  // n = 2: 30 +- 2.83.
+  EXPECT_TRUE(outcome({32.0, 32.6}).passed);
+  const CheckOutcome shown = outcome({31});
+  EXPECT_TRUE(Contains(shown.value, "(n=1, z=+1.0)")) << shown.value;
+  EXPECT_TRUE(Contains(shown.bound, "[26, 34]")) << shown.bound;
+  reference["checks"][0]["sd"] = 0;
+  EXPECT_FALSE(RunChecks(reference, ResultSet()).ok());
 }
 
 Json SpeedReference() {
-  return Json::parse(R"({"speed_checks": [
+  return Json::parse(R"({"speed_checks": {"default": [
     {"name": "stochastic saves time", "metric": "ratios.ours_stochastic_over_constant", "max": 0.85},
     {"name": "faster than the peer", "metric": "ratios.ours_over_peer_a_constant", "max": 0.92},
-    {"name": "pipeline hidden", "metric": "epoch.overhead", "max": 0.05, "min": -0.05}]})");
+    {"name": "pipeline hidden", "metric": "epoch.overhead", "max": 0.05, "min": -0.05}]}})");
 }
 
 Json SpeedReport(double stochastic_ratio, double peer_ratio, double overhead) {
@@ -349,8 +374,9 @@ Json SpeedReport(double stochastic_ratio, double peer_ratio, double overhead) {
 TEST(RegressTest, SpeedChecksPassAndFail) {
   auto good = RunSpeedChecks(SpeedReference(), SpeedReport(0.75, 0.66, 0.001));
   ASSERT_TRUE(good.ok()) << good.status();
-  ASSERT_EQ(good->size(), 3u);
-  for (const CheckOutcome& o : *good) EXPECT_TRUE(o.passed) << o.name;
+  ASSERT_EQ(good->outcomes.size(), 3u);
+  EXPECT_EQ(good->reference_used, "default");
+  for (const CheckOutcome& o : good->outcomes) EXPECT_TRUE(o.passed) << o.name;
 
   // Each regression fails its own check and only that one.
   const Json bad_reports[] = {SpeedReport(0.97, 0.66, 0.001), SpeedReport(0.75, 0.95, 0.001),
@@ -358,24 +384,43 @@ TEST(RegressTest, SpeedChecksPassAndFail) {
   for (int k = 0; k < 3; ++k) {
     auto outcomes = RunSpeedChecks(SpeedReference(), bad_reports[k]);
     ASSERT_TRUE(outcomes.ok());
-    for (int i = 0; i < 3; ++i) EXPECT_EQ((*outcomes)[i].passed, i != k) << k << " " << i;
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(outcomes->outcomes[i].passed, i != k) << k << " " << i;
   }
   Json missing = SpeedReport(0.75, 0.66, 0.001);
   missing.erase("epoch");
   auto outcomes = RunSpeedChecks(SpeedReference(), missing);
   ASSERT_TRUE(outcomes.ok());
-  EXPECT_FALSE((*outcomes)[2].passed);
-  EXPECT_NE((*outcomes)[2].value.find("missing"), std::string::npos);
+  EXPECT_FALSE(outcomes->outcomes[2].passed);
+  EXPECT_NE(outcomes->outcomes[2].value.find("missing"), std::string::npos);
+}
+
+// Speed references by CPU model, with a band on the upper side only.
+TEST(RegressTest, SpeedReferenceIsChosenByCpuModel) {
+  Json reference = SpeedReference();
+  reference["speed_checks"]["by_cpu_model"]["Model X"] = Json::parse(R"([
+    {"name": "faster than the peer", "metric": "ratios.ours_over_peer_a_constant",
+     "mean": 0.7, "sd": 0.02, "k": 3, "side": "upper"}])");
+  Json report = SpeedReport(0.75, 0.77, 0.001);
+  report["provenance"]["machine"]["cpu_model"] = "Model X";
+  auto keyed = RunSpeedChecks(reference, report);
+  ASSERT_TRUE(keyed.ok()) << keyed.status();
+  EXPECT_EQ(keyed->reference_used, "Model X");
+  ASSERT_EQ(keyed->outcomes.size(), 1u);
+  EXPECT_FALSE(keyed->outcomes[0].passed);              // 0.77 > 0.7 + 3 x 0.02.
+  report["ratios"]["ours_over_peer_a_constant"] = 0.5;  // Faster is never a failure.
+  EXPECT_TRUE(RunSpeedChecks(reference, report)->outcomes[0].passed);
+  report["provenance"]["machine"]["cpu_model"] = "Model Y";  // Unknown: the default list.
+  EXPECT_EQ(RunSpeedChecks(reference, report)->reference_used, "default");
 }
 
 TEST(RegressTest, MalformedSpeedReferenceIsAnError) {
   const Json report = SpeedReport(0.75, 0.66, 0.001);
   EXPECT_FALSE(RunSpeedChecks(Json::object(), report).ok());
   Json reference = SpeedReference();
-  reference["speed_checks"][0].erase("max");
+  reference["speed_checks"]["default"][0].erase("max");
   EXPECT_FALSE(RunSpeedChecks(reference, report).ok());
   reference = SpeedReference();
-  reference["speed_checks"][1].erase("metric");
+  reference["speed_checks"]["default"][1].erase("metric");
   EXPECT_FALSE(RunSpeedChecks(reference, report).ok());
 }
 

@@ -1,5 +1,6 @@
 #include "analysis/regress.h"
 
+#include <cmath>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
@@ -10,40 +11,194 @@ namespace {
 
 using Json = nlohmann::json;
 
-std::optional<double> ArmMetric(const ResultSet& results, const std::string& experiment,
-                                const std::string& profile, const std::string& arm,
-                                const std::string& metric, std::string* problem) {
-  const std::vector<Json>& runs = results.Runs({experiment, arm, profile});
-  if (runs.empty()) {
-    *problem = absl::StrCat("missing: no ", profile, " runs of ", experiment, "/", arm);
-    return std::nullopt;
-  }
-  std::vector<double> values;
-  for (const Json& run : runs) {
-    std::optional<double> v = NumberAt(run, metric);
-    if (!v) {
-      *problem = absl::StrCat("missing: ", metric, " in ", experiment, "/", arm);
-      return std::nullopt;
-    }
-    values.push_back(*v);
-  }
-  return Summarize(values).mean;
+absl::Status Malformed(const Json& check, absl::string_view problem) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("reference check '", check.value("name", "?"), "' ", problem));
 }
 
 absl::StatusOr<double> Number(const Json& check, const char* key) {
   if (!check.contains(key) || !check[key].is_number()) {
-    return absl::InvalidArgumentError(absl::StrCat("reference check '", check.value("name", "?"),
-                                                   "' needs a number '", key, "'"));
+    return Malformed(check, absl::StrCat("needs a number '", key, "'"));
   }
   return check[key].get<double>();
 }
 
 absl::StatusOr<std::string> Text(const Json& check, const char* key) {
   if (!check.contains(key) || !check[key].is_string()) {
-    return absl::InvalidArgumentError(absl::StrCat("reference check '", check.value("name", "?"),
-                                                   "' needs a string '", key, "'"));
+    return Malformed(check, absl::StrCat("needs a string '", key, "'"));
   }
   return check[key].get<std::string>();
+}
+
+// An arm's metric over its runs (seeds), or why it is missing.
+struct ArmValue {
+  std::optional<Aggregate> value;
+  std::string problem;
+};
+
+ArmValue ArmMetric(const ResultSet& results, const std::string& experiment,
+                   const std::string& profile, const std::string& arm, const std::string& metric) {
+  const std::vector<Json>& runs = results.Runs({experiment, arm, profile});
+  if (runs.empty()) {
+    return {std::nullopt, absl::StrCat("missing: no ", profile, " runs of ", experiment, "/", arm)};
+  }
+  std::vector<double> values;
+  for (const Json& run : runs) {
+    std::optional<double> v = NumberAt(run, metric);
+    if (!v) return {std::nullopt, absl::StrCat("missing: ", metric, " in ", experiment, "/", arm)};
+    values.push_back(*v);
+  }
+  return {Summarize(values), ""};
+}
+
+// The band of a band check: its center, half-width for `n` runs, and
+// whether only the upper side counts.
+struct Band {
+  double mean = 0;
+  double half_width = 0;
+  bool upper_only = false;
+  double k = 0;
+  double sd = 0;
+};
+
+absl::StatusOr<Band> ReadBand(const Json& check, int n) {
+  Band band;
+  for (auto [key, field] : {std::make_pair("mean", &band.mean), std::make_pair("sd", &band.sd),
+                            std::make_pair("k", &band.k)}) {
+    absl::StatusOr<double> v = Number(check, key);
+    if (!v.ok()) return v.status();
+    *field = *v;
+  }
+  if (band.sd <= 0 || band.k <= 0) return Malformed(check, "needs sd > 0 and k > 0");
+  band.upper_only = check.value("side", "both") == "upper";
+  band.half_width = band.k * band.sd / std::sqrt(static_cast<double>(std::max(1, n)));
+  return band;
+}
+
+void ApplyBand(const Band& band, double value, int n, CheckOutcome* outcome) {
+  const double z = (value - band.mean) / (band.sd / std::sqrt(static_cast<double>(std::max(1, n))));
+  outcome->value = absl::StrFormat("%.4g (n=%d, z=%+.1f)", value, n, z);
+  outcome->bound = band.upper_only
+                       ? absl::StrFormat("<= %.4g + %g sd/sqrt(n) = %.4g", band.mean, band.k,
+                                         band.mean + band.half_width)
+                       : absl::StrFormat("%.4g +- %g sd/sqrt(n) = [%.4g, %.4g]", band.mean, band.k,
+                                         band.mean - band.half_width, band.mean + band.half_width);
+  outcome->passed = band.upper_only ? value <= band.mean + band.half_width
+                                    : std::abs(value - band.mean) <= band.half_width;
+}
+
+// Checks of one arm's metric: band, max, min, range, min_fraction.
+absl::Status ArmCheck(const Json& check, const std::string& type, const ArmValue& arm,
+                      CheckOutcome* outcome) {
+  const int n = arm.value ? arm.value->count : 0;
+  if (type == "band") {
+    absl::StatusOr<Band> band = ReadBand(check, n);
+    if (!band.ok()) return band.status();
+    if (arm.value) ApplyBand(*band, arm.value->mean, n, outcome);
+    return absl::OkStatus();
+  }
+  double low = -1e300, high = 1e300;
+  if (type == "max" || type == "range") {
+    absl::StatusOr<double> max = Number(check, "max");
+    if (!max.ok()) return max.status();
+    high = *max;
+  }
+  if (type == "min" || type == "range") {
+    absl::StatusOr<double> min = Number(check, "min");
+    if (!min.ok()) return min.status();
+    low = *min;
+  }
+  if (type == "min_fraction") {
+    absl::StatusOr<double> reference = Number(check, "reference");
+    absl::StatusOr<double> fraction = Number(check, "fraction");
+    if (!reference.ok()) return reference.status();
+    if (!fraction.ok()) return fraction.status();
+    low = *reference * *fraction;
+  }
+  outcome->bound = type == "max"     ? absl::StrFormat("<= %.4g", high)
+                   : type == "range" ? absl::StrFormat("in [%.4g, %.4g]", low, high)
+                                     : absl::StrFormat(">= %.4g", low);
+  if (arm.value) {
+    outcome->value = absl::StrFormat("%.4g", arm.value->mean);
+    outcome->passed = arm.value->mean >= low && arm.value->mean <= high;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<CheckOutcome> RunCheck(const Json& check, const std::string& experiment,
+                                      const std::string& profile, const ResultSet& results) {
+  absl::StatusOr<std::string> name = Text(check, "name");
+  absl::StatusOr<std::string> type = Text(check, "type");
+  absl::StatusOr<std::string> metric = Text(check, "metric");
+  for (const auto* s : {&name, &type, &metric}) {
+    if (!s->ok()) return s->status();
+  }
+  CheckOutcome outcome;
+  outcome.name = *name;
+  if (*type == "ratio_max") {
+    absl::StatusOr<std::string> top = Text(check, "numerator_arm");
+    absl::StatusOr<std::string> bottom = Text(check, "denominator_arm");
+    absl::StatusOr<double> max = Number(check, "max");
+    if (!top.ok()) return top.status();
+    if (!bottom.ok()) return bottom.status();
+    if (!max.ok()) return max.status();
+    const ArmValue a = ArmMetric(results, experiment, profile, *top, *metric);
+    const ArmValue b = ArmMetric(results, experiment, profile, *bottom, *metric);
+    outcome.bound = absl::StrFormat("<= %.4g", *max);
+    outcome.value = !a.value ? a.problem : b.problem;
+    if (a.value && b.value && b.value->mean > 0) {
+      const double ratio = a.value->mean / b.value->mean;
+      outcome.value = absl::StrFormat("%.4g", ratio);
+      outcome.passed = ratio <= *max;
+    }
+    return outcome;
+  }
+  if (*type != "band" && *type != "max" && *type != "min" && *type != "range" &&
+      *type != "min_fraction") {
+    return Malformed(check, absl::StrCat("has unknown type '", *type,
+                                         "' (known: band, max, min, range, ratio_max, "
+                                         "min_fraction)"));
+  }
+  absl::StatusOr<std::string> arm = Text(check, "arm");
+  if (!arm.ok()) return arm.status();
+  const ArmValue value = ArmMetric(results, experiment, profile, *arm, *metric);
+  outcome.value = value.problem;
+  if (absl::Status s = ArmCheck(check, *type, value, &outcome); !s.ok()) return s;
+  return outcome;
+}
+
+// One speed check on the report.
+absl::StatusOr<CheckOutcome> RunSpeedCheck(const Json& check, const Json& report) {
+  CheckOutcome outcome;
+  outcome.name = check.value("name", "?");
+  absl::StatusOr<std::string> metric = Text(check, "metric");
+  if (!metric.ok()) return metric.status();
+  const std::optional<double> value = NumberAt(report, *metric);
+  if (check.contains("mean")) {
+    absl::StatusOr<Band> band = ReadBand(check, 1);
+    if (!band.ok()) return band.status();
+    outcome.value = absl::StrCat("missing: ", *metric);
+    if (value) ApplyBand(*band, *value, 1, &outcome);
+    return outcome;
+  }
+  if (!check.contains("max") && !check.contains("min")) {
+    return Malformed(check, "needs 'max', 'min' or a band ('mean', 'sd', 'k')");
+  }
+  bool passed = value.has_value();
+  std::string bound;
+  for (const char* key : {"max", "min"}) {
+    if (!check.contains(key)) continue;
+    absl::StatusOr<double> limit = Number(check, key);
+    if (!limit.ok()) return limit.status();
+    const bool is_max = std::string(key) == "max";
+    absl::StrAppend(&bound, bound.empty() ? "" : ", ",
+                    is_max ? "<= " : ">= ", absl::StrFormat("%g", *limit));
+    passed = passed && (is_max ? *value <= *limit : *value >= *limit);
+  }
+  outcome.value = value ? absl::StrFormat("%.3f", *value) : absl::StrCat("missing: ", *metric);
+  outcome.bound = bound;
+  outcome.passed = passed;
+  return outcome;
 }
 
 }  // namespace
@@ -56,70 +211,38 @@ absl::StatusOr<std::vector<CheckOutcome>> RunChecks(const Json& reference,
     return absl::InvalidArgumentError(
         "reference must name 'experiment', 'profile' and a non-empty 'checks' list");
   }
-  const std::string experiment = reference["experiment"];
-  const std::string profile = reference["profile"];
   std::vector<CheckOutcome> outcomes;
   for (const Json& check : reference["checks"]) {
-    absl::StatusOr<std::string> name = Text(check, "name");
-    absl::StatusOr<std::string> type = Text(check, "type");
-    absl::StatusOr<std::string> metric = Text(check, "metric");
-    if (!name.ok()) return name.status();
-    if (!type.ok()) return type.status();
-    if (!metric.ok()) return metric.status();
-    CheckOutcome outcome;
-    outcome.name = *name;
-    std::string problem;
-    std::optional<double> value;
-    if (*type == "ratio_max") {
-      absl::StatusOr<std::string> numerator = Text(check, "numerator_arm");
-      absl::StatusOr<std::string> denominator = Text(check, "denominator_arm");
-      absl::StatusOr<double> max = Number(check, "max");
-      if (!numerator.ok()) return numerator.status();
-      if (!denominator.ok()) return denominator.status();
-      if (!max.ok()) return max.status();
-      std::optional<double> top =
-          ArmMetric(results, experiment, profile, *numerator, *metric, &problem);
-      std::optional<double> bottom =
-          top ? ArmMetric(results, experiment, profile, *denominator, *metric, &problem)
-              : std::nullopt;
-      if (top && bottom && *bottom > 0) value = *top / *bottom;
-      outcome.bound = absl::StrFormat("<= %.4g", *max);
-      if (value) outcome.passed = *value <= *max;
-    } else if (*type == "max" || *type == "min" || *type == "range" || *type == "min_fraction") {
-      absl::StatusOr<std::string> arm = Text(check, "arm");
-      if (!arm.ok()) return arm.status();
-      value = ArmMetric(results, experiment, profile, *arm, *metric, &problem);
-      double low = -1e300, high = 1e300;
-      if (*type == "max" || *type == "range") {
-        absl::StatusOr<double> max = Number(check, "max");
-        if (!max.ok()) return max.status();
-        high = *max;
-      }
-      if (*type == "min" || *type == "range") {
-        absl::StatusOr<double> min = Number(check, "min");
-        if (!min.ok()) return min.status();
-        low = *min;
-      }
-      if (*type == "min_fraction") {
-        absl::StatusOr<double> ref = Number(check, "reference");
-        absl::StatusOr<double> fraction = Number(check, "fraction");
-        if (!ref.ok()) return ref.status();
-        if (!fraction.ok()) return fraction.status();
-        low = *ref * *fraction;
-      }
-      outcome.bound = *type == "max"     ? absl::StrFormat("<= %.4g", high)
-                      : *type == "range" ? absl::StrFormat("in [%.4g, %.4g]", low, high)
-                                         : absl::StrFormat(">= %.4g", low);
-      if (value) outcome.passed = *value >= low && *value <= high;
-    } else {
-      return absl::InvalidArgumentError(
-          absl::StrCat("reference check '", *name, "' has unknown type '", *type,
-                       "' (known: max, min, range, ratio_max, min_fraction)"));
-    }
-    outcome.value = value ? absl::StrFormat("%.4g", *value) : problem;
-    outcomes.push_back(outcome);
+    absl::StatusOr<CheckOutcome> outcome =
+        RunCheck(check, reference["experiment"], reference["profile"], results);
+    if (!outcome.ok()) return outcome.status();
+    outcomes.push_back(*std::move(outcome));
   }
   return outcomes;
+}
+
+absl::StatusOr<SpeedOutcomes> RunSpeedChecks(const Json& reference, const Json& report) {
+  const Json& speed = reference.value("speed_checks", Json());
+  if (!speed.is_object() || !speed.contains("default") || !speed["default"].is_array()) {
+    return absl::InvalidArgumentError(
+        "the reference's 'speed_checks' needs a 'default' list (and optionally 'by_cpu_model')");
+  }
+  SpeedOutcomes result;
+  result.reference_used = "default";
+  const Json* checks = &speed["default"];
+  const std::string cpu = report.contains("provenance") && report["provenance"].contains("machine")
+                              ? report["provenance"]["machine"].value("cpu_model", "")
+                              : "";
+  if (speed.contains("by_cpu_model") && speed["by_cpu_model"].contains(cpu)) {
+    checks = &speed["by_cpu_model"][cpu];
+    result.reference_used = cpu;
+  }
+  for (const Json& check : *checks) {
+    absl::StatusOr<CheckOutcome> outcome = RunSpeedCheck(check, report);
+    if (!outcome.ok()) return outcome.status();
+    result.outcomes.push_back(*std::move(outcome));
+  }
+  return result;
 }
 
 std::string FormatOutcomes(const std::vector<CheckOutcome>& outcomes) {
@@ -129,48 +252,6 @@ std::string FormatOutcomes(const std::vector<CheckOutcome>& outcomes) {
                     o.passed ? "PASS" : "FAIL", " |\n");
   }
   return text;
-}
-
-absl::StatusOr<std::vector<CheckOutcome>> RunSpeedChecks(const Json& reference,
-                                                         const Json& report) {
-  if (!reference.contains("speed_checks") || !reference["speed_checks"].is_array()) {
-    return absl::InvalidArgumentError("the reference has no 'speed_checks' list");
-  }
-  std::vector<CheckOutcome> outcomes;
-  for (const Json& check : reference["speed_checks"]) {
-    CheckOutcome outcome;
-    outcome.name = check.value("name", "?");
-    if (!check.contains("metric") || !check["metric"].is_string()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("speed check '", outcome.name, "' needs a 'metric'"));
-    }
-    const std::string metric = check["metric"];
-    const bool has_max = check.contains("max"), has_min = check.contains("min");
-    if (!has_max && !has_min) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("speed check '", outcome.name, "' needs 'max' or 'min'"));
-    }
-    std::optional<double> value = NumberAt(report, metric);
-    std::string bound;
-    bool passed = value.has_value();
-    if (has_max) {
-      absl::StatusOr<double> max = Number(check, "max");
-      if (!max.ok()) return max.status();
-      bound = absl::StrFormat("<= %g", *max);
-      passed = passed && *value <= *max;
-    }
-    if (has_min) {
-      absl::StatusOr<double> min = Number(check, "min");
-      if (!min.ok()) return min.status();
-      bound = absl::StrCat(bound, bound.empty() ? "" : ", ", absl::StrFormat(">= %g", *min));
-      passed = passed && *value >= *min;
-    }
-    outcome.value = value ? absl::StrFormat("%.3f", *value) : absl::StrCat("missing: ", metric);
-    outcome.bound = bound;
-    outcome.passed = passed;
-    outcomes.push_back(outcome);
-  }
-  return outcomes;
 }
 
 }  // namespace sdbench

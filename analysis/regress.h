@@ -1,11 +1,21 @@
 // The regression gate: checks result files against reference values and
-// tolerances kept as data (baselines/ci_reference.json), e.g.
-//   {"name": "...", "type": "max", "arm": "constant",
-//    "metric": "summary.test_error_at_best_validation_percent", "max": 60}
-// Check types:
-//   max / min / range   a metric of one arm (mean over seeds) within bounds
-//   ratio_max           metric(numerator_arm) / metric(denominator_arm) <= max
-//   min_fraction        metric >= fraction * reference
+// tolerances kept as data (baselines/ci_reference.json). A check names a
+// metric by dot path in the results ("summary.final_train_loss") and a
+// type:
+//   band          the mean over the runs (n seeds) of one arm's metric lies
+//                 within mean +- k * sd / sqrt(n), where sd is the
+//                 seed-to-seed spread of one run (the noise model)
+//   max / min / range   one arm's metric (mean over seeds) within bounds
+//   ratio_max     metric(numerator_arm) / metric(denominator_arm) <= max
+//   min_fraction  metric >= fraction * reference
+// e.g. {"name": "...", "type": "band", "arm": "constant",
+//       "metric": "summary.final_conv_weight_norm", "mean": 48.2, "sd": 0.02, "k": 4}
+//
+// Speed checks apply to a speed report (//experiments:speed). Speed ratios
+// differ between CPU models, so "speed_checks" holds one list per CPU model
+// ("by_cpu_model": {"AMD EPYC": [...]}) and a looser "default" list for an
+// unknown one. A speed check has "max" and/or "min", or a band ("mean",
+// "sd", "k"; "side": "upper" checks only the upper bound).
 #ifndef SDBENCH_ANALYSIS_REGRESS_H_
 #define SDBENCH_ANALYSIS_REGRESS_H_
 
@@ -20,7 +30,7 @@ namespace sdbench {
 
 struct CheckOutcome {
   std::string name;
-  std::string value;  // As printed; "missing" when the runs are absent.
+  std::string value;  // As printed; "missing ..." when the runs are absent.
   std::string bound;
   bool passed = false;
 };
@@ -30,13 +40,15 @@ struct CheckOutcome {
 absl::StatusOr<std::vector<CheckOutcome>> RunChecks(const nlohmann::json& reference,
                                                     const ResultSet& results);
 
-// Checks of a speed report (//experiments:speed, results/benchmarks/) from
-// the reference's "speed_checks": each names a dot path in the report and a
-// "max" and/or "min", e.g.
-//   {"name": "...", "metric": "ratios.ours_over_peer_a_constant", "max": 0.9}
-// A missing metric fails its check.
-absl::StatusOr<std::vector<CheckOutcome>> RunSpeedChecks(const nlohmann::json& reference,
-                                                         const nlohmann::json& report);
+struct SpeedOutcomes {
+  std::vector<CheckOutcome> outcomes;
+  // Which list applied: a CPU model of "by_cpu_model", or "default".
+  std::string reference_used;
+};
+
+// The speed checks for the report's CPU model (provenance.machine.cpu_model).
+absl::StatusOr<SpeedOutcomes> RunSpeedChecks(const nlohmann::json& reference,
+                                             const nlohmann::json& report);
 
 // A Markdown table of the outcomes.
 std::string FormatOutcomes(const std::vector<CheckOutcome>& outcomes);

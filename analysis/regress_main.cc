@@ -50,7 +50,10 @@ int main(int argc, char** argv) {
     if (!report.ok()) return Fail(std::string(report.status().message()));
     auto speed = sdbench::RunSpeedChecks(*reference, *report);
     if (!speed.ok()) return Fail(reference_path + ": " + std::string(speed.status().message()));
-    outcomes->insert(outcomes->end(), speed->begin(), speed->end());
+    std::cout << "speed reference: " << speed->reference_used
+              << (speed->reference_used == "default" ? " (no reference for this CPU model)" : "")
+              << "\n";
+    outcomes->insert(outcomes->end(), speed->outcomes.begin(), speed->outcomes.end());
   }
   std::cout << sdbench::FormatOutcomes(*outcomes);
   int failed = 0;

@@ -65,6 +65,8 @@ ABSL_FLAG(std::string, data_dir, "",
           "CIFAR-10 for the input-pipeline measurement (default: $SDBENCH_DATA_DIR, "
           "else <workspace>/data; synthetic images when absent)");
 ABSL_FLAG(std::string, out_dir, "", "report folder (default: <workspace>/results/benchmarks)");
+ABSL_FLAG(std::string, configs, "",
+          "only these configurations, e.g. ours/constant,peer_a/constant (default: all)");
 ABSL_FLAG(double, planted_slowdown, 0,
           "TEST ONLY: extra work in every step of ours (a forward and backward pass over "
           "this fraction of the batch), to show the CI speed gate catches a slowdown");
@@ -91,8 +93,8 @@ struct Config {
   std::string name() const { return impl + "/" + mode; }
 };
 
-// Every configuration measured at `depth`.
-std::vector<Config> Configurations(int depth, bool peer) {
+// Every configuration there is at `depth`.
+std::vector<Config> AllConfigurations(int depth, bool peer) {
   const bool huge = depth >= 1000;
   std::vector<Config> configs = {{"ours", "constant"}, {"ours", "stochastic"}};
   if (!huge) configs.insert(configs.end(), {{"plain", "constant"}, {"plain", "stochastic"}});
@@ -102,6 +104,20 @@ std::vector<Config> Configurations(int depth, bool peer) {
     configs.push_back({"peer_b", "stochastic"});
   }
   return configs;
+}
+
+// The configurations measured at `depth`: all, or those --configs names.
+std::vector<Config> Configurations(int depth, bool peer) {
+  std::vector<Config> configs = AllConfigurations(depth, peer);
+  const std::string only = absl::GetFlag(FLAGS_configs);
+  if (only.empty()) return configs;
+  std::vector<Config> chosen;
+  for (const Config& c : configs) {
+    for (absl::string_view name : absl::StrSplit(only, ',')) {
+      if (c.name() == name) chosen.push_back(c);
+    }
+  }
+  return chosen;
 }
 
 std::string ThreadsFlag() {
@@ -347,11 +363,15 @@ absl::StatusOr<Json> BenchmarkDepth(int depth, const Json& targets,
   report["targets"] = targets["by_depth"].contains(key)
                           ? CheckTargets(targets["by_depth"][key], report)
                           : Json::object();
+  std::string peer_torch;
+  for (size_t i = 0; i < configs.size(); ++i) {
+    if (configs[i].impl.rfind("peer", 0) == 0) peer_torch = samples[i].ready.value("torch", "");
+  }
   report["provenance"] = {{"git", GitProvenance()},
                           {"machine", MachineAndLibTorchProvenance()},
                           {"threads", samples[0].ready.value("threads", 0)},
                           {"allocator_ours", samples[0].ready.value("allocator", "")},
-                          {"peer_torch", peer ? samples.back().ready.value("torch", "") : ""},
+                          {"peer_torch", peer_torch},
                           {"peer_python", peer ? absl::GetFlag(FLAGS_peer_python) : ""},
                           {"start_time", start_time},
                           {"end_time", NowIso8601()},
@@ -421,6 +441,16 @@ absl::StatusOr<std::vector<int>> CheckFlags() {
   if (absl::GetFlag(FLAGS_warmup) < 0 || absl::GetFlag(FLAGS_epoch_steps) < 0 ||
       absl::GetFlag(FLAGS_threads) < 0) {
     return absl::InvalidArgumentError("--warmup, --epoch_steps and --threads must be >= 0");
+  }
+  for (absl::string_view name :
+       absl::StrSplit(absl::GetFlag(FLAGS_configs), ',', absl::SkipEmpty())) {
+    bool known = false;
+    for (const Config& c : AllConfigurations(110, true)) known |= c.name() == name;
+    if (!known) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--configs: unknown configuration '", name,
+                       "' (known: ours|plain|peer_a|peer_b / constant|stochastic)"));
+    }
   }
   if (absl::GetFlag(FLAGS_planted_slowdown) < 0 || absl::GetFlag(FLAGS_planted_slowdown) > 1) {
     return absl::InvalidArgumentError("--planted_slowdown must be in [0, 1]");
