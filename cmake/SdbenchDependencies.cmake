@@ -1,31 +1,96 @@
 # The libraries sdbench links, as INTERFACE targets named sdbench_<lib>, the
 # counterparts of //third_party in the Bazel build. Required: LibTorch
-# (find_package(Torch): CMAKE_PREFIX_PATH), Abseil, nlohmann_json,
+# (find_package(Torch): CMAKE_PREFIX_PATH; or SDBENCH_TORCH_PYTHON), Abseil, nlohmann_json,
 # GoogleTest, Google Benchmark, libpng, zlib, OpenSSL's libcrypto.
 # Optional: matio (SVHN), Gloo's headers (c10d Gloo), NCCL (c10d NCCL).
 
-find_package(Torch REQUIRED)
-if(TORCH_CXX_FLAGS MATCHES "_GLIBCXX_USE_CXX11_ABI=0")
-  message(FATAL_ERROR
-    "The LibTorch found (${TORCH_INSTALL_PREFIX}) was built with the pre-C++11 ABI "
-    "(_GLIBCXX_USE_CXX11_ABI=0: pip wheels before 2.7, the pre-cxx11 LibTorch zips). "
-    "Abseil and GoogleTest from the system use the C++11 ABI and cannot link with it: "
-    "use a cxx11-ABI LibTorch (zip 'cxx11-abi', or pip torch >= 2.7).")
-endif()
-message(STATUS "sdbench: LibTorch ${Torch_VERSION} from ${TORCH_INSTALL_PREFIX}")
+# LibTorch comes from find_package(Torch), or, with SDBENCH_TORCH_PYTHON, from
+# that Python's torch package directly: a CUDA wheel's TorchConfig.cmake
+# needs the CUDA toolkit (nvcc), which a machine with pip torch alone lacks,
+# while the wheel and its nvidia-* packages carry every header and library
+# sdbench uses.
+set(SDBENCH_TORCH_PYTHON "" CACHE FILEPATH
+    "a Python whose torch package is the LibTorch to use, without find_package(Torch)")
+
+set(SDBENCH_CXX11_ABI_ERROR
+    "was built with the pre-C++11 ABI (_GLIBCXX_USE_CXX11_ABI=0: pip wheels before 2.7, the "
+    "pre-cxx11 LibTorch zips). Abseil and GoogleTest from the system use the C++11 ABI and "
+    "cannot link with it: use a cxx11-ABI LibTorch (zip 'cxx11-abi', or pip torch >= 2.7).")
 
 add_library(sdbench_torch INTERFACE)
-target_include_directories(sdbench_torch SYSTEM INTERFACE ${TORCH_INCLUDE_DIRS})
-target_compile_options(sdbench_torch INTERFACE ${TORCH_CXX_FLAGS})
 set(SDBENCH_HAVE_CUDA OFF)
-if(TARGET torch_cuda OR TORCH_CUDA_LIBRARIES)
-  set(SDBENCH_HAVE_CUDA ON)
-  # Linkers that default to --as-needed drop torch_cuda, which nothing
-  # references directly, and CUDA then reports itself unavailable.
-  target_link_libraries(sdbench_torch INTERFACE "-Wl,--no-as-needed" ${TORCH_LIBRARIES}
+if(SDBENCH_TORCH_PYTHON)
+  execute_process(
+    COMMAND "${SDBENCH_TORCH_PYTHON}" -c [=[
+import glob, os, torch
+root = os.path.dirname(torch.__file__)
+nvidia = os.path.join(os.path.dirname(root), "nvidia")
+print(root)
+print(torch.__version__)
+print(int(torch._C._GLIBCXX_USE_CXX11_ABI))
+print(torch.version.cuda or "")
+print("|".join(sorted(glob.glob(os.path.join(nvidia, "*", "include")))))
+print("|".join(sorted(glob.glob(os.path.join(nvidia, "cuda_runtime", "lib", "libcudart.so*")))))
+]=]
+    OUTPUT_VARIABLE torch_facts ERROR_VARIABLE torch_error RESULT_VARIABLE torch_status
+    OUTPUT_STRIP_TRAILING_WHITESPACE)
+  if(NOT torch_status EQUAL 0)
+    message(FATAL_ERROR "SDBENCH_TORCH_PYTHON=${SDBENCH_TORCH_PYTHON} cannot import torch: "
+                        "${torch_error}")
+  endif()
+  string(REPLACE "\n" ";" torch_facts "${torch_facts}")
+  list(APPEND torch_facts "" "" "")  # Empty trailing lines are dropped by the split.
+  list(GET torch_facts 0 TORCH_INSTALL_PREFIX)
+  list(GET torch_facts 1 Torch_VERSION)
+  list(GET torch_facts 2 torch_cxx11_abi)
+  list(GET torch_facts 3 torch_cuda)
+  list(GET torch_facts 4 nvidia_includes)
+  list(GET torch_facts 5 cudart)
+  string(REPLACE "|" ";" nvidia_includes "${nvidia_includes}")
+  string(REPLACE "|" ";" cudart "${cudart}")
+  if(torch_cxx11_abi STREQUAL "0")
+    message(FATAL_ERROR "The LibTorch of ${SDBENCH_TORCH_PYTHON} (${TORCH_INSTALL_PREFIX}) "
+                        "${SDBENCH_CXX11_ABI_ERROR}")
+  endif()
+  set(TORCH_INCLUDE_DIRS "${TORCH_INSTALL_PREFIX}/include"
+                         "${TORCH_INSTALL_PREFIX}/include/torch/csrc/api/include")
+  set(torch_libraries "${TORCH_INSTALL_PREFIX}/lib/libtorch.so"
+                      "${TORCH_INSTALL_PREFIX}/lib/libtorch_cpu.so"
+                      "${TORCH_INSTALL_PREFIX}/lib/libc10.so")
+  if(torch_cuda AND EXISTS "${TORCH_INSTALL_PREFIX}/lib/libtorch_cuda.so")
+    set(SDBENCH_HAVE_CUDA ON)
+    list(APPEND torch_libraries "${TORCH_INSTALL_PREFIX}/lib/libtorch_cuda.so"
+                                "${TORCH_INSTALL_PREFIX}/lib/libc10_cuda.so")
+    list(GET cudart 0 cudart)  # The runtime cuda_info.cc calls (libcudart.so.N).
+    if(cudart)
+      list(APPEND torch_libraries "${cudart}")
+    endif()
+    target_include_directories(sdbench_torch SYSTEM INTERFACE ${nvidia_includes})
+  endif()
+  target_include_directories(sdbench_torch SYSTEM INTERFACE ${TORCH_INCLUDE_DIRS})
+  target_compile_definitions(sdbench_torch INTERFACE _GLIBCXX_USE_CXX11_ABI=1)
+  # As below: --as-needed would drop torch_cuda, which nothing references.
+  target_link_libraries(sdbench_torch INTERFACE "-Wl,--no-as-needed" ${torch_libraries}
                                                 "-Wl,--as-needed")
+  message(STATUS "sdbench: LibTorch ${Torch_VERSION} from ${TORCH_INSTALL_PREFIX} "
+                 "(SDBENCH_TORCH_PYTHON; CUDA ${torch_cuda})")
 else()
-  target_link_libraries(sdbench_torch INTERFACE ${TORCH_LIBRARIES})
+  find_package(Torch REQUIRED)
+  if(TORCH_CXX_FLAGS MATCHES "_GLIBCXX_USE_CXX11_ABI=0")
+    message(FATAL_ERROR "The LibTorch found (${TORCH_INSTALL_PREFIX}) ${SDBENCH_CXX11_ABI_ERROR}")
+  endif()
+  message(STATUS "sdbench: LibTorch ${Torch_VERSION} from ${TORCH_INSTALL_PREFIX}")
+  target_include_directories(sdbench_torch SYSTEM INTERFACE ${TORCH_INCLUDE_DIRS})
+  target_compile_options(sdbench_torch INTERFACE ${TORCH_CXX_FLAGS})
+  if(TARGET torch_cuda OR TORCH_CUDA_LIBRARIES)
+    set(SDBENCH_HAVE_CUDA ON)
+    # Linkers that default to --as-needed drop torch_cuda, which nothing
+    # references directly, and CUDA then reports itself unavailable.
+    target_link_libraries(sdbench_torch INTERFACE "-Wl,--no-as-needed" ${TORCH_LIBRARIES}
+                                                  "-Wl,--as-needed")
+  else()
+    target_link_libraries(sdbench_torch INTERFACE ${TORCH_LIBRARIES})
+  endif()
 endif()
 message(STATUS "sdbench: CUDA ${SDBENCH_HAVE_CUDA}")
 
@@ -33,7 +98,8 @@ message(STATUS "sdbench: CUDA ${SDBENCH_HAVE_CUDA}")
 # come from that LibTorch's include folder, or from the system for Debian's
 # own LibTorch (libgloo-dev).
 find_path(SDBENCH_GLOO_INCLUDE gloo/algorithm.h PATHS ${TORCH_INCLUDE_DIRS} NO_DEFAULT_PATH)
-if(NOT SDBENCH_GLOO_INCLUDE AND TORCH_INSTALL_PREFIX STREQUAL "/usr")
+if(NOT SDBENCH_GLOO_INCLUDE AND (TORCH_INSTALL_PREFIX STREQUAL "/usr" OR
+                                  TORCH_INSTALL_PREFIX MATCHES "^/usr/lib/python3/dist-packages/"))
   find_path(SDBENCH_GLOO_INCLUDE gloo/algorithm.h)
 endif()
 set(SDBENCH_HAVE_GLOO OFF)

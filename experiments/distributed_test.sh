@@ -5,7 +5,10 @@
 #  2. --nproc=2: the runner starts its own ranks; results record world size 2;
 #  3. a rank killed mid-run makes the other exit non-zero, not hang, and say
 #     that its peer is gone;
-#  4. PyTorch's torchrun --no_python starts the runner unchanged.
+#  4. PyTorch's torchrun --no_python starts the runner unchanged;
+#  5. --dist_backend named: a job of one process joins a group of one (the
+#     check tools/gpu_check.sh makes of NCCL), and a backend that cannot
+#     serve the device is a clear error.
 # Usage: distributed_test.sh RUNNER CONFIG VALIDATE
 set -euo pipefail
 runner="$1" config="$2" validate="$3"
@@ -99,4 +102,21 @@ if command -v torchrun >/dev/null 2>&1; then
 else
   echo "torchrun not installed (python3-torch): case 4 skipped"
 fi
+echo "== 5. a process group of one, asked for by name"
+port=$(free_port)
+MASTER_PORT=$port "$runner" "${common[@]}" --dist_backend=gloo --arms=constant \
+  --out_dir="$tmp/one/results" > "$tmp/one.log" 2>&1 || {
+  cat "$tmp/one.log"; echo "FAIL: world size 1 over Gloo"; exit 1; }
+python3 - "$(find "$tmp/one/results" -name '*.json')" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))["provenance"]
+assert p["world_size"] == 1 and p["distributed"]["backend"] == "gloo", p["distributed"]
+assert p["distributed"]["gradient_bytes_reduced_per_step"] > 0, p["distributed"]
+print("world size 1 over Gloo: gradients went through the process group")
+PY
+if "$runner" "${common[@]}" --dist_backend=nccl --out_dir="$tmp/nccl" > "$tmp/nccl.log" 2>&1; then
+  echo "FAIL: NCCL for a CPU run was accepted"; exit 1
+fi
+grep -q "the NCCL backend needs CUDA tensors" "$tmp/nccl.log" || { cat "$tmp/nccl.log"; exit 1; }
+[ -z "$(find "$tmp/nccl" -name '*.json' 2>/dev/null)" ] || { echo "FAIL: results written"; exit 1; }
 echo "PASS"

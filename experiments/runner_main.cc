@@ -23,11 +23,13 @@
 #include "lib/data/dataset.h"
 #include "lib/distributed/communicator.h"
 #include "lib/distributed/launch.h"
+#include "lib/distributed/process_groups.h"
 #include "lib/io/file_io.h"
 #include "lib/io/process.h"
 #include "lib/results/result_file.h"
 #include "lib/training/progress.h"
 #include "lib/training/run_settings.h"
+#include "lib/training/runtime.h"
 #include "lib/training/trainer.h"
 
 ABSL_FLAG(std::string, config, "", "experiment config (JSON); set by the target");
@@ -65,6 +67,10 @@ ABSL_FLAG(int, stop_check_every, 10,
 ABSL_FLAG(double, log_every_s, 60,
           "without a terminal: a progress line at least every this many seconds (and after "
           "the first step, and at every epoch's end)");
+ABSL_FLAG(std::string, dist_backend, "auto",
+          "data parallel: auto (NCCL for CUDA, Gloo for the CPU) | gloo (also for CUDA: ranks "
+          "may share a GPU) | nccl. Named, a job of one process (WORLD_SIZE=1 or --nproc=1) "
+          "joins a process group too (a check of the backend)");
 ABSL_FLAG(int, dist_timeout_s, 1800,
           "data parallel: seconds a rank waits for the others before it fails");
 ABSL_FLAG(std::vector<std::string>, set, {},
@@ -184,6 +190,7 @@ absl::StatusOr<std::vector<Json>> RunAll(const Experiment& experiment, const std
     options.command_line = command_line;
     options.progress = writer ? &progress : nullptr;
     options.stop_check_every = absl::GetFlag(FLAGS_stop_check_every);
+    options.local_rank = env.local_rank;
     options.communicator = communicator;
     absl::StatusOr<Json> result = TrainRun(
         run.config, {experiment.name, run.arm.name, profile, run.seed}, *loaded[data_key], options);
@@ -227,13 +234,29 @@ absl::StatusOr<std::vector<PlannedRun>> Plan(const Experiment& experiment,
 }
 
 // The data-parallel job this process belongs to (world size 1: none): a
-// communicator when launched as one rank of several.
-absl::StatusOr<std::unique_ptr<Communicator>> JoinJob(const DistributedEnv& env) {
-  if (env.world_size <= 1) return nullptr;
+// communicator when launched as one rank of several, over Gloo for CPU
+// runs and NCCL for GPU runs (on the GPU the runs' device names for this rank).
+absl::StatusOr<std::unique_ptr<Communicator>> JoinJob(const DistributedEnv& env,
+                                                      const std::vector<PlannedRun>& runs) {
+  const std::string requested = absl::GetFlag(FLAGS_dist_backend);
+  if (env.world_size <= 1 && requested == "auto") return nullptr;
   if (absl::GetFlag(FLAGS_dist_timeout_s) < 1) {
     return absl::OutOfRangeError("--dist_timeout_s must be >= 1");
   }
-  return Communicator::Connect(env, std::chrono::seconds(absl::GetFlag(FLAGS_dist_timeout_s)));
+  const std::string device = runs.front().config["runtime"]["device"];
+  for (const PlannedRun& run : runs) {
+    if (run.config["runtime"]["device"] != device) {
+      return absl::InvalidArgumentError(
+          "data parallel: every run of one job must train on the same kind of device");
+    }
+  }
+  absl::StatusOr<CollectiveBackend> backend =
+      ChooseBackend(device, requested, GlooAvailable(), NcclAvailable());
+  if (!backend.ok()) return backend.status();
+  absl::StatusOr<torch::Device> where = ResolveDevice(device, env.local_rank, env.world_size);
+  if (!where.ok()) return where.status();
+  return Communicator::Connect(env, std::chrono::seconds(absl::GetFlag(FLAGS_dist_timeout_s)),
+                               *backend, *where);
 }
 
 int Main(int argc, char** argv, const std::vector<char*>& positional) {
@@ -283,7 +306,7 @@ int Main(int argc, char** argv, const std::vector<char*>& positional) {
         "--nproc inside a launched job (WORLD_SIZE is set): use one or the other"));
   }
   if (nproc > 1) return LaunchLocalRanks(experiment->name, nproc, argc, argv, *stop_signals);
-  absl::StatusOr<std::unique_ptr<Communicator>> communicator = JoinJob(*env);
+  absl::StatusOr<std::unique_ptr<Communicator>> communicator = JoinJob(*env, *runs);
   if (!communicator.ok()) return Fail(communicator.status());
 
   // Rank 0 alone writes result files and checkpoints, and prints.

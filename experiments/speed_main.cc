@@ -1,9 +1,11 @@
 // The speed benchmark: our training step against a PyTorch (Python) peer,
 // interleaved in one run, plus the machine's convolution limit and the cost
-// of the input pipeline. Writes results/benchmarks/train_step_<depth>.json.
+// of the input pipeline. Writes results/benchmarks/train_step_<depth>.json
+// (train_step_<depth>_cuda.json on a GPU).
 //
 //   bazel run //experiments:speed                      # depth 110
 //   bazel run //experiments:speed -- --with_1202       # and depth 1202
+//   speed --device=cuda --peer_python=$(which python3) # a GPU (CMake build)
 //
 // Every measured configuration runs in a fresh worker process (this binary
 // with --worker, see speed_workers.h, or the Python peer), one after another
@@ -16,7 +18,12 @@
 // Configurations: "ours" (the default model: channels-last, freed memory
 // retained), "plain" (the same C++ code with NCHW activations and glibc's
 // defaults: the unoptimised reference path), "peer_a" (Python, dropped
-// blocks skipped), "peer_b" (Python, branch multiplied by the gate).
+// blocks skipped), "peer_b" (Python, branch multiplied by the gate). On a
+// GPU every step ends with a synchronisation (the benchmark only: training
+// reads the device at progress points), "plain" and the CPU-only parts are
+// left out, and peer_b also runs through torch.compile ("peer_c": default
+// mode, "peer_c_ro": reduce-overhead, i.e. CUDA graphs); peer_a is not
+// compiled, as each new gate pattern would recompile it.
 #include <signal.h>
 
 #include <algorithm>
@@ -55,6 +62,8 @@ ABSL_FLAG(int, batch, 128, "batch size");
 ABSL_FLAG(int, threads, 0, "intra-op threads of every worker (0: all cores)");
 ABSL_FLAG(int, epoch_steps, 40, "steps of the input-pipeline measurement (0: skip it)");
 ABSL_FLAG(int, conv_reps, 7, "timed repetitions per convolution shape");
+ABSL_FLAG(std::string, device, "cpu",
+          "cpu, cuda or cuda:K: where every configuration (ours and the peer) trains");
 ABSL_FLAG(bool, peer, true, "run the PyTorch peer (needs python3-torch)");
 ABSL_FLAG(std::string, peer_python, "/usr/bin/python3", "Python with torch");
 ABSL_FLAG(std::string, peer_script, "baselines/peer/resnet_sd_peer.py",
@@ -88,27 +97,41 @@ std::string ShippedFile(const std::string& path) {
 }
 
 struct Config {
-  std::string impl;  // ours | plain | peer_a | peer_b
+  // ours | plain | peer_a | peer_b | peer_c (peer_b through torch.compile's
+  // default mode) | peer_c_ro (its reduce-overhead mode: CUDA graphs).
+  std::string impl;
   std::string mode;  // constant | stochastic
   std::string name() const { return impl + "/" + mode; }
 };
 
-// Every configuration there is at `depth`.
-std::vector<Config> AllConfigurations(int depth, bool peer) {
+bool OnGpu() { return absl::GetFlag(FLAGS_device) != "cpu"; }
+
+// Every configuration there is at `depth`. On a GPU: no "plain" (it is
+// the CPU's unoptimised reference: glibc allocator, no oneDNN layout
+// choice) and the compiled peers, which need PyTorch >= 2 (Debian's CPU
+// torch is 1.13).
+std::vector<Config> AllConfigurations(int depth, bool peer, bool gpu) {
   const bool huge = depth >= 1000;
   std::vector<Config> configs = {{"ours", "constant"}, {"ours", "stochastic"}};
-  if (!huge) configs.insert(configs.end(), {{"plain", "constant"}, {"plain", "stochastic"}});
-  if (peer) {
-    configs.insert(configs.end(), {{"peer_a", "constant"}, {"peer_a", "stochastic"}});
-    if (!huge) configs.push_back({"peer_b", "constant"});
-    configs.push_back({"peer_b", "stochastic"});
+  if (!huge && !gpu) {
+    configs.insert(configs.end(), {{"plain", "constant"}, {"plain", "stochastic"}});
+  }
+  if (!peer) return configs;
+  configs.insert(configs.end(), {{"peer_a", "constant"}, {"peer_a", "stochastic"}});
+  if (!huge || gpu) configs.push_back({"peer_b", "constant"});
+  configs.push_back({"peer_b", "stochastic"});
+  if (gpu) {
+    configs.insert(configs.end(), {{"peer_c", "constant"},
+                                   {"peer_c", "stochastic"},
+                                   {"peer_c_ro", "constant"},
+                                   {"peer_c_ro", "stochastic"}});
   }
   return configs;
 }
 
 // The configurations measured at `depth`: all, or those --configs names.
 std::vector<Config> Configurations(int depth, bool peer) {
-  std::vector<Config> configs = AllConfigurations(depth, peer);
+  std::vector<Config> configs = AllConfigurations(depth, peer, OnGpu());
   const std::string only = absl::GetFlag(FLAGS_configs);
   if (only.empty()) return configs;
   std::vector<Config> chosen;
@@ -136,10 +159,13 @@ std::vector<std::string> WorkerArgv(const Config& c, int depth, int round) {
   } else {
     argv = {absl::GetFlag(FLAGS_peer_python), ShippedFile(absl::GetFlag(FLAGS_peer_script)),
             absl::StrCat("--variant=", c.impl == "peer_a" ? "a" : "b")};
+    if (c.impl == "peer_c") argv.push_back("--compile=default");
+    if (c.impl == "peer_c_ro") argv.push_back("--compile=reduce-overhead");
   }
   argv.insert(argv.end(), {absl::StrCat("--seed=", round + 1), absl::StrCat("--depth=", depth),
                            absl::StrCat("--mode=", c.mode), ThreadsFlag(),
-                           absl::StrCat("--batch=", absl::GetFlag(FLAGS_batch))});
+                           absl::StrCat("--batch=", absl::GetFlag(FLAGS_batch)),
+                           absl::StrCat("--device=", absl::GetFlag(FLAGS_device))});
   return argv;
 }
 
@@ -203,13 +229,16 @@ absl::Status MeasureOnce(const Config& c, int depth, int round, Samples* samples
     samples->step_s.push_back(s);
     samples->round.push_back(round);
     samples->active.push_back((*timed)["active_blocks"][i].get<double>());
-    if (timed->contains("conv_flops")) {
+    if (timed->contains("conv_flops") && !OnGpu()) {
       samples->flops_per_s.push_back((*timed)["conv_flops"][i].get<double>() / s);
     }
+    if (timed->contains("host_s")) samples->host_s.push_back((*timed)["host_s"][i].get<double>());
   }
   absl::StatusOr<Json> rss = worker->Call({{"cmd", "rss"}});
   if (!rss.ok()) return rss.status();
   samples->peak_rss = std::max<int64_t>(samples->peak_rss, (*rss)["peak_rss_bytes"].get<int64_t>());
+  samples->peak_device =
+      std::max<int64_t>(samples->peak_device, rss->value("peak_device_bytes", int64_t{0}));
   worker->Quit();
   return absl::OkStatus();
 }
@@ -266,7 +295,13 @@ void AddRatios(const std::vector<Config>& configs, const std::vector<Samples>& s
       {"peer_b_stochastic_over_constant", "peer_b/stochastic", "peer_b/constant", false},
       {"ours_over_plain_constant", "ours/constant", "plain/constant", true},
       {"ours_over_plain_stochastic", "ours/stochastic", "plain/stochastic", false},
-      {"plain_stochastic_over_constant", "plain/stochastic", "plain/constant", false}};
+      {"plain_stochastic_over_constant", "plain/stochastic", "plain/constant", false},
+      {"ours_over_peer_b_constant", "ours/constant", "peer_b/constant", true},
+      {"ours_over_peer_c_constant", "ours/constant", "peer_c/constant", true},
+      {"ours_over_peer_c_ro_constant", "ours/constant", "peer_c_ro/constant", true},
+      {"ours_over_peer_c_stochastic", "ours/stochastic", "peer_c/stochastic", true},
+      {"ours_over_peer_c_ro_stochastic", "ours/stochastic", "peer_c_ro/stochastic", true},
+      {"peer_c_stochastic_over_constant", "peer_c/stochastic", "peer_c/constant", false}};
   for (const auto& [key, a, b, round_paired] : kRatios) {
     const Samples* x = find(a);
     const Samples* y = find(b);
@@ -280,6 +315,10 @@ void AddRatios(const std::vector<Config>& configs, const std::vector<Samples>& s
   if (ours != nullptr && peer != nullptr) {
     ratios["ours_over_peer_a_peak_rss_constant"] =
         static_cast<double>(ours->peak_rss) / static_cast<double>(peer->peak_rss);
+    if (ours->peak_device > 0 && peer->peak_device > 0) {
+      ratios["ours_over_peer_a_peak_device_memory_constant"] =
+          static_cast<double>(ours->peak_device) / static_cast<double>(peer->peak_device);
+    }
   }
   (*report)["ratios"] = ratios;
   (*report)["ratios_round_paired"] = paired;
@@ -335,6 +374,7 @@ absl::StatusOr<Json> BenchmarkDepth(int depth, const Json& targets,
                  {"rounds", rounds},
                  {"steps_per_round", absl::GetFlag(FLAGS_steps)},
                  {"warmup_steps_per_worker", absl::GetFlag(FLAGS_warmup)},
+                 {"device", absl::GetFlag(FLAGS_device)},
                  {"planted_slowdown", absl::GetFlag(FLAGS_planted_slowdown)}};
   Json configurations = Json::object();
   for (size_t i = 0; i < configs.size(); ++i) {
@@ -351,10 +391,14 @@ absl::StatusOr<Json> BenchmarkDepth(int depth, const Json& targets,
   report["expected_active_blocks_stochastic"] = reference->expected_active_blocks();
   report["blocks"] = reference->num_blocks();
   AddRatios(configs, samples, rounds, &report);
-  absl::StatusOr<Json> limit = MeasureConvLimit(depth, configurations);
-  if (!limit.ok()) return limit.status();
-  report["conv_limit"] = *limit;
-  if (depth < 1000 && absl::GetFlag(FLAGS_epoch_steps) > 0) {
+  // oneDNN's limit and the CPU input pipeline are CPU facts; on a GPU the
+  // report has host_fraction per configuration instead (launch-bound?).
+  if (!OnGpu()) {
+    absl::StatusOr<Json> limit = MeasureConvLimit(depth, configurations);
+    if (!limit.ok()) return limit.status();
+    report["conv_limit"] = *limit;
+  }
+  if (!OnGpu() && depth < 1000 && absl::GetFlag(FLAGS_epoch_steps) > 0) {
     absl::StatusOr<Json> epoch = MeasureEpoch(depth);
     if (!epoch.ok()) return epoch.status();
     report["epoch"] = *epoch;
@@ -365,11 +409,19 @@ absl::StatusOr<Json> BenchmarkDepth(int depth, const Json& targets,
                           : Json::object();
   std::string peer_torch;
   for (size_t i = 0; i < configs.size(); ++i) {
-    if (configs[i].impl.rfind("peer", 0) == 0) peer_torch = samples[i].ready.value("torch", "");
+    if (configs[i].impl.rfind("peer", 0) == 0 && samples[i].ready.contains("torch")) {
+      peer_torch = samples[i].ready["torch"].get<std::string>();
+    }
   }
   report["provenance"] = {{"git", GitProvenance()},
                           {"machine", MachineAndLibTorchProvenance()},
                           {"threads", samples[0].ready.value("threads", 0)},
+                          {"gpu", samples[0].ready.value("gpu", Json())},
+                          {"kernels", OnGpu() ? Json({{"tf32_convolutions", true},
+                                                      {"tf32_matmul", false},
+                                                      {"cudnn_benchmark", true},
+                                                      {"precision", "fp32"}})
+                                              : Json()},
                           {"allocator_ours", samples[0].ready.value("allocator", "")},
                           {"peer_torch", peer_torch},
                           {"peer_python", peer ? absl::GetFlag(FLAGS_peer_python) : ""},
@@ -389,10 +441,16 @@ void PrintReport(const Json& report, const std::string& path) {
       std::cout << absl::StrFormat("  %-18s failed: %s\n", name, s["failed"].get<std::string>());
       continue;
     }
-    std::cout << absl::StrFormat("  %-18s %7.3f  %7.1f  %6.2f GiB  active %.1f\n", name,
+    std::cout << absl::StrFormat("  %-20s %7.4f  %7.1f  %6.2f GiB  active %.1f", name,
                                  s["median_step_s"].get<double>(), s["images_per_s"].get<double>(),
                                  s["peak_rss_bytes"].get<double>() / (1 << 30),
                                  s["mean_active_blocks"].get<double>());
+    if (s.contains("peak_device_bytes")) {
+      std::cout << absl::StrFormat("  device %.2f GiB  host %.0f%%",
+                                   s["peak_device_bytes"].get<double>() / (1 << 30),
+                                   100 * s.value("host_fraction", 0.0));
+    }
+    std::cout << "\n";
   }
   const Json& targets = report["targets"];
   for (const auto& [key, value] : report["ratios"].items()) {
@@ -402,6 +460,10 @@ void PrintReport(const Json& report, const std::string& path) {
                              targets[key]["met"].get<bool>() ? "met" : "MISSED");
     }
     std::cout << absl::StrFormat("  %-36s %.3f%s\n", key, value.get<double>(), mark);
+  }
+  if (!report.contains("conv_limit")) {
+    std::cout << "  report: " << path << "\n";
+    return;
   }
   const Json& limit = report["conv_limit"];
   std::cout << absl::StrFormat(
@@ -445,12 +507,18 @@ absl::StatusOr<std::vector<int>> CheckFlags() {
   for (absl::string_view name :
        absl::StrSplit(absl::GetFlag(FLAGS_configs), ',', absl::SkipEmpty())) {
     bool known = false;
-    for (const Config& c : AllConfigurations(110, true)) known |= c.name() == name;
+    for (const Config& c : AllConfigurations(110, true, OnGpu())) known |= c.name() == name;
     if (!known) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--configs: unknown configuration '", name,
-                       "' (known: ours|plain|peer_a|peer_b / constant|stochastic)"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--configs: unknown configuration '", name, "' on ", absl::GetFlag(FLAGS_device),
+          " (known: ours|plain|peer_a|peer_b / constant|stochastic; on a GPU ours|peer_a|peer_b|"
+          "peer_c|peer_c_ro / constant|stochastic)"));
     }
+  }
+  if (absl::StatusOr<torch::Device> device = ParseDevice(absl::GetFlag(FLAGS_device));
+      !device.ok()) {
+    return absl::Status(device.status().code(),
+                        absl::StrCat("--device: ", device.status().message()));
   }
   if (absl::GetFlag(FLAGS_planted_slowdown) < 0 || absl::GetFlag(FLAGS_planted_slowdown) > 1) {
     return absl::InvalidArgumentError("--planted_slowdown must be in [0, 1]");
@@ -486,7 +554,8 @@ int RunDriver(int argc, char** argv) {
   bool any_failed = false;
   for (int depth : *depths) {
     absl::StatusOr<Json> report = BenchmarkDepth(depth, *targets, command_line, &any_failed);
-    const std::string path = absl::StrCat(out_dir, "/train_step_", depth, ".json");
+    const std::string path =
+        absl::StrCat(out_dir, "/train_step_", depth, OnGpu() ? "_cuda" : "", ".json");
     absl::Status written = report.status();
     if (written.ok()) written = WriteFileAtomically(path, report->dump(2) + "\n");
     if (!written.ok()) {
@@ -518,6 +587,7 @@ int main(int argc, char** argv) {
   options.epoch_steps = absl::GetFlag(FLAGS_epoch_steps);
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.planted_slowdown = absl::GetFlag(FLAGS_planted_slowdown);
+  options.device = absl::GetFlag(FLAGS_device);
   if (worker == "ours") return sdbench::RunStepWorker(options, /*plain=*/false);
   if (worker == "plain") return sdbench::RunStepWorker(options, /*plain=*/true);
   if (worker == "conv") return sdbench::RunConvWorker(options);

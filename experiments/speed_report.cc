@@ -33,6 +33,11 @@ Json SummarizeSamples(const Samples& s, int batch) {
             {"peak_rss_bytes", s.peak_rss},
             {"step_s", s.step_s}};
   if (!s.flops_per_s.empty()) j["median_conv_gflops"] = Median(s.flops_per_s) / 1e9;
+  if (!s.host_s.empty()) {
+    j["median_host_s"] = Median(s.host_s);
+    j["host_fraction"] = Median(s.host_s) / median;
+  }
+  if (s.peak_device > 0) j["peak_device_bytes"] = s.peak_device;
   return j;
 }
 

@@ -18,10 +18,14 @@ namespace sdbench {
 // One configuration's timed steps over all rounds.
 struct Samples {
   std::vector<double> step_s;
+  // On a GPU: the host's time to launch each step (the step time minus the
+  // wait for the device); near step_s when the step is launch-bound.
+  std::vector<double> host_s;
   std::vector<double> active;                       // Active blocks of each step.
   std::vector<double> flops_per_s;                  // Counted conv FLOPs / step time.
   std::vector<int> round;                           // The round of each step.
   int64_t peak_rss = 0;                             // Largest over the rounds' workers.
+  int64_t peak_device = 0;                          // The same for GPU memory (0: CPU).
   nlohmann::json ready = nlohmann::json::object();  // The worker's first line.
   std::string error;  // Set when a worker failed: the configuration is dropped.
 
@@ -31,7 +35,8 @@ struct Samples {
 
 // {"median_step_s", "min_step_s", "max_step_s", "steps", "images_per_s",
 //  "mean_active_blocks", "peak_rss_bytes", "step_s", "median_conv_gflops"},
-// or {"failed": reason}.
+// with "peak_device_bytes", "median_host_s" and "host_fraction" (median host
+// launch time / median step time) on a GPU; or {"failed": reason}.
 nlohmann::json SummarizeSamples(const Samples& samples, int batch);
 
 // The median over rounds of median(a in round r) / median(b in round r):

@@ -28,6 +28,15 @@ TEST(SpeedReportTest, SummaryOfSamples) {
   EXPECT_DOUBLE_EQ(j["images_per_s"], 256.0);
   EXPECT_DOUBLE_EQ(j["mean_active_blocks"], 10.0);
   EXPECT_DOUBLE_EQ(j["median_conv_gflops"], 2.0);
+  EXPECT_FALSE(j.contains("host_fraction"));  // CPU: no launch time, no device memory.
+  EXPECT_FALSE(j.contains("peak_device_bytes"));
+  Samples gpu = s;
+  gpu.host_s = {0.1, 0.3, 0.2};
+  gpu.peak_device = 5 << 20;
+  const Json g = SummarizeSamples(gpu, 128);
+  EXPECT_DOUBLE_EQ(g["median_host_s"], 0.2);
+  EXPECT_DOUBLE_EQ(g["host_fraction"], 0.4);
+  EXPECT_EQ(g["peak_device_bytes"], 5 << 20);
   Samples failed = s;
   failed.error = "killed by signal 9";
   EXPECT_EQ(SummarizeSamples(failed, 128)["failed"], "killed by signal 9");

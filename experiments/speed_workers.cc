@@ -13,6 +13,7 @@
 #include "lib/data/loader.h"
 #include "lib/io/file_io.h"
 #include "lib/io/json_file.h"
+#include "lib/training/cuda_info.h"
 #include "lib/training/runtime.h"
 #include "lib/training/sgd.h"
 #include "lib/training/step.h"
@@ -39,22 +40,30 @@ void ExtraWork(ResNet& net, const torch::Tensor& images, const torch::Tensor& la
   for (torch::Tensor& p : net->parameters()) p.mutable_grad() = torch::Tensor();
 }
 
-// {"step_s", "active_blocks", "conv_flops", "loss"} of `n` timed steps.
+// {"step_s", "active_blocks", "conv_flops", "loss"} of `n` timed steps; on a
+// GPU each step ends with a synchronisation, so it times the work, not
+// just its queueing, and "host_s" is the time until the host had launched
+// it all.
 Json TimeSteps(ResNet& net, NesterovSgd& sgd, const ResNetOptions& model,
                const torch::Tensor& images, const torch::Tensor& labels, int n,
                double planted_slowdown) {
-  Json times = Json::array(), active = Json::array(), flops = Json::array();
+  Json times = Json::array(), host = Json::array(), active = Json::array(), flops = Json::array();
   double loss = 0;
   for (int i = 0; i < n; ++i) {
     const Clock::time_point start = Clock::now();
     StepOutput out = TrainStep(net, sgd, images, labels, 0.1);
     if (planted_slowdown > 0) ExtraWork(net, images, labels, planted_slowdown);
+    host.push_back(SecondsSince(start));
+    SynchronizeDevice(images.device());
     times.push_back(SecondsSince(start));
     loss = out.loss.item<double>();
     active.push_back(net->last_active_blocks());
     flops.push_back(TrainingStepConvFlops(model, net->last_gates(), images.size(0)));
   }
-  return {{"step_s", times}, {"active_blocks", active}, {"conv_flops", flops}, {"loss", loss}};
+  Json answer = {
+      {"step_s", times}, {"active_blocks", active}, {"conv_flops", flops}, {"loss", loss}};
+  if (images.is_cuda()) answer["host_s"] = host;
+  return answer;
 }
 
 // Median forward and backward (input, weight and bias gradients; the stem
@@ -110,21 +119,31 @@ int RunStepWorker(const WorkerOptions& options, bool plain) {
   const int threads = *ConfigureThreads(options.threads);
   const std::string allocator = plain ? std::string("glibc defaults") : RetainFreedMemory();
   const ResNetOptions model = WorkerModel(options, plain);
-  absl::StatusOr<ResNet> made = MakeResNet(model);
-  if (!made.ok()) {
-    std::cerr << "speed worker: " << made.status().message() << "\n";
+  absl::StatusOr<torch::Device> device = ParseDevice(options.device);
+  absl::StatusOr<ResNet> made =
+      device.ok() ? MakeResNet(model) : absl::StatusOr<ResNet>(device.status());
+  absl::Status kernels =
+      device.ok() ? ApplyKernelOptions(KernelOptions(), *device) : device.status();
+  if (!made.ok() || !kernels.ok()) {
+    std::cerr << "speed worker: " << (made.ok() ? kernels : made.status()).message() << "\n";
     return 2;
   }
   ResNet net = *made;
+  net->to(*device);
   net->train();
-  NesterovSgd sgd(net->parameters(), SgdOptions());
+  SgdOptions sgd_options;
+  sgd_options.foreach = device->is_cuda();  // As the trainer runs it.
+  NesterovSgd sgd(net->parameters(), sgd_options);
   torch::manual_seed(1);
-  const torch::Tensor images = torch::randn({options.batch, 3, 32, 32});
-  const torch::Tensor labels = torch::randint(0, 10, {options.batch});
+  const torch::Tensor images = torch::randn({options.batch, 3, 32, 32}).to(*device);
+  const torch::Tensor labels = torch::randint(0, 10, {options.batch}).to(*device);
+  ResetPeakDeviceMemory(*device);
   Answer({{"ready", true},
           {"threads", threads},
           {"allocator", allocator},
           {"memory_format", MemoryFormatName(model.memory_format)},
+          {"device", device->str()},
+          {"gpu", GpuProvenance(*device)},
           {"planted_slowdown", options.planted_slowdown}});
   std::string line;
   while (std::getline(std::cin, line)) {
@@ -134,7 +153,8 @@ int RunStepWorker(const WorkerOptions& options, bool plain) {
       Answer(TimeSteps(net, sgd, model, images, labels, command->value("n", 1),
                        options.planted_slowdown));
     } else if (cmd == "rss") {
-      Answer({{"peak_rss_bytes", PeakRssBytes()}});
+      Answer({{"peak_rss_bytes", PeakRssBytes()},
+              {"peak_device_bytes", PeakDeviceMemoryBytes(*device)}});
     } else if (cmd == "quit") {
       return 0;
     } else {

@@ -21,8 +21,9 @@ struct WorkerOptions {
   int depth = 110;
   std::string mode = "constant";  // constant | stochastic
   int batch = 128;
-  int threads = 0;  // 0: all cores.
-  int seed = 1;     // The round number: every round draws other gates.
+  int threads = 0;             // 0: all cores.
+  std::string device = "cpu";  // Step workers: cpu, cuda or cuda:K.
+  int seed = 1;                // The round number: every round draws other gates.
   int conv_reps = 7;
   int epoch_steps = 40;
   std::string data_dir;  // CIFAR-10 for the epoch worker; synthetic if absent.

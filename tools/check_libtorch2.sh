@@ -4,7 +4,9 @@
 # 2.6, fetched without touching the system (a private apt source list and
 # state, `apt-get download`, `dpkg -x` into tools/.cache/). CI runs it, so
 # the sources keep compiling against both 1.13 (Debian bookworm, the build)
-# and 2.x (GPU hosts' pip wheels).
+# and 2.x (GPU hosts' pip wheels). The CUDA-only files (built only with a
+# CUDA LibTorch) compile here too, against tools/cuda_stub: skeleton CUDA
+# runtime and NCCL headers with just the declarations c10 and they use.
 #
 #   tools/check_libtorch2.sh [FILE.cc...]   (default: every such file)
 set -euo pipefail
@@ -43,10 +45,14 @@ fi
 flags=(-std=c++17 -fsyntax-only -Wall -Werror=deprecated-declarations -iquote .
        -isystem "$headers" -isystem "$headers/torch/csrc/api/include"
        -DUSE_C10D_GLOO -DSDBENCH_HAVE_GLOO=1 -DSDBENCH_HAVE_MATIO=1)
+cuda_only=(lib/training/cuda_info.cc lib/distributed/nccl_group.cc)
+cuda_flags=(-isystem tools/cuda_stub -DUSE_C10D_NCCL)
 failed=()
 jobs=$(nproc)
 run_one() {
-  if ! g++ "${flags[@]}" "$1" > "$2" 2>&1; then echo "$1" >> "$3"; fi
+  local extra=()
+  for c in "${cuda_only[@]}"; do [ "$1" = "$c" ] && extra=("${cuda_flags[@]}"); done
+  if ! g++ "${flags[@]}" "${extra[@]}" "$1" > "$2" 2>&1; then echo "$1" >> "$3"; fi
 }
 log_dir="$(mktemp -d)"
 : > "$log_dir/failed"
@@ -66,4 +72,5 @@ if [ ${#failed[@]} -gt 0 ]; then
   exit 1
 fi
 rm -rf "$log_dir"
-echo "check_libtorch2.sh: all ${#files[@]} LibTorch files compile against LibTorch $version headers"
+echo "check_libtorch2.sh: all ${#files[@]} LibTorch files compile against LibTorch $version headers" \
+  "(${#cuda_only[@]} CUDA-only ones against tools/cuda_stub)"

@@ -5,8 +5,12 @@ LibTorch 1.13.1 backend as sdbench). Run it with /usr/bin/python3.
 
 Two variants of the residual block:
   a  "skip":     a dropped block's branch is not run (the original Lua code).
-  b  "multiply": the branch always runs and is multiplied by its 0/1 gate
-                 (torchvision's / timm's StochasticDepth "batch" mode).
+  b  "multiply": the branch always runs and is multiplied by its 0/1 gate, a
+                 tensor drawn on the device (torchvision's / timm's
+                 StochasticDepth "batch" mode); no host read, so it also
+                 compiles: --compile=default|reduce-overhead runs it through
+                 torch.compile (variant a would recompile for every new gate
+                 pattern, so it is not compiled).
 
 Same architecture and optimiser as sdbench's defaults: 6N+2 layers, option-A
 shortcut (stride subsampling + zero channels), conv bias, BN gamma U(0,1),
@@ -19,7 +23,9 @@ per line, one JSON answer per line:
   {"cmd": "rss"}             -> {"peak_rss_bytes": B}
   {"cmd": "quit"}
 Startup arguments: --variant=a|b --depth=D --mode=constant|stochastic
---threads=T --batch=B --seed=S.
+--threads=T --batch=B --seed=S --device=cpu|cuda --compile=none|default|reduce-overhead.
+On CUDA every timed step ends with torch.cuda.synchronize(), and "rss" also
+answers the peak device memory.
 """
 
 import argparse
@@ -59,12 +65,14 @@ class Block(nn.Module):
     def forward(self, x):
         if not self.training:
             return F.relu(self.shortcut(x) + self.survival * self.branch(x))
-        gate = float(torch.rand(1).item() < self.survival)
-        self.last_active = gate > 0
         if self.variant == "a":
+            gate = float(torch.rand(1).item() < self.survival)
+            self.last_active = gate > 0
             if not gate:
                 return self.shortcut(x)
             return F.relu(self.shortcut(x) + self.branch(x))
+        gate = (torch.rand(1, device=x.device) < self.survival).to(x.dtype)
+        self.last_active = gate
         return F.relu(self.shortcut(x) + gate * self.branch(x))
 
 
@@ -110,38 +118,63 @@ def main():
     parser.add_argument("--threads", type=int, required=True)
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--compile", choices=("none", "default", "reduce-overhead"),
+                        default="none")
     args = parser.parse_args()
     if args.depth < 8 or (args.depth - 2) % 6:
         parser.error(f"--depth={args.depth} is not 6N+2")
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    model = ResNet(args.depth, args.mode == "stochastic", args.variant)
+    device = torch.device(args.device)
+    cuda = device.type == "cuda"
+    if cuda:
+        # The same kernel choices as sdbench's defaults.
+        torch.backends.cudnn.benchmark = True
+        torch.backends.cudnn.allow_tf32 = True
+        torch.backends.cuda.matmul.allow_tf32 = False
+    model = ResNet(args.depth, args.mode == "stochastic", args.variant).to(device)
     model.train()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9,
                                 weight_decay=1e-4, nesterov=True)
-    images = torch.randn(args.batch, 3, 32, 32)
-    labels = torch.randint(0, 10, (args.batch,))
+    images = torch.randn(args.batch, 3, 32, 32, device=device)
+    labels = torch.randint(0, 10, (args.batch,), device=device)
+    step_model = model
+    if args.compile != "none":
+        if args.variant != "b" or not hasattr(torch, "compile"):
+            print(json.dumps({"error": "torch.compile needs variant b and torch >= 2.0 "
+                              f"(this is {torch.__version__})"}), flush=True)
+            sys.exit(2)
+        step_model = torch.compile(model, mode=args.compile)
 
-    print(json.dumps({"ready": True, "torch": torch.__version__,
-                      "threads": torch.get_num_threads()}), flush=True)
+    print(json.dumps({"ready": True, "torch": torch.__version__, "device": str(device),
+                      "compile": args.compile, "threads": torch.get_num_threads()}),
+          flush=True)
     for line in sys.stdin:
         command = json.loads(line)
         if command["cmd"] == "steps":
-            times, active = [], []
+            times, host, active = [], [], []
             for _ in range(int(command["n"])):
                 start = time.perf_counter()
                 optimizer.zero_grad()
-                loss = F.cross_entropy(model(images), labels)
+                loss = F.cross_entropy(step_model(images), labels)
                 loss.backward()
                 optimizer.step()
+                if cuda:
+                    host.append(time.perf_counter() - start)
+                    torch.cuda.synchronize(device)
                 times.append(time.perf_counter() - start)
-                active.append(sum(b.last_active for b in model.blocks))
-            print(json.dumps({"step_s": times, "active_blocks": active,
-                              "loss": float(loss)}), flush=True)
+                active.append(float(sum(b.last_active for b in model.blocks)))
+            answer = {"step_s": times, "active_blocks": active, "loss": float(loss)}
+            if cuda:
+                answer["host_s"] = host
+            print(json.dumps(answer), flush=True)
         elif command["cmd"] == "rss":
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-            print(json.dumps({"peak_rss_bytes": peak}), flush=True)
+            device_peak = torch.cuda.max_memory_reserved(device) if cuda else 0
+            print(json.dumps({"peak_rss_bytes": peak, "peak_device_bytes": device_peak}),
+                  flush=True)
         elif command["cmd"] == "quit":
             return
         else:

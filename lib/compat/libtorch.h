@@ -5,11 +5,28 @@
 #ifndef SDBENCH_LIB_COMPAT_LIBTORCH_H_
 #define SDBENCH_LIB_COMPAT_LIBTORCH_H_
 
+#include <ATen/autocast_mode.h>
 #include <torch/version.h>
 
 // True when the LibTorch headers are at least version major.minor.
 #define SDBENCH_LIBTORCH_AT_LEAST(major, minor) \
   (TORCH_VERSION_MAJOR > (major) ||             \
    (TORCH_VERSION_MAJOR == (major) && TORCH_VERSION_MINOR >= (minor)))
+
+namespace sdbench {
+
+// Turns CUDA autocast on (to `dtype`) or off for this thread: the API
+// changed in 2.4 (set_autocast_enabled(device_type, ...)).
+inline void SetCudaAutocast(bool enabled, at::ScalarType dtype) {
+#if SDBENCH_LIBTORCH_AT_LEAST(2, 4)
+  at::autocast::set_autocast_enabled(at::kCUDA, enabled);
+  at::autocast::set_autocast_dtype(at::kCUDA, dtype);
+#else
+  at::autocast::set_enabled(enabled);
+  at::autocast::set_autocast_gpu_dtype(dtype);
+#endif
+}
+
+}  // namespace sdbench
 
 #endif  // SDBENCH_LIB_COMPAT_LIBTORCH_H_

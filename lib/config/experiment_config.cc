@@ -15,6 +15,7 @@ const Json& DefaultConfig() {
     "dataset": {
       "name": "cifar10",
       "cifar100_labels": "fine",
+      "cifar10_files": "all",
       "validation": true,
       "train_size": 45000,
       "svhn_validation_per_class_train": 400,
@@ -62,7 +63,12 @@ const Json& DefaultConfig() {
     "runtime": {
       "device": "cpu",
       "threads": 0,
-      "memory_format": "channels_last"
+      "memory_format": "channels_last",
+      "precision": "fp32",
+      "tf32": true,
+      "cudnn_benchmark": true,
+      "deterministic": false,
+      "data_on_device": "auto"
     }
   })json"));
   return *config;

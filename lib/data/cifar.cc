@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "lib/base/named_enum.h"
 #include "lib/io/file_io.h"
 
 namespace sdbench {
@@ -80,13 +81,34 @@ std::string CifarRecords(const ImageSet& images, CifarFormat format,
   return out;
 }
 
-absl::StatusOr<TrainTestSets> ReadCifar10(const std::string& dir) {
+namespace {
+
+constexpr NamedValue<Cifar10Files> kCifar10FilesNames[] = {
+    {"all", Cifar10Files::kAll},
+    {"first_batch", Cifar10Files::kFirstBatch},
+};
+
+}  // namespace
+
+absl::StatusOr<Cifar10Files> ParseCifar10Files(absl::string_view name) {
+  return ParseNamed("CIFAR-10 file set", name, kCifar10FilesNames);
+}
+
+const char* Cifar10FilesName(Cifar10Files files) { return NameOf(files, kCifar10FilesNames); }
+
+std::vector<std::string> Cifar10FileNames(Cifar10Files files) {
+  if (files == Cifar10Files::kFirstBatch) return {kCifar10FileNames[0], kCifar10FileNames[5]};
+  return std::vector<std::string>(std::begin(kCifar10FileNames), std::end(kCifar10FileNames));
+}
+
+absl::StatusOr<TrainTestSets> ReadCifar10(const std::string& dir, Cifar10Files files) {
   TrainTestSets sets;
-  for (int i = 0; i < 6; ++i) {
-    const std::string path = absl::StrCat(dir, "/", kCifar10FileNames[i]);
+  const std::vector<std::string> names = Cifar10FileNames(files);
+  for (size_t i = 0; i < names.size(); ++i) {
+    const std::string path = absl::StrCat(dir, "/", names[i]);
     absl::StatusOr<ImageSet> batch = ReadCifarFile(path, CifarFormat::kCifar10);
     if (!batch.ok()) return batch.status();
-    ImageSet& target = i < 5 ? sets.train : sets.test;
+    ImageSet& target = i + 1 < names.size() ? sets.train : sets.test;
     target.num_classes = 10;
     target.Append(*batch);
   }

@@ -42,9 +42,24 @@ struct TrainTestSets {
   ImageSet test;
 };
 
+// Which CIFAR-10 files a run reads.
+enum class Cifar10Files {
+  kAll,         // "all": data_batch_1..5.bin and test_batch.bin (the paper's).
+  kFirstBatch,  // "first_batch": data_batch_1.bin (10,000 images) and
+                // test_batch.bin, which may hold only its first records: a
+                // subset small enough to carry to a machine without network.
+};
+absl::StatusOr<Cifar10Files> ParseCifar10Files(absl::string_view name);
+const char* Cifar10FilesName(Cifar10Files files);
+
+// The file names `files` reads, training batches first.
+std::vector<std::string> Cifar10FileNames(Cifar10Files files);
+
 // data_batch_1..5.bin + test_batch.bin from `dir` (officially 50,000 and
-// 10,000 images; VerifyCifar10Dir in prepare.h checks the official files).
-absl::StatusOr<TrainTestSets> ReadCifar10(const std::string& dir);
+// 10,000 images; VerifyCifar10Dir in prepare.h checks the official files),
+// or the subset `files` names.
+absl::StatusOr<TrainTestSets> ReadCifar10(const std::string& dir,
+                                          Cifar10Files files = Cifar10Files::kAll);
 // train.bin + test.bin from `dir` (officially 50,000 and 10,000).
 absl::StatusOr<TrainTestSets> ReadCifar100(const std::string& dir, Cifar100Labels labels);
 

@@ -31,15 +31,15 @@ std::string DefaultDataDir() {
 
 namespace {
 
-absl::Status LoadCifar10(const std::string& dir, DatasetFiles* files) {
-  absl::StatusOr<TrainTestSets> sets = ReadCifar10(dir);
+absl::Status LoadCifar10(const std::string& dir, Cifar10Files which, DatasetFiles* files) {
+  absl::StatusOr<TrainTestSets> sets = ReadCifar10(dir, which);
   if (!sets.ok()) {
     return absl::Status(sets.status().code(),
                         absl::StrCat(sets.status().message(),
                                      " (prepare CIFAR-10 with tools/setup.sh, "
                                      "or point --data_dir elsewhere)"));
   }
-  for (const char* name : kCifar10FileNames) {
+  for (const std::string& name : Cifar10FileNames(which)) {
     if (absl::Status s = AddMd5(dir, name, files); !s.ok()) return s;
   }
   files->train = std::make_shared<const ImageSet>(std::move(sets->train));
@@ -98,7 +98,7 @@ absl::StatusOr<DatasetFiles> LoadDatasetFiles(const DatasetOptions& options,
   files.directory = absl::StrCat(data_dir, "/", options.name);
   absl::Status loaded;
   if (options.name == "cifar10") {
-    loaded = LoadCifar10(files.directory, &files);
+    loaded = LoadCifar10(files.directory, options.cifar10_files, &files);
   } else if (options.name == "cifar100") {
     loaded = LoadCifar100(files.directory, options.cifar100_labels, &files);
   } else if (options.name == "svhn") {

@@ -18,6 +18,7 @@ namespace sdbench {
 struct DatasetOptions {
   std::string name = "cifar10";  // cifar10 | cifar100 | svhn
   Cifar100Labels cifar100_labels = Cifar100Labels::kFine;
+  Cifar10Files cifar10_files = Cifar10Files::kAll;
   bool validation = true;
   int64_t train_size = 45000;  // CIFAR: images kept for training.
   int svhn_validation_per_class_train = 400;

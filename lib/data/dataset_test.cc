@@ -3,17 +3,20 @@
 // the official formats (synthetic contents).
 #include "lib/data/dataset.h"
 
+#include <cstdio>
 #include <set>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "lib/data/svhn.h"
 #include "lib/data/synthetic.h"
+#include "lib/io/file_io.h"
 #include "lib/testing/test_dir.h"
 
 namespace sdbench {
 namespace {
 
-DatasetFiles Cifar10Files() {
+DatasetFiles SyntheticCifar10Files() {
   const std::string dir = TestDir() + "/data/cifar10";
   EXPECT_TRUE(WriteSyntheticCifar10(dir, 200, 7).ok());  // 1,000 train, 200 test.
   DatasetOptions options;
@@ -27,7 +30,7 @@ std::set<int64_t> Indices(const ImageView& view) {
 }
 
 TEST(BuildDatasetTest, SeededSplitAndSubsets) {
-  const DatasetFiles files = Cifar10Files();
+  const DatasetFiles files = SyntheticCifar10Files();
   EXPECT_EQ(files.md5.size(), 6u);
   DatasetOptions options;
   options.train_size = 900;
@@ -63,8 +66,45 @@ TEST(BuildDatasetTest, SeededSplitAndSubsets) {
   EXPECT_EQ(BuildDataset(files, options, 1)->train.size(), 900);
 }
 
+TEST(BuildDatasetTest, FirstBatchReadsOneTrainingBatchAndAPartialTestFile) {
+  // data_batch_1.bin alone, and a test_batch.bin cut to its first 50
+  // records: the files a machine without network gets.
+  const std::string dir = TestDir() + "/first_batch/cifar10";
+  ASSERT_TRUE(WriteSyntheticCifar10(dir, 200, 7).ok());
+  absl::StatusOr<std::string> test = ReadFileToString(dir + "/test_batch.bin");
+  ASSERT_TRUE(test.ok());
+  ASSERT_TRUE(
+      WriteFileAtomically(dir + "/test_batch.bin", test->substr(0, 50 * kCifar10RecordBytes)).ok());
+  for (int b = 2; b <= 5; ++b)
+    ASSERT_EQ(std::remove(absl::StrCat(dir, "/data_batch_", b, ".bin").c_str()), 0);
+  DatasetOptions options;
+  absl::StatusOr<DatasetFiles> all = LoadDatasetFiles(options, TestDir() + "/first_batch");
+  ASSERT_FALSE(all.ok());  // The paper's file set needs every batch.
+  EXPECT_NE(all.status().message().find("data_batch_2.bin"), std::string::npos) << all.status();
+  options.cifar10_files = Cifar10Files::kFirstBatch;
+  absl::StatusOr<DatasetFiles> files = LoadDatasetFiles(options, TestDir() + "/first_batch");
+  ASSERT_TRUE(files.ok()) << files.status();
+  EXPECT_EQ(files->train->size(), 200);
+  EXPECT_EQ(files->test->size(), 50);
+  // The checksums name exactly the files read.
+  ASSERT_EQ(files->md5.size(), 2u);
+  EXPECT_EQ(files->md5.count("data_batch_1.bin"), 1u);
+  EXPECT_EQ(files->md5.at("test_batch.bin"), *Md5OfFile(dir + "/test_batch.bin"));
+  // The first batch is the first 200 images of the whole set.
+  const DatasetFiles whole = SyntheticCifar10Files();
+  EXPECT_TRUE(std::equal(files->train->pixels.begin(), files->train->pixels.end(),
+                         whole.train->pixels.begin()));
+  options.train_size = 180;
+  absl::StatusOr<Dataset> dataset = BuildDataset(*files, options, 1);
+  ASSERT_TRUE(dataset.ok()) << dataset.status();
+  EXPECT_EQ(dataset->train.size(), 180);
+  EXPECT_EQ(dataset->validation.size(), 20);
+  options.train_size = 45000;  // The paper's split does not fit one batch: a clear error.
+  EXPECT_FALSE(BuildDataset(*files, options, 1).ok());
+}
+
 TEST(BuildDatasetTest, NoValidationSplitTrainsOnEverything) {
-  const DatasetFiles files = Cifar10Files();
+  const DatasetFiles files = SyntheticCifar10Files();
   DatasetOptions options;
   options.validation = false;
   absl::StatusOr<Dataset> d = BuildDataset(files, options, 3);

@@ -36,11 +36,11 @@ int64_t BatchLoader::batches_per_epoch() const {
   return (data_.size() + options_.batch_size - 1) / options_.batch_size;
 }
 
-std::vector<int64_t> BatchLoader::EpochOrder(int64_t epoch) const {
-  std::vector<int64_t> order(data_.size());
+std::vector<int64_t> EpochOrder(int64_t size, const LoaderOptions& options, int64_t epoch) {
+  std::vector<int64_t> order(size);
   std::iota(order.begin(), order.end(), 0);
-  if (!options_.shuffle) return order;
-  std::mt19937_64 engine(SplitMix64(options_.seed ^ SplitMix64(static_cast<uint64_t>(epoch))));
+  if (!options.shuffle) return order;
+  std::mt19937_64 engine(SplitMix64(options.seed ^ SplitMix64(static_cast<uint64_t>(epoch))));
   for (int64_t i = static_cast<int64_t>(order.size()) - 1; i > 0; --i) {
     const int64_t j = static_cast<int64_t>(engine() % static_cast<uint64_t>(i + 1));
     std::swap(order[i], order[j]);
@@ -48,22 +48,34 @@ std::vector<int64_t> BatchLoader::EpochOrder(int64_t epoch) const {
   return order;
 }
 
-Augmentation BatchLoader::AugmentationAt(int64_t epoch, int64_t position) const {
-  if (!options_.augment) return Augmentation();
+Augmentation AugmentationAt(const LoaderOptions& options, int64_t epoch, int64_t position) {
+  if (!options.augment) return Augmentation();
   const uint64_t stream =
-      SplitMix64(options_.seed + 0x5851f42d4c957f2dULL) ^ SplitMix64(static_cast<uint64_t>(epoch));
+      SplitMix64(options.seed + 0x5851f42d4c957f2dULL) ^ SplitMix64(static_cast<uint64_t>(epoch));
   FixedWord word{SplitMix64(stream + static_cast<uint64_t>(position))};
-  return DrawAugmentation(word, options_.max_shift);
+  return DrawAugmentation(word, options.max_shift);
+}
+
+std::pair<int64_t, int64_t> RankSlice(int64_t size, const LoaderOptions& options, int64_t index) {
+  // The global batch [begin, end) of the epoch; this rank's share of it.
+  const int64_t begin = index * options.batch_size;
+  const int64_t end = std::min<int64_t>(begin + options.batch_size, size);
+  const int64_t global = end - begin;
+  const int64_t share = (global + options.world_size - 1) / options.world_size;
+  return {begin + std::min<int64_t>(global, share * options.rank),
+          begin + std::min<int64_t>(global, share * (options.rank + 1))};
+}
+
+std::vector<int64_t> BatchLoader::EpochOrder(int64_t epoch) const {
+  return sdbench::EpochOrder(data_.size(), options_, epoch);
+}
+
+Augmentation BatchLoader::AugmentationAt(int64_t epoch, int64_t position) const {
+  return sdbench::AugmentationAt(options_, epoch, position);
 }
 
 Batch BatchLoader::Assemble(int64_t epoch, const std::vector<int64_t>& order, int64_t index) const {
-  // The global batch [begin, end) of the epoch; this rank's share of it.
-  const int64_t begin = index * options_.batch_size;
-  const int64_t end = std::min<int64_t>(begin + options_.batch_size, data_.size());
-  const int64_t global = end - begin;
-  const int64_t share = (global + options_.world_size - 1) / options_.world_size;
-  const int64_t first = begin + std::min<int64_t>(global, share * options_.rank);
-  const int64_t last = begin + std::min<int64_t>(global, share * (options_.rank + 1));
+  const auto [first, last] = RankSlice(data_.size(), options_, index);
   const int64_t count = last - first;
 
   Batch batch;

@@ -21,6 +21,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "lib/data/image_set.h"
@@ -44,7 +45,30 @@ struct Batch {
   torch::Tensor labels;  // int64 [b]
 };
 
-class BatchLoader {
+// The order in which epoch `epoch` (0-based) visits the positions of `size`
+// images, and the shift and flip of the image at `position`: pure functions
+// of the options' seed, which every batch source shares.
+std::vector<int64_t> EpochOrder(int64_t size, const LoaderOptions& options, int64_t epoch);
+Augmentation AugmentationAt(const LoaderOptions& options, int64_t epoch, int64_t position);
+
+// The positions [first, last) of epoch order that global batch `index`
+// gives to this rank (ranks take consecutive slices of each global batch).
+std::pair<int64_t, int64_t> RankSlice(int64_t size, const LoaderOptions& options, int64_t index);
+
+// Where mini-batches come from: the prefetching CPU loader below, or
+// DeviceBatches (device_batches.h), which makes the same batches on a GPU.
+class BatchSource {
+ public:
+  virtual ~BatchSource() = default;
+  virtual int64_t batches_per_epoch() const = 0;
+  // Starts epoch `epoch` (0-based) at its batch `first_batch` (a run
+  // resumed mid-epoch).
+  virtual void StartEpoch(int64_t epoch, int64_t first_batch) = 0;
+  // The next batch of the current epoch, or nullopt at its end.
+  virtual std::optional<Batch> Next() = 0;
+};
+
+class BatchLoader : public BatchSource {
  public:
   BatchLoader(ImageView data, std::shared_ptr<const Normalization> norm, LoaderOptions options);
   ~BatchLoader();
@@ -52,14 +76,11 @@ class BatchLoader {
   BatchLoader& operator=(const BatchLoader&) = delete;
 
   int64_t size() const { return data_.size(); }
-  int64_t batches_per_epoch() const;
+  int64_t batches_per_epoch() const override;
 
-  // Starts epoch `epoch` (0-based) at its batch `first_batch` (a run
-  // resumed mid-epoch); prefetching begins at once.
-  void StartEpoch(int64_t epoch, int64_t first_batch = 0);
-
-  // The next batch of the current epoch, or nullopt at its end.
-  std::optional<Batch> Next();
+  // Prefetching begins at once.
+  void StartEpoch(int64_t epoch, int64_t first_batch = 0) override;
+  std::optional<Batch> Next() override;
 
   // Batch `index` of `epoch` for this rank, built on the calling thread.
   Batch Assemble(int64_t epoch, const std::vector<int64_t>& order, int64_t index) const;

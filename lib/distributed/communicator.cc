@@ -5,6 +5,7 @@
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "lib/distributed/process_groups.h"
@@ -99,19 +100,56 @@ absl::StatusOr<DistributedEnv> ReadDistributedEnv(
   return env;
 }
 
+const char* CollectiveBackendName(CollectiveBackend backend) {
+  return backend == CollectiveBackend::kNccl ? "nccl" : "gloo";
+}
+
+absl::StatusOr<CollectiveBackend> ChooseBackend(const std::string& device,
+                                                const std::string& requested, bool gloo_available,
+                                                bool nccl_available) {
+  const bool cuda = absl::StartsWith(device, "cuda");
+  if (requested != "auto" && requested != "gloo" && requested != "nccl") {
+    return absl::InvalidArgumentError(absl::StrCat("unknown collective backend '", requested,
+                                                   "' (known: 'auto', 'gloo', 'nccl')"));
+  }
+  if (requested == "nccl" && !cuda) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the NCCL backend needs CUDA tensors, and this job trains on '", device,
+                     "': use --device=cuda, or Gloo"));
+  }
+  if (cuda && requested != "gloo") {
+    if (nccl_available) return CollectiveBackend::kNccl;
+    return absl::FailedPreconditionError(
+        "data-parallel training on CUDA needs c10d's NCCL process group, which this build "
+        "does not have (a CPU-only LibTorch, such as Debian's, or no nccl.h when it was "
+        "configured); use --dist_backend=gloo (slower: through the host), --device=cpu, one "
+        "process per GPU job, or build against a CUDA LibTorch with NCCL (README: GPU and "
+        "other LibTorch builds)");
+  }
+  if (gloo_available) return CollectiveBackend::kGloo;
+  return absl::FailedPreconditionError(
+      "data-parallel training with Gloo needs c10d's Gloo process group, which this build "
+      "lacks (Gloo's headers were not found when it was configured); install Gloo's "
+      "headers (Debian: libgloo-dev) and rebuild, or train in one process");
+}
+
 struct Communicator::Impl {
   c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<CollectiveGroup> group;
+  torch::Device device = torch::kCPU;  // Where collectives run.
 };
 
-Communicator::Communicator(int rank, int world_size, std::unique_ptr<Impl> impl)
-    : rank_(rank), world_size_(world_size), impl_(std::move(impl)) {}
+Communicator::Communicator(int rank, int world_size, CollectiveBackend backend,
+                           std::unique_ptr<Impl> impl)
+    : rank_(rank), world_size_(world_size), backend_(backend), impl_(std::move(impl)) {}
 
 Communicator::~Communicator() = default;
 
 absl::StatusOr<std::unique_ptr<Communicator>> Communicator::Connect(
-    const DistributedEnv& env, std::chrono::milliseconds timeout) {
+    const DistributedEnv& env, std::chrono::milliseconds timeout, CollectiveBackend backend,
+    const torch::Device& device) {
   auto impl = std::make_unique<Impl>();
+  impl->device = device;
   absl::Status status =
       Guarded(absl::StrCat("rendezvous at ", env.master_addr, ":", env.master_port).c_str(), [&] {
         c10d::TCPStoreOptions store_options;
@@ -128,10 +166,13 @@ absl::StatusOr<std::unique_ptr<Communicator>> Communicator::Connect(
   options.world_size = env.world_size;
   options.timeout = timeout;
   options.loopback = env.master_addr == "127.0.0.1" || env.master_addr == "localhost";
-  absl::StatusOr<c10::intrusive_ptr<CollectiveGroup>> group = MakeGlooGroup(impl->store, options);
+  absl::StatusOr<c10::intrusive_ptr<CollectiveGroup>> group =
+      backend == CollectiveBackend::kNccl ? MakeNcclGroup(impl->store, options)
+                                          : MakeGlooGroup(impl->store, options);
   if (!group.ok()) return group.status();
   impl->group = *std::move(group);
-  return std::unique_ptr<Communicator>(new Communicator(env.rank, env.world_size, std::move(impl)));
+  return std::unique_ptr<Communicator>(
+      new Communicator(env.rank, env.world_size, backend, std::move(impl)));
 }
 
 // Runs `collective` on `tensors` (all of one dtype) packed into flat buckets
@@ -154,7 +195,16 @@ absl::StatusOr<int64_t> Communicator::Packed(
     std::vector<torch::Tensor> flat;
     for (size_t i = begin; i < end; ++i) flat.push_back(tensors[i].reshape({-1}));
     torch::Tensor bucket = torch::cat(flat);
-    absl::Status status = Guarded(what, [&] { collective(bucket); });
+    absl::Status status = Guarded(what, [&] {
+      // NCCL works on the GPU: tensors elsewhere go there and back.
+      if (bucket.device() == impl_->device) {
+        collective(bucket);
+      } else {
+        torch::Tensor there = bucket.to(impl_->device);
+        collective(there);
+        bucket.copy_(there);
+      }
+    });
     if (!status.ok()) return status;
     int64_t offset = 0;
     for (size_t i = begin; i < end; ++i) {
@@ -183,8 +233,11 @@ absl::StatusOr<int64_t> Communicator::AverageGradients(const std::vector<torch::
 }
 
 absl::Status Communicator::SumInPlace(torch::Tensor& tensor) {
-  std::vector<torch::Tensor> tensors = {tensor};
-  return Guarded("allreduce", [&] { impl_->group->allreduce(tensors)->wait(); });
+  return Guarded("allreduce", [&] {
+    std::vector<torch::Tensor> tensors = {tensor.to(impl_->device)};
+    impl_->group->allreduce(tensors)->wait();
+    if (!tensors[0].is_same(tensor)) tensor.copy_(tensors[0]);
+  });
 }
 
 absl::Status Communicator::Broadcast(const std::vector<torch::Tensor>& tensors, int root) {

@@ -1,6 +1,6 @@
 // Data-parallel training over PyTorch's c10d: the launch environment
 // (torchrun, Slurm, mpirun, or the runner's own --nproc), TCPStore
-// rendezvous, a Gloo process group with timeouts, and the collectives the
+// rendezvous, a Gloo (CPU) or NCCL (GPU) process group with timeouts, and the collectives the
 // trainer needs: bucketed gradient averaging that leaves dropped blocks out,
 // sums of metrics, packed broadcasts.
 #ifndef SDBENCH_LIB_DISTRIBUTED_COMMUNICATOR_H_
@@ -38,17 +38,36 @@ struct DistributedEnv {
 absl::StatusOr<DistributedEnv> ReadDistributedEnv(
     const std::function<const char*(const char*)>& get = nullptr);
 
+// The c10d process group of a job: Gloo for training on CPUs, NCCL for
+// training on GPUs (one process per GPU).
+enum class CollectiveBackend { kGloo, kNccl };
+const char* CollectiveBackendName(CollectiveBackend backend);
+
+// The backend for training on `device` ("cpu", "cuda", "cuda:K"), given
+// what this build has: `requested` "auto" picks NCCL for CUDA and Gloo for
+// the CPU; "gloo" is also allowed for CUDA tensors (collectives staged
+// through the host: slower, but several ranks may share one GPU, which NCCL
+// refuses); "nccl" only for CUDA. An error says what is missing or wrong
+// and what to do.
+absl::StatusOr<CollectiveBackend> ChooseBackend(const std::string& device,
+                                                const std::string& requested, bool gloo_available,
+                                                bool nccl_available);
+
 class Communicator {
  public:
   // Rendezvous at master_addr:master_port (rank 0 hosts the TCPStore) and a
-  // Gloo group; every collective fails with an error, instead of hanging,
-  // when a peer is gone or silent for `timeout`.
-  static absl::StatusOr<std::unique_ptr<Communicator>> Connect(const DistributedEnv& env,
-                                                               std::chrono::milliseconds timeout);
+  // process group of `backend`, whose collectives run on `device` (tensors
+  // elsewhere are moved there and back); every collective fails with an
+  // error, instead of hanging, when a peer is gone or silent for `timeout`.
+  static absl::StatusOr<std::unique_ptr<Communicator>> Connect(
+      const DistributedEnv& env, std::chrono::milliseconds timeout,
+      CollectiveBackend backend = CollectiveBackend::kGloo,
+      const torch::Device& device = torch::kCPU);
   ~Communicator();
 
   int rank() const { return rank_; }
   int world_size() const { return world_size_; }
+  CollectiveBackend backend() const { return backend_; }
 
   static constexpr int64_t kBucketBytes = 25 << 20;
 
@@ -68,12 +87,13 @@ class Communicator {
 
  private:
   struct Impl;
-  Communicator(int rank, int world_size, std::unique_ptr<Impl> impl);
+  Communicator(int rank, int world_size, CollectiveBackend backend, std::unique_ptr<Impl> impl);
   absl::StatusOr<int64_t> Packed(const std::vector<torch::Tensor>& tensors, int64_t bucket_bytes,
                                  const char* what,
                                  const std::function<void(torch::Tensor&)>& collective);
   int rank_;
   int world_size_;
+  CollectiveBackend backend_;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "lib/distributed/communicator.h"
 #include "lib/distributed/launch.h"
+#include "lib/distributed/process_groups.h"
 #include "lib/model/resnet.h"
 #include "lib/testing/test_dir.h"
 #include "lib/training/runtime.h"
@@ -223,6 +224,34 @@ TEST(DistributedTest, ReadsLauncherVariables) {
   }
   auto message = ReadDistributedEnv(from({{"RANK", "2"}, {"WORLD_SIZE", "2"}}));
   EXPECT_NE(std::string(message.status().message()).find("RANK"), std::string::npos);
+}
+
+TEST(DistributedTest, BackendFollowsTheDevice) {
+  EXPECT_EQ(*ChooseBackend("cpu", "auto", true, false), CollectiveBackend::kGloo);
+  EXPECT_EQ(*ChooseBackend("cuda", "auto", true, true), CollectiveBackend::kNccl);
+  EXPECT_EQ(*ChooseBackend("cuda:1", "auto", false, true), CollectiveBackend::kNccl);
+  absl::StatusOr<CollectiveBackend> no_nccl = ChooseBackend("cuda", "auto", true, false);
+  ASSERT_FALSE(no_nccl.ok());
+  EXPECT_NE(no_nccl.status().message().find("needs c10d's NCCL process group"), std::string::npos);
+  EXPECT_NE(no_nccl.status().message().find("--dist_backend=gloo"), std::string::npos);
+  absl::StatusOr<CollectiveBackend> no_gloo = ChooseBackend("cpu", "auto", false, true);
+  ASSERT_FALSE(no_gloo.ok());
+  EXPECT_NE(no_gloo.status().message().find("needs c10d's Gloo process group"), std::string::npos);
+  // Asked for by name: Gloo for CUDA tensors too (ranks sharing one GPU);
+  // NCCL never for the CPU; a backend name that does not exist.
+  EXPECT_EQ(*ChooseBackend("cuda:0", "gloo", true, true), CollectiveBackend::kGloo);
+  EXPECT_EQ(*ChooseBackend("cuda", "nccl", true, true), CollectiveBackend::kNccl);
+  EXPECT_FALSE(ChooseBackend("cuda", "gloo", false, true).ok());
+  absl::StatusOr<CollectiveBackend> nccl_on_cpu = ChooseBackend("cpu", "nccl", true, true);
+  ASSERT_FALSE(nccl_on_cpu.ok());
+  EXPECT_NE(nccl_on_cpu.status().message().find("needs CUDA tensors"), std::string::npos);
+  absl::StatusOr<CollectiveBackend> mpi = ChooseBackend("cpu", "mpi", true, true);
+  ASSERT_FALSE(mpi.ok());
+  EXPECT_NE(mpi.status().message().find("unknown collective backend 'mpi'"), std::string::npos);
+  // This build (Debian's LibTorch): Gloo yes, NCCL no.
+  EXPECT_EQ(GlooAvailable(), true);
+  EXPECT_EQ(NcclAvailable(), torch::cuda::is_available() && NcclAvailable());
+  EXPECT_STREQ(CollectiveBackendName(CollectiveBackend::kNccl), "nccl");
 }
 
 TEST(DistributedTest, ConnectTimesOutWhenAPeerNeverComes) {

@@ -8,10 +8,7 @@ bool GlooAvailable() { return false; }
 
 absl::StatusOr<c10::intrusive_ptr<CollectiveGroup>> MakeGlooGroup(
     const c10::intrusive_ptr<c10d::Store>&, const GroupOptions&) {
-  return absl::FailedPreconditionError(
-      "data-parallel training on CPUs needs c10d's Gloo process group, which this build "
-      "lacks (Gloo's headers were not found when it was configured); install Gloo's "
-      "headers (Debian: libgloo-dev) and rebuild, or train in one process");
+  return absl::FailedPreconditionError("this build has no Gloo process group");
 }
 
 }  // namespace sdbench

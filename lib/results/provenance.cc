@@ -2,12 +2,15 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <ctime>
 #include <optional>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "lib/io/file_io.h"
+#include "lib/io/json_file.h"
 #include "lib/io/process.h"
 
 namespace sdbench {
@@ -34,7 +37,19 @@ Json GitProvenance(const std::string& dir) {
             OutputOf({"git", "-C", tree, "status", "--porcelain", "--untracked-files=no"})) {
       git["dirty"] = !status->empty();
     }
+    return git;
   }
+  const char* env = std::getenv("SDBENCH_SOURCE_STAMP");
+  const std::string stamp_path = env != nullptr ? env : tree + "/SOURCE_STAMP.json";
+  absl::StatusOr<std::string> text = ReadFileToString(stamp_path);
+  if (!text.ok()) return git;
+  absl::StatusOr<Json> stamp = ParseJson(stamp_path, *text);
+  if (!stamp.ok() || !stamp->is_object() || !stamp->contains("commit")) {
+    git["stamp"] = absl::StrCat(stamp_path, ": unreadable, ignored");
+    return git;
+  }
+  git = *stamp;
+  git["stamp"] = stamp_path;
   return git;
 }
 

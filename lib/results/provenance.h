@@ -12,8 +12,11 @@
 namespace sdbench {
 
 // {"commit", "dirty"} of the source tree (BUILD_WORKSPACE_DIRECTORY under
-// `bazel run`, else the current directory): commit "unknown" and dirty null
-// outside git. `dir` overrides the tree.
+// `bazel run`, else the current directory). Outside git: the stamp
+// tools/stamp_source.sh wrote before the tree left its checkout (a copy
+// without .git, as on a lent GPU machine), from $SDBENCH_SOURCE_STAMP or
+// <tree>/SOURCE_STAMP.json, with "stamp" (where it came from) added; else
+// commit "unknown" and dirty null. `dir` overrides the tree.
 nlohmann::json GitProvenance(const std::string& dir = "");
 
 // Host name, CPU model, logical CPUs, compiler.

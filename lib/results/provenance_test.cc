@@ -43,6 +43,24 @@ TEST(ProvenanceTest, OutsideGitTheCommitIsUnknown) {
   EXPECT_TRUE(git["dirty"].is_null());
 }
 
+TEST(ProvenanceTest, OutsideGitAStampStandsInForGit) {
+  const std::string tree = TestDir() + "/stamped";
+  ASSERT_TRUE(MakeDirectories(tree).ok());
+  ASSERT_TRUE(WriteFileAtomically(tree + "/SOURCE_STAMP.json",
+                                  R"({"commit": "0123abc", "dirty": true, "diff_sha256": "ff"})")
+                  .ok());
+  nlohmann::json git = GitProvenance(tree);
+  EXPECT_EQ(git["commit"], "0123abc");
+  EXPECT_EQ(git["dirty"], true);
+  EXPECT_EQ(git["diff_sha256"], "ff");
+  EXPECT_EQ(git["stamp"], tree + "/SOURCE_STAMP.json");
+  // A broken stamp is not believed, and says so.
+  ASSERT_TRUE(WriteFileAtomically(tree + "/SOURCE_STAMP.json", R"({"commit": )").ok());
+  git = GitProvenance(tree);
+  EXPECT_EQ(git["commit"], "unknown");
+  EXPECT_NE(git["stamp"].get<std::string>().find("unreadable"), std::string::npos);
+}
+
 TEST(ProvenanceTest, TimeAndMachine) {
   EXPECT_TRUE(std::regex_match(NowIso8601(), std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")));
   nlohmann::json machine = MachineProvenance();

@@ -1,9 +1,14 @@
 #include "lib/training/checkpoint.h"
 
+#include <caffe2/serialize/inline_container.h>
+
+#include <cstdlib>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "lib/io/file_io.h"
+#include "lib/io/json_file.h"
 #include "lib/testing/test_dir.h"
 
 namespace sdbench {
@@ -19,15 +24,23 @@ ResNet SmallNet(uint64_t init_seed) {
   return *MakeResNet(options);
 }
 
-// A model, optimiser and state after two training steps.
+ResNet SmallNetOn(uint64_t init_seed, const torch::Device& device) {
+  ResNet net = SmallNet(init_seed);
+  net->to(device);
+  return net;
+}
+
+// A model, optimiser and state after two training steps on `device`.
 struct Trained {
-  ResNet net = SmallNet(1);
-  NesterovSgd sgd{net->parameters(), SgdOptions()};
+  torch::Device device;
+  ResNet net;
+  NesterovSgd sgd;
   RunState state;
-  Trained() {
+  explicit Trained(torch::Device on = torch::kCPU)
+      : device(on), net(SmallNetOn(1, on)), sgd(net->parameters(), SgdOptions()) {
     torch::manual_seed(0);
-    torch::Tensor images = torch::randn({4, 3, 32, 32});
-    torch::Tensor labels = torch::tensor({0, 1, 2, 3});
+    torch::Tensor images = torch::randn({4, 3, 32, 32}).to(device);
+    torch::Tensor labels = torch::tensor({0, 1, 2, 3}).to(device);
     for (int i = 0; i < 2; ++i) {
       sgd.ZeroGrad();
       torch::nn::functional::cross_entropy(net->forward(images), labels).backward();
@@ -121,6 +134,157 @@ TEST(CheckpointTest, AnUnwritablePathIsAnErrorNamingIt) {
   absl::Status saved = SaveCheckpoint(path, trained.net, trained.sgd, trained.state, kConfig);
   ASSERT_FALSE(saved.ok());
   EXPECT_NE(saved.message().find("no_such_dir"), std::string::npos) << saved;
+}
+
+// Every tensor a checkpoint holds, in a fixed order: parameters, buffers,
+// momentum.
+std::vector<torch::Tensor> AllTensors(ResNet& net, NesterovSgd& sgd) {
+  std::vector<torch::Tensor> all = net->parameters();
+  for (const torch::Tensor& b : net->buffers()) all.push_back(b);
+  for (const torch::Tensor& m : sgd.momentum_buffers()) all.push_back(m);
+  return all;
+}
+
+// Rewrites a checkpoint as if saved on `to`: every storage's recorded
+// location ("cpu" in one saved on the CPU) becomes `to` (e.g. "cuda:0"), in
+// the pickled record data.pkl of LibTorch's zip archive; the other records
+// are copied as they are (the writer adds its own version records). Returns
+// how many location strings were replaced.
+int RelocateStorages(const std::string& in, const std::string& out, const std::string& from,
+                     const std::string& to) {
+  // Pickle protocol 2's BINUNICODE: 'X', a 4-byte little-endian length, the text.
+  auto pickled = [](const std::string& text) {
+    std::string s = "X";
+    const uint32_t n = static_cast<uint32_t>(text.size());
+    for (int i = 0; i < 4; ++i) s.push_back(static_cast<char>((n >> (8 * i)) & 0xff));
+    return s + text;
+  };
+  const std::string old_location = pickled(from), new_location = pickled(to);
+  caffe2::serialize::PyTorchStreamReader reader(in);
+  std::string bytes;
+  int relocated = 0;
+  {
+    caffe2::serialize::PyTorchStreamWriter writer([&](const void* data, size_t size) {
+      bytes.append(static_cast<const char*>(data), size);
+      return size;
+    });
+    for (const std::string& name : reader.getAllRecords()) {
+      if (name == "version" || name == ".data/version" || name == "byteorder" ||
+          name == ".data/serialization_id") {
+        continue;
+      }
+      auto [data, size] = reader.getRecord(name);
+      std::string record(static_cast<const char*>(data.get()), size);
+      if (name == "data.pkl") {
+        for (size_t at = record.find(old_location); at != std::string::npos;
+             at = record.find(old_location, at + new_location.size())) {
+          record.replace(at, old_location.size(), new_location);
+          ++relocated;
+        }
+      }
+      writer.writeRecord(name, record.data(), record.size());
+    }
+    writer.writeEndOfFile();
+  }
+  EXPECT_TRUE(WriteFileAtomically(out, bytes).ok());
+  return relocated;
+}
+
+TEST(CheckpointTest, ACheckpointSavedOnAGpuLoadsOnTheCpu) {
+  Trained trained;
+  const std::string saved = TestDir() + "/saved_on_cpu.pt", moved = TestDir() + "/saved_on_gpu.pt";
+  ASSERT_TRUE(SaveCheckpoint(saved, trained.net, trained.sgd, trained.state, kConfig).ok());
+  const std::vector<torch::Tensor> expected = AllTensors(trained.net, trained.sgd);
+  // The pickler writes the location once and refers back to it (its memo).
+  ASSERT_GE(RelocateStorages(saved, moved, "cpu", "cuda:0"), 1);
+
+  ResNet net = SmallNet(2);
+  NesterovSgd sgd(net->parameters(), SgdOptions());
+  RunState state;
+  absl::Status loaded = LoadCheckpoint(moved, net, sgd, &state, kConfig, torch::kCPU);
+  ASSERT_TRUE(loaded.ok()) << loaded;
+  const std::vector<torch::Tensor> got = AllTensors(net, sgd);
+  ASSERT_EQ(got.size(), expected.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].device(), torch::Device(torch::kCPU));
+    EXPECT_TRUE(torch::equal(got[i], expected[i])) << "tensor " << i;
+  }
+  EXPECT_EQ(state.iteration, 8);
+  if (!torch::cuda::is_available()) {
+    // The relocation took: without the mapping the CUDA tensors cannot be
+    // made here.
+    torch::serialize::InputArchive archive;
+    EXPECT_ANY_THROW(archive.load_from(moved));
+  }
+}
+
+TEST(CheckpointTest, ACheckpointSavedOnTheCpuLoadsOnAGpu) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  Trained trained;
+  const std::string path = TestDir() + "/cpu_to_gpu.pt";
+  ASSERT_TRUE(SaveCheckpoint(path, trained.net, trained.sgd, trained.state, kConfig).ok());
+  const torch::Device gpu(torch::kCUDA, 0);
+  ResNet net = SmallNetOn(2, gpu);
+  NesterovSgd sgd(net->parameters(), SgdOptions());
+  RunState state;
+  absl::Status loaded = LoadCheckpoint(path, net, sgd, &state, kConfig, gpu);
+  ASSERT_TRUE(loaded.ok()) << loaded;
+  const std::vector<torch::Tensor> got = AllTensors(net, sgd),
+                                   expected = AllTensors(trained.net, trained.sgd);
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_TRUE(got[i].is_cuda()) << "tensor " << i;
+    EXPECT_TRUE(torch::equal(got[i].cpu(), expected[i])) << "tensor " << i;
+  }
+}
+
+// A checkpoint really saved on a GPU (lib/training/testdata, written by
+// tools/gpu_check.sh with SDBENCH_WRITE_CUDA_FIXTURE=DIR): it loads on the
+// CPU with the tensors the GPU run recorded, close to the same two steps
+// taken on the CPU (same init and data; GPU kernels round differently).
+constexpr char kCudaFixture[] = "lib/training/testdata/cuda_checkpoint";
+
+TEST(CheckpointTest, WriteTheGpuFixtureWhenAsked) {
+  const char* dir = std::getenv("SDBENCH_WRITE_CUDA_FIXTURE");
+  if (dir == nullptr || !torch::cuda::is_available()) GTEST_SKIP() << "not asked, or no CUDA";
+  Trained trained(torch::Device(torch::kCUDA, 0));
+  const std::string base = absl::StrCat(dir, "/cuda_checkpoint");
+  ASSERT_TRUE(SaveCheckpoint(base + ".pt", trained.net, trained.sgd, trained.state, kConfig).ok());
+  nlohmann::json sums = nlohmann::json::array();
+  for (const torch::Tensor& t : AllTensors(trained.net, trained.sgd)) {
+    sums.push_back(t.to(torch::kDouble).sum().item<double>());
+  }
+  ASSERT_TRUE(
+      WriteFileAtomically(
+          base + ".json",
+          nlohmann::json({{"tensor_sums", sums}, {"libtorch", TORCH_VERSION}}).dump(2) + "\n")
+          .ok());
+}
+
+TEST(CheckpointTest, TheGpuFixtureLoadsOnTheCpu) {
+  if (!FileExists(absl::StrCat(kCudaFixture, ".pt"))) {
+    GTEST_SKIP() << kCudaFixture << ".pt absent (tools/gpu_check.sh brings it back)";
+  }
+  absl::StatusOr<nlohmann::json> recorded = ReadJsonFile(absl::StrCat(kCudaFixture, ".json"));
+  ASSERT_TRUE(recorded.ok()) << recorded.status();
+  ResNet net = SmallNet(2);
+  NesterovSgd sgd(net->parameters(), SgdOptions());
+  RunState state;
+  absl::Status loaded =
+      LoadCheckpoint(absl::StrCat(kCudaFixture, ".pt"), net, sgd, &state, kConfig, torch::kCPU);
+  ASSERT_TRUE(loaded.ok()) << loaded;
+  Trained on_cpu;
+  const std::vector<torch::Tensor> got = AllTensors(net, sgd),
+                                   cpu = AllTensors(on_cpu.net, on_cpu.sgd);
+  const nlohmann::json& sums = (*recorded)["tensor_sums"];
+  ASSERT_EQ(got.size(), sums.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    const double sum = got[i].to(torch::kDouble).sum().item<double>();
+    EXPECT_NEAR(sum, sums[i].get<double>(), 1e-9 * (1 + std::abs(sum))) << "tensor " << i;
+    EXPECT_LT((got[i].to(torch::kDouble) - cpu[i].to(torch::kDouble)).abs().max().item<double>(),
+              1e-2)
+        << "tensor " << i;
+  }
+  EXPECT_EQ(state.iteration, 8);
 }
 
 }  // namespace

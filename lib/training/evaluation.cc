@@ -77,7 +77,7 @@ void TrainingWindow::Reset() {
   samples_ = 0;
 }
 
-absl::StatusOr<EvalResult> EvaluateModel(ResNet& model, BatchLoader& loader,
+absl::StatusOr<EvalResult> EvaluateModel(ResNet& model, BatchSource& loader,
                                          const torch::Device& device, Communicator* communicator) {
   model->eval();
   EvalResult result;
@@ -86,7 +86,7 @@ absl::StatusOr<EvalResult> EvaluateModel(ResNet& model, BatchLoader& loader,
     torch::Tensor loss_sum = torch::zeros({}, torch::TensorOptions(device).dtype(torch::kDouble));
     torch::Tensor errors = torch::zeros({}, torch::TensorOptions(device).dtype(torch::kLong));
     int64_t count = 0;
-    loader.StartEpoch(0);
+    loader.StartEpoch(0, 0);
     while (std::optional<Batch> batch = loader.Next()) {
       torch::Tensor images = batch->images.to(device);
       torch::Tensor labels = batch->labels.to(device);

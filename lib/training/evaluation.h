@@ -82,7 +82,7 @@ struct EvalResult {
   double loss = 0;
   double error_percent = 0;
 };
-absl::StatusOr<EvalResult> EvaluateModel(ResNet& model, BatchLoader& loader,
+absl::StatusOr<EvalResult> EvaluateModel(ResNet& model, BatchSource& loader,
                                          const torch::Device& device, Communicator* communicator);
 
 }  // namespace sdbench

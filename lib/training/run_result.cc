@@ -52,7 +52,7 @@ Json SummarizeRun(const RunState& state, const RunSettings& settings,
 
 Json RunProvenance(const RunFacts& facts, const std::string& start_time) {
   const Json distributed = {
-      {"backend", facts.world_size > 1 ? "gloo" : "none"},
+      {"backend", facts.backend},
       {"bn_statistics", "per rank, as DDP (rank 0's are evaluated and saved)"},
       {"gradient_bytes_reduced_per_step", facts.gradient_bytes_reduced_per_step},
       {"gradient_bytes_all_parameters", facts.gradient_bytes_all_parameters}};
@@ -68,6 +68,8 @@ Json RunProvenance(const RunFacts& facts, const std::string& start_time) {
           {"end_time", NowIso8601()},
           {"resumed", facts.resumed},
           {"dataset", facts.dataset},
+          {"kernels", facts.kernels},
+          {"gpu", facts.gpu},
           {"command_line", facts.command_line}};
 }
 

@@ -25,10 +25,13 @@ struct RunFacts {
   int threads = 0;
   std::string allocator;
   int world_size = 1;
+  std::string backend = "none";  // "gloo", "nccl" or "none".
   double gradient_bytes_reduced_per_step = 0;
   int64_t gradient_bytes_all_parameters = 0;
   bool resumed = false;
   nlohmann::json dataset;  // "provenance.dataset".
+  nlohmann::json kernels;  // KernelOptionsJson and where the data are augmented.
+  nlohmann::json gpu;      // GpuProvenance with the peak memory; null on the CPU.
   std::vector<std::string> command_line;
 };
 

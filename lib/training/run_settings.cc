@@ -1,6 +1,7 @@
 #include "lib/training/run_settings.h"
 
 #include "absl/strings/str_cat.h"
+#include "lib/base/named_enum.h"
 #include "lib/random/splitmix.h"
 #include "lib/training/runtime.h"
 
@@ -76,6 +77,11 @@ absl::Status ParseDataset(const Json& dataset, RunSettings* settings) {
         absl::StrCat("unknown CIFAR-100 label kind '", labels, "' (known: fine, coarse)"));
   }
   options.cifar100_labels = labels == "fine" ? Cifar100Labels::kFine : Cifar100Labels::kCoarse;
+  if (absl::Status s =
+          ParseOption(dataset["cifar10_files"], ParseCifar10Files, &options.cifar10_files);
+      !s.ok()) {
+    return s;
+  }
   options.validation = dataset["validation"];
   options.train_size = dataset["train_size"];
   options.svhn_validation_per_class_train = dataset["svhn_validation_per_class_train"];
@@ -91,7 +97,41 @@ absl::Status ParseDataset(const Json& dataset, RunSettings* settings) {
   return ParseOption(dataset["normalization"], ParseNormalizationMode, &options.normalization);
 }
 
+absl::Status ParseRuntime(const Json& runtime, RunSettings* settings) {
+  settings->device = runtime["device"];
+  settings->threads = runtime["threads"];
+  KernelOptions& kernels = settings->kernels;
+  kernels.tf32 = runtime["tf32"];
+  kernels.cudnn_benchmark = runtime["cudnn_benchmark"];
+  kernels.deterministic = runtime["deterministic"];
+  for (absl::Status status :
+       {ParseOption(runtime["precision"], ParsePrecision, &kernels.precision),
+        ParseOption(runtime["data_on_device"], ParseDataPlacement, &settings->data_on_device)}) {
+    if (!status.ok()) return status;
+  }
+  if (absl::StatusOr<torch::Device> device = ParseDevice(settings->device); !device.ok()) {
+    return device.status();
+  }
+  if (kernels.precision == Precision::kBf16 && settings->device == "cpu") {
+    return absl::InvalidArgumentError(
+        "runtime.precision=bf16 is a GPU option (CUDA autocast): use --device=cuda, or fp32");
+  }
+  return absl::OkStatus();
+}
+
+constexpr NamedValue<DataPlacement> kPlacementNames[] = {
+    {"auto", DataPlacement::kAuto},
+    {"on", DataPlacement::kOn},
+    {"off", DataPlacement::kOff},
+};
+
 }  // namespace
+
+absl::StatusOr<DataPlacement> ParseDataPlacement(absl::string_view name) {
+  return ParseNamed("runtime.data_on_device", name, kPlacementNames);
+}
+
+const char* DataPlacementName(DataPlacement value) { return NameOf(value, kPlacementNames); }
 
 RunSeeds RunSeeds::Derive(uint64_t run_seed) {
   RunSeeds seeds;
@@ -118,13 +158,9 @@ absl::StatusOr<RunSettings> ParseRunSettings(const Json& config) {
   for (absl::Status status :
        {ParseModel(config["model"], config["runtime"], &settings.model),
         ParseOptimizer(config["optimizer"], &settings.sgd),
-        ParseSchedule(config["schedule"], &settings), ParseDataset(config["dataset"], &settings)}) {
+        ParseSchedule(config["schedule"], &settings), ParseDataset(config["dataset"], &settings),
+        ParseRuntime(config["runtime"], &settings)}) {
     if (!status.ok()) return status;
-  }
-  settings.device = config["runtime"]["device"];
-  settings.threads = config["runtime"]["threads"];
-  if (absl::StatusOr<torch::Device> device = ParseDevice(settings.device); !device.ok()) {
-    return device.status();
   }
   return settings;
 }

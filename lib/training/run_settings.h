@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "lib/data/dataset.h"
 #include "lib/model/resnet.h"
+#include "lib/training/runtime.h"
 #include "lib/training/schedule.h"
 #include "lib/training/sgd.h"
 #include "nlohmann/json.hpp"
@@ -30,6 +31,14 @@ struct RunSeeds {
   static RunSeeds Derive(uint64_t run_seed);
   nlohmann::json ToJson() const;
 };
+
+// Where the training images are augmented: on the training device, from a
+// uint8 copy of the training set kept there ("on"), or on the CPU by the
+// prefetching loader ("off"); "auto" is on for CUDA, off for the CPU. Both
+// give the same images (lib/data/device_batches.h).
+enum class DataPlacement { kAuto, kOn, kOff };
+absl::StatusOr<DataPlacement> ParseDataPlacement(absl::string_view name);
+const char* DataPlacementName(DataPlacement value);
 
 struct RunSettings {
   ResNetOptions model;
@@ -50,6 +59,8 @@ struct RunSettings {
   int64_t max_steps_per_epoch = 0;  // 0: the whole training split.
   std::string device = "cpu";
   int threads = 0;
+  KernelOptions kernels;
+  DataPlacement data_on_device = DataPlacement::kAuto;
 };
 
 // `config` has every section of DefaultConfig(); an error names an unknown

@@ -39,6 +39,47 @@ TEST(ParseRunSettingsTest, DefaultsAreThePapers) {
   EXPECT_EQ(s->max_shift, 4);
   EXPECT_EQ(s->device, "cpu");
   EXPECT_EQ(s->threads, 0);
+  EXPECT_EQ(s->kernels.precision, Precision::kFp32);
+  EXPECT_TRUE(s->kernels.tf32);
+  EXPECT_TRUE(s->kernels.cudnn_benchmark);
+  EXPECT_FALSE(s->kernels.deterministic);
+  EXPECT_EQ(s->data_on_device, DataPlacement::kAuto);
+}
+
+TEST(ParseRunSettingsTest, KernelOptionsAreReadCheckedAndRecorded) {
+  Json c = DefaultConfig();
+  c["runtime"]["tf32"] = false;
+  c["runtime"]["deterministic"] = true;
+  c["runtime"]["data_on_device"] = "on";
+  absl::StatusOr<RunSettings> s = ParseRunSettings(c);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_FALSE(s->kernels.tf32);
+  EXPECT_EQ(s->data_on_device, DataPlacement::kOn);
+  const Json recorded = KernelOptionsJson(s->kernels);
+  EXPECT_EQ(recorded["precision"], "fp32");
+  EXPECT_EQ(recorded["tf32_convolutions"], false);
+  EXPECT_EQ(recorded["deterministic"], true);
+  EXPECT_EQ(recorded["cudnn_benchmark"], false);  // Deterministic mode turns it off.
+  // bf16 is autocast on CUDA: an error on the CPU, before any work.
+  c["runtime"]["precision"] = "bf16";
+  absl::StatusOr<RunSettings> bf16 = ParseRunSettings(c);
+  ASSERT_FALSE(bf16.ok());
+  EXPECT_NE(bf16.status().message().find("bf16 is a GPU option"), std::string::npos);
+  c["runtime"]["precision"] = "fp16";
+  EXPECT_NE(ParseRunSettings(c).status().message().find("unknown precision 'fp16'"),
+            std::string::npos);
+  c["runtime"]["precision"] = "fp32";
+  c["runtime"]["data_on_device"] = "gpu";
+  EXPECT_NE(ParseRunSettings(c).status().message().find("'gpu'"), std::string::npos);
+}
+
+TEST(ResolveDeviceTest, LocalRankPicksTheGpuUnlessOneIsNamed) {
+  // No CUDA here: the chosen device shows in the error message.
+  if (torch::cuda::is_available()) GTEST_SKIP() << "checked on a GPU by tools/gpu_check.sh";
+  EXPECT_TRUE(ResolveDevice("cpu", 3, 4)->is_cpu());
+  EXPECT_NE(ResolveDevice("cuda", 3, 4).status().message().find("'cuda:3'"), std::string::npos);
+  EXPECT_NE(ResolveDevice("cuda:1", 3, 4).status().message().find("'cuda:1'"), std::string::npos);
+  EXPECT_NE(ResolveDevice("cuda", 3, 1).status().message().find("'cuda'"), std::string::npos);
 }
 
 TEST(ParseRunSettingsTest, EveryValueIsTakenFromTheConfig) {
@@ -104,6 +145,7 @@ TEST(ParseRunSettingsTest, UnknownOptionNamesAreErrorsNamingThem) {
       {{"schedule", "final_partial_window"}, {"best", "final partial window rule 'best'"}},
       {{"dataset", "name"}, {"mnist", "unknown dataset 'mnist'"}},
       {{"dataset", "cifar100_labels"}, {"medium", "'medium'"}},
+      {{"dataset", "cifar10_files"}, {"batch_3", "CIFAR-10 file set 'batch_3'"}},
       {{"dataset", "normalization"}, {"zca", "normalization 'zca'"}},
       {{"runtime", "memory_format"}, {"nhwc", "memory format 'nhwc'"}},
       {{"runtime", "device"}, {"tpu", "unknown device 'tpu'"}},

@@ -16,6 +16,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "lib/base/named_enum.h"
+#include "lib/compat/libtorch.h"
 #include "lib/io/file_io.h"
 #include "lib/io/process.h"
 #include "lib/results/provenance.h"
@@ -45,6 +47,55 @@ absl::StatusOr<torch::Device> ParseDevice(absl::string_view name) {
   }
   return absl::InvalidArgumentError(
       absl::StrCat("unknown device '", name, "' (expected cpu, cuda or cuda:K)"));
+}
+
+absl::StatusOr<torch::Device> ResolveDevice(absl::string_view name, int local_rank,
+                                            int world_size) {
+  if (name == "cuda" && world_size > 1) {
+    return ParseDevice(absl::StrCat("cuda:", local_rank));
+  }
+  return ParseDevice(name);
+}
+
+namespace {
+
+constexpr NamedValue<Precision> kPrecisionNames[] = {
+    {"fp32", Precision::kFp32},
+    {"bf16", Precision::kBf16},
+};
+
+}  // namespace
+
+absl::StatusOr<Precision> ParsePrecision(absl::string_view name) {
+  return ParseNamed("precision", name, kPrecisionNames);
+}
+
+const char* PrecisionName(Precision precision) { return NameOf(precision, kPrecisionNames); }
+
+absl::Status ApplyKernelOptions(const KernelOptions& options, const torch::Device& device) {
+  if (options.precision == Precision::kBf16 && !device.is_cuda()) {
+    return absl::InvalidArgumentError(
+        "runtime.precision=bf16 is a GPU option (CUDA autocast): use --device=cuda, or fp32");
+  }
+  at::Context& context = at::globalContext();
+  context.setAllowTF32CuDNN(options.tf32);
+  context.setAllowTF32CuBLAS(false);
+  context.setBenchmarkCuDNN(options.cudnn_benchmark && !options.deterministic);
+  context.setDeterministicCuDNN(options.deterministic);
+  if (options.deterministic) {
+    // cuBLAS is deterministic only with a fixed workspace (set before CUDA starts).
+    setenv("CUBLAS_WORKSPACE_CONFIG", ":4096:8", /*overwrite=*/0);
+  }
+  context.setDeterministicAlgorithms(options.deterministic, /*warn_only=*/false);
+  if (device.is_cuda()) SetCudaAutocast(options.precision == Precision::kBf16, at::kBFloat16);
+  return absl::OkStatus();
+}
+
+nlohmann::json KernelOptionsJson(const KernelOptions& options) {
+  return {{"precision", PrecisionName(options.precision)},
+          {"tf32_convolutions", options.tf32},
+          {"cudnn_benchmark", options.cudnn_benchmark && !options.deterministic},
+          {"deterministic", options.deterministic}};
 }
 
 absl::StatusOr<int> ConfigureThreads(int requested) {

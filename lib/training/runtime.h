@@ -20,6 +20,35 @@ namespace sdbench {
 // LibTorch has no CUDA or no such GPU.
 absl::StatusOr<torch::Device> ParseDevice(absl::string_view name);
 
+// The device of one rank of a data-parallel job: "cuda" means
+// cuda:LOCAL_RANK (one GPU per process, as torchrun and srun arrange), while
+// an explicit "cuda:K" wins over LOCAL_RANK. "cpu" is the CPU.
+absl::StatusOr<torch::Device> ResolveDevice(absl::string_view name, int local_rank, int world_size);
+
+// Numerics and kernel choices on a GPU, recorded in every result.
+enum class Precision {
+  kFp32,  // "fp32": the paper's (with TF32 convolutions if `tf32`).
+  kBf16,  // "bf16": CUDA autocast to bfloat16; BN parameters and statistics stay fp32.
+};
+absl::StatusOr<Precision> ParsePrecision(absl::string_view name);
+const char* PrecisionName(Precision precision);
+
+struct KernelOptions {
+  Precision precision = Precision::kFp32;
+  // TF32 for convolutions (cuDNN), as PyTorch allows by default; matrix
+  // products stay fp32 (the classifier is tiny).
+  bool tf32 = true;
+  bool cudnn_benchmark = true;  // cuDNN picks the fastest algorithm per shape.
+  // Deterministic kernels only (cuDNN, and torch's deterministic mode): the
+  // only way a resumed GPU run repeats an uninterrupted one bit for bit.
+  bool deterministic = false;
+};
+
+// Applies the choices process-wide (autocast: for the calling thread) for
+// training on `device`; an error for bf16 on the CPU.
+absl::Status ApplyKernelOptions(const KernelOptions& options, const torch::Device& device);
+nlohmann::json KernelOptionsJson(const KernelOptions& options);
+
 // Sets LibTorch's intra-op threads: `requested` > 0 is used as is, 0 means
 // every core (LibTorch alone would take half of them). Returns the count in
 // force; an error for a negative count.

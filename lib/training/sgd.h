@@ -36,6 +36,10 @@ struct SgdOptions {
   double weight_decay = 1e-4;
   bool nesterov = true;
   DroppedBlockUpdate dropped_block_update = DroppedBlockUpdate::kDecayAndMomentum;
+  // One multi-tensor (foreach) operation per step of the update instead of
+  // a handful per parameter: the same arithmetic, far fewer kernel launches
+  // on a GPU (where the trainer turns it on).
+  bool foreach = false;
 };
 
 class NesterovSgd {
@@ -55,6 +59,9 @@ class NesterovSgd {
   std::vector<torch::Tensor>& momentum_buffers() { return buffers_; }
 
  private:
+  void StepPerParameter(double lr);
+  void StepForeach(double lr);
+
   std::vector<torch::Tensor> parameters_;
   std::vector<torch::Tensor> buffers_;
   SgdOptions options_;

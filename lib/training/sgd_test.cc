@@ -117,6 +117,48 @@ TEST(NesterovSgdTest, NesterovOffIsPlainMomentum) {
   EXPECT_TRUE(torch::allclose(ours_w.detach(), hand, 1e-12, 1e-12));
 }
 
+// The foreach update is the per-parameter update, bit for bit on the CPU,
+// dropped blocks (no gradient) included, in every mode.
+TEST(NesterovSgdTest, ForeachUpdateEqualsThePerParameterOne) {
+  for (bool nesterov : {true, false}) {
+    for (DroppedBlockUpdate dropped :
+         {DroppedBlockUpdate::kDecayAndMomentum, DroppedBlockUpdate::kSkip}) {
+      torch::manual_seed(7);
+      std::vector<torch::Tensor> a, b;
+      for (int i = 0; i < 5; ++i) {
+        torch::Tensor w = torch::randn({3, 4});
+        a.push_back(w.clone().requires_grad_());
+        b.push_back(w.clone().requires_grad_());
+      }
+      SgdOptions options;
+      options.nesterov = nesterov;
+      options.dropped_block_update = dropped;
+      NesterovSgd per_parameter(a, options);
+      options.foreach = true;
+      NesterovSgd foreach (b, options);
+      for (int step = 0; step < 4; ++step) {
+        per_parameter.ZeroGrad();
+        foreach
+          .ZeroGrad();
+        for (int i = 0; i < 5; ++i) {
+          if ((i + step) % 3 == 0) continue;  // Parameter i "dropped" this step.
+          const torch::Tensor g = torch::randn({3, 4});
+          a[i].mutable_grad() = g.clone();
+          b[i].mutable_grad() = g.clone();
+        }
+        per_parameter.Step(0.1);
+        foreach
+          .Step(0.1);
+        for (int i = 0; i < 5; ++i) {
+          EXPECT_TRUE(torch::equal(a[i], b[i])) << nesterov << " " << step << " " << i;
+          EXPECT_TRUE(
+              torch::equal(per_parameter.momentum_buffers()[i], foreach.momentum_buffers()[i]));
+        }
+      }
+    }
+  }
+}
+
 // One step with every block kept (so momentum is non-zero), then one with
 // block 2 dropped; returns block 2's parameters and buffers around step 2.
 struct DroppedStep {

@@ -129,7 +129,7 @@ struct Comparison {
 
 // Four steps (gates forced, some blocks dropped) of the default model and
 // of the reference, from the same weights, in `dtype`.
-Comparison RunBoth(torch::Dtype dtype, double lr) {
+Comparison RunBoth(torch::Dtype dtype, double lr, bool foreach = false) {
   RetainFreedMemory();
   ResNetOptions options;
   options.depth = 20;
@@ -149,7 +149,9 @@ Comparison RunBoth(torch::Dtype dtype, double lr) {
   }
   const torch::Tensor initial = net->named_parameters()["block2.conv1.weight"].detach().clone();
   Reference reference(net, options.depth);
-  NesterovSgd sgd(net->parameters(), SgdOptions());
+  SgdOptions sgd_options;
+  sgd_options.foreach = foreach;
+  NesterovSgd sgd(net->parameters(), sgd_options);
   torch::manual_seed(11);
   const std::vector<std::vector<uint8_t>> gates = {{1, 0, 1, 1, 1, 0, 1, 0, 1},
                                                    {1, 1, 1, 1, 1, 1, 1, 1, 1},
@@ -191,13 +193,15 @@ TEST(StepEquivalenceTest, DefaultModelIsChannelsLast) {
 // tensor, at the paper's learning rate: any difference in the mathematics
 // (bias handling, shortcut, gates, BN statistics, update) shows here.
 TEST(StepEquivalenceTest, DoublePrecisionAgreesTensorByTensor) {
-  const Comparison c = RunBoth(torch::kDouble, 0.1);
-  for (double loss : c.loss_relative) EXPECT_LE(loss, 1e-9);
-  EXPECT_EQ(c.relative.size(), (2 + 2 + 9 * 8 + 2) + (1 + 9 * 2) * 2);
-  for (const auto& [name, difference] : c.relative) {
-    EXPECT_LE(difference, 1e-9) << name;
+  for (bool foreach : {false, true}) {
+    const Comparison c = RunBoth(torch::kDouble, 0.1, foreach);
+    for (double loss : c.loss_relative) EXPECT_LE(loss, 1e-9);
+    EXPECT_EQ(c.relative.size(), (2 + 2 + 9 * 8 + 2) + (1 + 9 * 2) * 2);
+    for (const auto& [name, difference] : c.relative) {
+      EXPECT_LE(difference, 1e-9) << name << (foreach ? " (foreach update)" : "");
+    }
+    EXPECT_GT(c.moved, 1e-3);  // The weights did move.
   }
-  EXPECT_GT(c.moved, 1e-3);  // The weights did move.
 }
 
 // The float path (oneDNN, channels-last), tolerances as in the file comment.

@@ -10,9 +10,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "lib/base/stop.h"
+#include "lib/data/device_batches.h"
 #include "lib/distributed/communicator.h"
 #include "lib/io/file_io.h"
 #include "lib/results/provenance.h"
+#include "lib/training/cuda_info.h"
 #include "lib/training/run_result.h"
 #include "lib/training/runtime.h"
 #include "lib/training/step.h"
@@ -34,12 +36,15 @@ double ConvWeightNorm(ResNet& model) {
 }
 
 // What the settings cannot do in this run's circumstances.
-absl::Status CheckCircumstances(const RunSettings& s, const torch::Device& device, int world_size) {
-  if (world_size > 1 && device.is_cuda()) {
+absl::Status CheckCircumstances(const RunSettings& s, const torch::Device& device,
+                                const Communicator* communicator) {
+  const int world_size = communicator != nullptr ? communicator->world_size() : 1;
+  if (communicator != nullptr &&
+      (communicator->backend() == CollectiveBackend::kNccl) != device.is_cuda()) {
     return absl::FailedPreconditionError(
-        "data-parallel training on CUDA needs c10d's NCCL process group, which "
-        "this build does not link (Debian's LibTorch is CPU-only); use "
-        "--device=cpu (Gloo) or one process per GPU job");
+        absl::StrCat("data parallel: training on ", device.str(), " with a ",
+                     CollectiveBackendName(communicator->backend()),
+                     " process group (Gloo is for CPUs, NCCL for GPUs)"));
   }
   if (world_size > 1 && s.model.gate_mode == GateMode::kRow) {
     return absl::InvalidArgumentError(
@@ -62,11 +67,13 @@ absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const Json& config,
                                                          const RunOptions& options) {
   absl::StatusOr<RunSettings> settings = ParseRunSettings(config);
   if (!settings.ok()) return settings.status();
-  absl::StatusOr<torch::Device> device = ParseDevice(settings->device);
+  const int world_size = options.communicator != nullptr ? options.communicator->world_size() : 1;
+  absl::StatusOr<torch::Device> device =
+      ResolveDevice(settings->device, options.local_rank, world_size);
   if (!device.ok()) return device.status();
   std::unique_ptr<Trainer> trainer(
       new Trainer(config, identity, options, *std::move(settings), *device));
-  if (absl::Status s = CheckCircumstances(trainer->settings_, *device, trainer->world_size_);
+  if (absl::Status s = CheckCircumstances(trainer->settings_, *device, options.communicator);
       !s.ok()) {
     return s;
   }
@@ -92,6 +99,8 @@ absl::Status Trainer::Build(const DatasetFiles& files) {
   if (!threads.ok()) return threads.status();
   threads_ = *threads;
   allocator_ = RetainFreedMemory();
+  if (absl::Status s = ApplyKernelOptions(settings_.kernels, device_); !s.ok()) return s;
+  ResetPeakDeviceMemory(device_);
   if (absl::Status s = BuildData(files); !s.ok()) return s;
   ResNetOptions model_options = settings_.model;
   model_options.num_classes = dataset_.num_classes;
@@ -102,11 +111,15 @@ absl::Status Trainer::Build(const DatasetFiles& files) {
   model_ = *model;
   (*model_)->to(device_);
   (*model_)->train();
-  sgd_ = std::make_unique<NesterovSgd>((*model_)->parameters(), settings_.sgd);
+  SgdOptions sgd = settings_.sgd;
+  sgd.foreach = device_.is_cuda();  // Fewer launches; the CPU keeps its loop.
+  sgd_ = std::make_unique<NesterovSgd>((*model_)->parameters(), sgd);
   return RestoreOrStart();
 }
 
 absl::Status Trainer::BuildData(const DatasetFiles& files) {
+  data_on_device_ = settings_.data_on_device == DataPlacement::kOn ||
+                    (settings_.data_on_device == DataPlacement::kAuto && device_.is_cuda());
   absl::StatusOr<Dataset> dataset = BuildDataset(files, settings_.dataset, seeds_.data_split);
   if (!dataset.ok()) return dataset.status();
   dataset_ = *std::move(dataset);
@@ -125,23 +138,29 @@ absl::Status Trainer::BuildData(const DatasetFiles& files) {
   train_options.seed = seeds_.data_order;
   train_options.rank = rank_;
   train_options.world_size = world_size_;
-  train_loader_ =
-      std::make_unique<BatchLoader>(dataset_.train, dataset_.normalization, train_options);
+  train_loader_ = MakeSource(dataset_.train, train_options);
   LoaderOptions eval_options;
   eval_options.batch_size = settings_.eval_batch_size;
   eval_options.shuffle = false;
   eval_options.rank = rank_;
   eval_options.world_size = world_size_;
   if (dataset_.validation.size() > 0) {
-    validation_loader_ =
-        std::make_unique<BatchLoader>(dataset_.validation, dataset_.normalization, eval_options);
+    validation_loader_ = MakeSource(dataset_.validation, eval_options);
   }
-  test_loader_ = std::make_unique<BatchLoader>(dataset_.test, dataset_.normalization, eval_options);
+  test_loader_ = MakeSource(dataset_.test, eval_options);
   steps_per_epoch_ =
       settings_.max_steps_per_epoch > 0
           ? std::min(settings_.max_steps_per_epoch, train_loader_->batches_per_epoch())
           : train_loader_->batches_per_epoch();
   return absl::OkStatus();
+}
+
+std::unique_ptr<BatchSource> Trainer::MakeSource(const ImageView& view,
+                                                 const LoaderOptions& options) const {
+  if (data_on_device_) {
+    return std::make_unique<DeviceBatches>(view, *dataset_.normalization, options, device_);
+  }
+  return std::make_unique<BatchLoader>(view, dataset_.normalization, options);
 }
 
 absl::Status Trainer::RestoreOrStart() {
@@ -227,6 +246,7 @@ absl::StatusOr<bool> Trainer::TrainEpoch(EpochLog& log) {
   train_loader_->StartEpoch(log.epoch - 1, log.first_step);
   const Clock::time_point epoch_start = Clock::now();
   const double eval_seconds_before = log.eval_seconds;
+  const int64_t steps_before = static_cast<int64_t>(log.step_seconds.size());
   bool stop = false;
   for (int64_t step = log.first_step; step < steps_per_epoch_ && !stop; ++step) {
     const Clock::time_point step_start = Clock::now();
@@ -246,6 +266,17 @@ absl::StatusOr<bool> Trainer::TrainEpoch(EpochLog& log) {
     absl::StatusOr<bool> agreed = StopAgreed();
     if (!agreed.ok()) return agreed.status();
     stop = *agreed;
+  }
+  if (device_.is_cuda()) {
+    // Step times without a host read per step would time only the queueing
+    // of GPU work: here every step of the epoch counts as the epoch's mean.
+    SynchronizeDevice(device_);
+    const int64_t steps = static_cast<int64_t>(log.step_seconds.size()) - steps_before;
+    const double mean =
+        steps > 0 ? (SecondsSince(epoch_start) - (log.eval_seconds - eval_seconds_before)) / steps
+                  : 0;
+    std::fill(log.step_seconds.end() - steps, log.step_seconds.end(), mean);
+    std::fill(state_.step_seconds.end() - steps, state_.step_seconds.end(), mean);
   }
   log.train_seconds += SecondsSince(epoch_start) - (log.eval_seconds - eval_seconds_before);
   return stop;
@@ -422,6 +453,7 @@ Json Trainer::Result() {
   facts.threads = threads_;
   facts.allocator = allocator_;
   facts.world_size = world_size_;
+  if (communicator_ != nullptr) facts.backend = CollectiveBackendName(communicator_->backend());
   facts.gradient_bytes_reduced_per_step =
       steps_this_attempt_ > 0 && communicator_ != nullptr
           ? static_cast<double>(bytes_reduced_) / steps_this_attempt_
@@ -430,6 +462,10 @@ Json Trainer::Result() {
     facts.gradient_bytes_all_parameters += p.nbytes();
   }
   facts.resumed = resumed_;
+  facts.kernels = KernelOptionsJson(settings_.kernels);
+  facts.kernels["data_on_device"] = data_on_device_;
+  facts.gpu = GpuProvenance(device_);
+  if (device_.is_cuda()) facts.gpu["peak_memory_bytes"] = PeakDeviceMemoryBytes(device_);
   facts.dataset = dataset_provenance_;
   facts.command_line = options_.command_line;
   return AssembleResult(identity_, config_, seeds_, state_,

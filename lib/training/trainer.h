@@ -47,6 +47,9 @@ struct RunOptions {
   // may split unevenly over the ranks; their mean gradients are then still
   // weighted equally (DDP does the same).
   Communicator* communicator = nullptr;
+  // The rank's place on its node: with runtime.device=cuda it picks the GPU
+  // (cuda:local_rank); an explicit cuda:K wins.
+  int local_rank = 0;
   // Data parallel: the ranks agree on a stop request every this many steps
   // (one small collective; none in between).
   int stop_check_every = 10;
@@ -72,6 +75,9 @@ class Trainer {
   absl::Status Build(const DatasetFiles& files);
   // The run's split, subsets, normalisation and loaders.
   absl::Status BuildData(const DatasetFiles& files);
+  // A batch source over `view`: on the device or the CPU loader.
+  std::unique_ptr<BatchSource> MakeSource(const ImageView& view,
+                                          const LoaderOptions& options) const;
   // Continues from the checkpoint when resuming, else starts afresh.
   absl::Status RestoreOrStart();
 
@@ -126,9 +132,10 @@ class Trainer {
   nlohmann::json dataset_provenance_;  // "provenance.dataset".
   std::optional<ResNet> model_;
   std::unique_ptr<NesterovSgd> sgd_;
-  std::unique_ptr<BatchLoader> train_loader_;
-  std::unique_ptr<BatchLoader> validation_loader_;  // Null without a split.
-  std::unique_ptr<BatchLoader> test_loader_;
+  bool data_on_device_ = false;  // Batches made on the device (DeviceBatches).
+  std::unique_ptr<BatchSource> train_loader_;
+  std::unique_ptr<BatchSource> validation_loader_;  // Null without a split.
+  std::unique_ptr<BatchSource> test_loader_;
   int64_t steps_per_epoch_ = 0;
 
   RunState state_;

@@ -1,0 +1,2 @@
+// Syntax-check stub: see cuda_runtime_api.h.
+#pragma once

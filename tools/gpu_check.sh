@@ -1,0 +1,277 @@
+#!/usr/bin/env bash
+# The device check: everything sdbench promises on a GPU, run on a machine
+# with one NVIDIA GPU, pip torch 2.x, CMake, ninja, a C++ compiler and no
+# network (no Bazel, no Debian packages, no .git), in about 5 minutes.
+#
+#   tools/gpu_check.sh --prepare          # here, in the git checkout (once)
+#   tools/gpu_check.sh OUT_DIR            # there, from the copied tree
+#   tools/gpu_check.sh OUT_DIR --cpu-dry-run   # a rehearsal on the CPU
+#
+# --prepare writes what travels with the tree (the lent machine's `carry`):
+#   SOURCE_STAMP.json          the git commit, dirty flag and a hash of the
+#                              diff (results made there record it: .git
+#                              does not travel)
+#   tools/.cache/gpu_check/    Debian's .deb files of every dependency but
+#                              LibTorch (tools/gpu_deps.sh, ~8 MB), and a
+#                              CIFAR-10 subset: data_batch_1.bin (10,000
+#                              images) and the first 2,000 records of
+#                              test_batch.bin (37 MB together), read with
+#                              dataset.cifar10_files=first_batch.
+#
+# The check's steps; a failed step is recorded and the next one runs:
+#   facts      the machine: GPU, driver, compiler, CMake, torch, the wheel's
+#              layout (Gloo headers? nccl.h? nvcc?)
+#   deps       unpack the .deb files into a prefix
+#   configure  CMake with the wheel's LibTorch (SDBENCH_TORCH_PYTHON: no CUDA
+#              toolkit needed) and the prefix
+#   build      every target, all cores
+#   ctest      every test (with CUDA, the GPU tests run, not skip), and the
+#              GPU-saved checkpoint fixture (lib/training/testdata)
+#   speed      //experiments:speed on the GPU: depth 110, ours against the
+#              Python peer eager (skip, multiply) and compiled (default,
+#              reduce-overhead), 2 interleaved rounds
+#   train      ResNet-110 on the CIFAR-10 subset (9,000/1,000 split, 2,000
+#              test images), both arms, 3 epochs, fp32/TF32, data on the
+#              device; then 1 epoch in bf16; the projected 500-epoch time
+#   nccl       NCCL at world size 1 (--dist_backend=nccl)
+#   gloo_cuda  two ranks over Gloo with CUDA tensors, sharing the one GPU
+#              (multi-GPU NCCL needs several GPUs: not checked here)
+# OUT_DIR gets logs/, results/ (result JSON), speed/ (the speed report),
+# fixtures/, facts.json, projection.json and gpu_check.json (every step's
+# status and seconds). --cpu-dry-run runs the same steps on the CPU with
+# Debian's LibTorch (/usr/bin/python3's torch), tiny sizes, and skips nccl.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+repo="$(pwd)"
+cache="$repo/tools/.cache/gpu_check"
+
+prepare() {
+  set -e
+  local commit dirty diff_hash
+  commit="$(git rev-parse HEAD)"
+  dirty=false
+  [ -z "$(git status --porcelain --untracked-files=no)" ] || dirty=true
+  diff_hash="$(git diff HEAD | sha256sum | cut -d' ' -f1)"
+  printf '{"commit": "%s", "dirty": %s, "diff_sha256": "%s", "stamped_at": "%s"}\n' \
+    "$commit" "$dirty" "$diff_hash" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > SOURCE_STAMP.json
+  mkdir -p "$cache/debs" "$cache/data/cifar10"
+  ls "$cache/debs"/*.deb >/dev/null 2>&1 || tools/gpu_deps.sh fetch "$cache/debs"
+  local src="${SDBENCH_DATA_DIR:-$repo/data}/cifar10"
+  [ -f "$src/data_batch_1.bin" ] || { echo "gpu_check.sh: no CIFAR-10 in $src (tools/setup.sh)" >&2; exit 1; }
+  cp "$src/data_batch_1.bin" "$cache/data/cifar10/"
+  head -c $((2000 * 3073)) "$src/test_batch.bin" > "$cache/data/cifar10/test_batch.bin"
+  echo "gpu_check.sh: prepared ($(du -sh "$cache" | cut -f1) in tools/.cache/gpu_check;" \
+       "commit ${commit:0:12}, dirty $dirty). Carry: SOURCE_STAMP.json tools/.cache/gpu_check"
+}
+
+if [ "${1:-}" = "--prepare" ]; then prepare; exit $?; fi
+[ $# -ge 1 ] && [ "${1#--}" = "$1" ] || {
+  echo "usage: tools/gpu_check.sh --prepare | OUT_DIR [--cpu-dry-run]" >&2; exit 2; }
+out="$(mkdir -p "$1" && cd "$1" && pwd)"
+dry=false
+[ "${2:-}" = "--cpu-dry-run" ] && dry=true
+mkdir -p "$out/logs" "$out/results" "$out/speed" "$out/fixtures"
+work="${GPU_CHECK_WORK:-$(mktemp -d)}"
+build="$work/build"
+export SDBENCH_WORKSPACE="$repo" SDBENCH_SOURCE_STAMP="$repo/SOURCE_STAMP.json"
+if $dry; then
+  python=/usr/bin/python3 device=cpu
+else
+  python="$(command -v python3)" device=cuda
+fi
+jobs=$(nproc)
+steps_json="$out/steps.jsonl"
+: > "$steps_json"
+
+# step NAME COMMAND...: runs it with its output in logs/NAME.log, records
+# status and seconds, and goes on whatever happens.
+step() {
+  local name="$1"; shift
+  local start status
+  start=$(date +%s.%N)
+  echo "== $name"
+  "$@" > "$out/logs/$name.log" 2>&1
+  status=$?
+  local seconds
+  seconds=$(echo "$(date +%s.%N) - $start" | bc)
+  printf '{"step": "%s", "status": %d, "seconds": %.1f}\n' "$name" "$status" "$seconds" >> "$steps_json"
+  tail -n 3 "$out/logs/$name.log" | sed 's/^/   /'
+  echo "   -> $([ $status -eq 0 ] && echo passed || echo "FAILED ($status)") in ${seconds%.*} s"
+}
+skip() {
+  printf '{"step": "%s", "status": null, "seconds": 0, "skipped": "%s"}\n' "$1" "$2" >> "$steps_json"
+  echo "== $1: skipped ($2)"
+}
+
+facts() {
+  "$python" - "$out/facts.json" <<'PY'
+import glob, json, os, platform, shutil, subprocess, sys
+def run(*argv):
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=60).stdout.strip()
+    except Exception as e:
+        return f"unavailable: {e}"
+facts = {"host": platform.node(), "python": sys.version.split()[0],
+         "cmake": run("cmake", "--version").splitlines()[0] if shutil.which("cmake") else None,
+         "ninja": run("ninja", "--version") if shutil.which("ninja") else None,
+         "cxx": run("c++", "--version").splitlines()[0] if shutil.which("c++") else None,
+         "nvcc": shutil.which("nvcc"), "nproc": os.cpu_count(),
+         "nvidia_smi": run("nvidia-smi", "--query-gpu=name,driver_version,memory.total",
+                           "--format=csv,noheader") if shutil.which("nvidia-smi") else None}
+try:
+    import torch
+    root = os.path.dirname(torch.__file__)
+    nvidia = os.path.join(os.path.dirname(root), "nvidia")
+    facts["torch"] = {"version": torch.__version__, "cuda": torch.version.cuda,
+                      "cudnn": torch.backends.cudnn.version() if torch.cuda.is_available() else None,
+                      "cxx11_abi": bool(torch._C._GLIBCXX_USE_CXX11_ABI), "root": root,
+                      "gpus": [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())],
+                      "gloo_headers": os.path.isdir(os.path.join(root, "include", "gloo")),
+                      "nccl_h": sorted(glob.glob(os.path.join(root, "include", "nccl.h")) +
+                                       glob.glob(os.path.join(nvidia, "nccl", "include", "nccl.h"))),
+                      "nvidia_packages": sorted(os.path.basename(p) for p in glob.glob(os.path.join(nvidia, "*"))),
+                      "has_compile": hasattr(torch, "compile")}
+except Exception as e:
+    facts["torch"] = f"cannot import torch: {e}"
+json.dump(facts, open(sys.argv[1], "w"), indent=2)
+print(json.dumps(facts, indent=2))
+PY
+}
+
+deps() {
+  if $dry; then
+    echo "dry run: the system's packages stand in for the prefix"
+    return 0
+  fi
+  tools/gpu_deps.sh unpack "$cache/debs" "$work/prefix"
+}
+
+configure() {
+  local prefix=()
+  $dry || prefix=(-DCMAKE_PREFIX_PATH="$work/prefix/usr")
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DSDBENCH_TORCH_PYTHON="$python" "${prefix[@]}"
+  grep -E "^(SDBENCH_HAVE|SDBENCH_GLOO|SDBENCH_NCCL)" "$build/CMakeCache.txt" || true
+}
+
+build_all() { cmake --build "$build" -j "$jobs"; }
+
+tests() {
+  local status=0
+  (cd "$build" && ctest -j "$jobs" --output-on-failure) || status=$?
+  # The GPU-saved checkpoint the CPU tests load (commit it to lib/training/testdata).
+  mkdir -p "$work/fixture_tmp"
+  SDBENCH_WRITE_CUDA_FIXTURE="$out/fixtures" TEST_TMPDIR="$work/fixture_tmp" \
+    "$build/lib/training/checkpoint_test" --gtest_filter='*WriteTheGpuFixture*' || status=$?
+  return $status
+}
+
+speed() {
+  local size=(--depths=110 --rounds=2 --steps=5 --warmup=3)
+  $dry && size=(--depths=20 --rounds=1 --steps=1 --warmup=1 --epoch_steps=0 --conv_reps=1)
+  timeout 420 "$build/experiments/speed" --device="$device" --peer_python="$python" \
+    --peer_script="$repo/baselines/peer/resnet_sd_peer.py" --targets="$repo/baselines/speed_targets.json" \
+    --out_dir="$out/speed" "${size[@]}"
+}
+
+# ResNet-110 on the subset; the dry run takes 2 steps of depth 20.
+train_args() {
+  echo --config="$repo/experiments/cifar10_110.json" --profile=paper --seeds=1 \
+    --data_dir="$cache/data" --device="$device" --log_every_s=10 \
+    --set=dataset.cifar10_files=first_batch,dataset.train_size=9000
+  if $dry; then
+    echo --depth=20 --set=schedule.max_steps_per_epoch=2,dataset.test_subset=200,dataset.validation_subset=200
+  fi
+}
+
+train() {
+  local epochs=3
+  $dry && epochs=1
+  # shellcheck disable=SC2046
+  "$build/experiments/runner" $(train_args) --epochs=$epochs --out_dir="$out/results/fp32" \
+    --checkpoint_dir="$work/checkpoints/fp32" || return $?
+  if ! $dry; then
+    # shellcheck disable=SC2046
+    "$build/experiments/runner" $(train_args) --epochs=1 --arms=constant \
+      --set=runtime.precision=bf16 --out_dir="$out/results/bf16" \
+      --checkpoint_dir="$work/checkpoints/bf16" || return $?
+  fi
+  "$python" - "$out/results/fp32" "$out/projection.json" <<'PY'
+import glob, json, sys
+# Epoch time with evaluation, scaled from the subset's image counts (9,000
+# training, 1,000 validation, 2,000 test) to the paper's 45,000 and
+# 5,000 + 10,000, times 500.
+# The first epoch (cuDNN's algorithm search, warm-up) is left out when
+# there are later ones.
+projection = {}
+for path in sorted(glob.glob(sys.argv[1] + "/**/*.json", recursive=True)):
+    r = json.load(open(path))
+    epochs = r["epochs"][1:] or r["epochs"]
+    d = r["provenance"]["dataset"]
+    train_images = d["train_images"]
+    eval_images = d["validation_images"] + d["test_images"]
+    train_s = sum(e["train_seconds"] for e in epochs) / len(epochs)
+    eval_s = sum(e["eval_seconds"] for e in epochs) / len(epochs)
+    epoch_s = train_s * 45000 / train_images + eval_s * 15000 / eval_images
+    projection[r["arm"]] = {"epoch_seconds_scaled": epoch_s,
+                            "projected_500_epochs_minutes": epoch_s * 500 / 60,
+                            "median_step_seconds": r["summary"]["median_step_seconds"],
+                            "device": r["provenance"]["device_model"], "result": path}
+json.dump(projection, open(sys.argv[2], "w"), indent=2)
+print(json.dumps(projection, indent=2))
+PY
+}
+
+free_port() {
+  "$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+nccl() {
+  # shellcheck disable=SC2046
+  MASTER_PORT=$(free_port) "$build/experiments/runner" $(train_args) --epochs=1 --arms=stochastic \
+    --dist_backend=nccl --out_dir="$out/results/nccl_world1" --checkpoint_dir="$work/checkpoints/nccl"
+}
+
+gloo_cuda() {
+  local where=cuda:0
+  $dry && where=cpu
+  # shellcheck disable=SC2046
+  "$build/experiments/runner" $(train_args) --epochs=1 --arms=stochastic --nproc=2 \
+    --device="$where" --dist_backend=gloo --out_dir="$out/results/gloo_2ranks" \
+    --checkpoint_dir="$work/checkpoints/gloo"
+}
+
+echo "gpu_check.sh: $($dry && echo "CPU dry run" || echo "GPU check") -> $out (work: $work)"
+[ -f SOURCE_STAMP.json ] || echo "gpu_check.sh: no SOURCE_STAMP.json (run --prepare first): results say commit unknown"
+step facts facts
+step deps deps
+step configure configure
+step build build_all
+step ctest tests
+step speed speed
+step train train
+if $dry; then skip nccl "needs CUDA"; else step nccl nccl; fi
+step gloo_cuda gloo_cuda
+cp SOURCE_STAMP.json "$out/" 2>/dev/null
+
+"$python" - "$out" <<'PY'
+import json, os, sys
+out = sys.argv[1]
+steps = [json.loads(line) for line in open(os.path.join(out, "steps.jsonl"))]
+facts = json.load(open(os.path.join(out, "facts.json"))) if os.path.exists(os.path.join(out, "facts.json")) else {}
+stamp_path = os.path.join(out, "SOURCE_STAMP.json")
+summary = {"source": json.load(open(stamp_path)) if os.path.exists(stamp_path) else None,
+           "gpu": facts.get("nvidia_smi"), "torch": facts.get("torch"), "steps": steps,
+           "passed": [s["step"] for s in steps if s["status"] == 0],
+           "failed": [s["step"] for s in steps if s["status"] not in (0, None)],
+           "skipped": [s["step"] for s in steps if s["status"] is None],
+           "total_seconds": sum(s["seconds"] for s in steps)}
+json.dump(summary, open(os.path.join(out, "gpu_check.json"), "w"), indent=2)
+print("\nstep        status    seconds")
+for s in steps:
+    status = "skipped" if s["status"] is None else ("passed" if s["status"] == 0 else f"FAILED {s['status']}")
+    print(f"{s['step']:<11} {status:<9} {s['seconds']:7.1f}")
+print(f"total {summary['total_seconds']:.0f} s on {summary['gpu'] or 'the CPU'}; "
+      f"passed {len(summary['passed'])}, failed {len(summary['failed'])}, skipped {len(summary['skipped'])}")
+PY
+rm -f "$steps_json"
