@@ -411,6 +411,14 @@ TEST(RegressTest, SpeedReferenceIsChosenByCpuModel) {
   EXPECT_TRUE(RunSpeedChecks(reference, report)->outcomes[0].passed);
   report["provenance"]["machine"]["cpu_model"] = "Model Y";  // Unknown: the default list.
   EXPECT_EQ(RunSpeedChecks(reference, report)->reference_used, "default");
+  // A key is a prefix of the model name; the longest matching one wins.
+  reference["speed_checks"]["by_cpu_model"]["Model X 9"] = Json::array();
+  report["provenance"]["machine"]["cpu_model"] = "Model X 9654 96-Core";
+  EXPECT_EQ(RunSpeedChecks(reference, report)->reference_used, "Model X 9");
+  report["provenance"]["machine"]["cpu_model"] = "Model X 7763";
+  EXPECT_EQ(RunSpeedChecks(reference, report)->reference_used, "Model X");
+  report["provenance"]["machine"]["cpu_model"] = "Mode";  // A key longer than the name.
+  EXPECT_EQ(RunSpeedChecks(reference, report)->reference_used, "default");
 }
 
 TEST(RegressTest, MalformedSpeedReferenceIsAnError) {

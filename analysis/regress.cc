@@ -3,6 +3,7 @@
 #include <cmath>
 #include <optional>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
@@ -233,9 +234,17 @@ absl::StatusOr<SpeedOutcomes> RunSpeedChecks(const Json& reference, const Json& 
   const std::string cpu = report.contains("provenance") && report["provenance"].contains("machine")
                               ? report["provenance"]["machine"].value("cpu_model", "")
                               : "";
-  if (speed.contains("by_cpu_model") && speed["by_cpu_model"].contains(cpu)) {
-    checks = &speed["by_cpu_model"][cpu];
-    result.reference_used = cpu;
+  // A key names a CPU model or the start of one ("Intel Xeon" covers "Intel
+  // Xeon Platinum 8375C"); the longest matching key wins.
+  if (speed.contains("by_cpu_model") && speed["by_cpu_model"].is_object()) {
+    size_t longest = 0;
+    for (const auto& [key, list] : speed["by_cpu_model"].items()) {
+      if (!key.empty() && key.size() > longest && absl::StartsWith(cpu, key)) {
+        longest = key.size();
+        checks = &list;
+        result.reference_used = key;
+      }
+    }
   }
   for (const Json& check : *checks) {
     absl::StatusOr<CheckOutcome> outcome = RunSpeedCheck(check, report);

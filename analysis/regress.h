@@ -13,7 +13,8 @@
 //
 // Speed checks apply to a speed report (//experiments:speed). Speed ratios
 // differ between CPU models, so "speed_checks" holds one list per CPU model
-// ("by_cpu_model": {"AMD EPYC": [...]}) and a looser "default" list for an
+// ("by_cpu_model": {"AMD EPYC": [...]}; a key matches a model name it
+// starts, the longest such key wins) and a looser "default" list for an
 // unknown one. A speed check has "max" and/or "min", or a band ("mean",
 // "sd", "k"; "side": "upper" checks only the upper bound).
 #ifndef SDBENCH_ANALYSIS_REGRESS_H_

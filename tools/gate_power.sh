@@ -3,7 +3,8 @@
 # gate itself: the CI profile trained with deliberately broken recipes,
 # through config overrides only, must FAIL the gate, while the unbroken run
 # passed it. Each broken run trains one arm; the gate sees it beside the
-# unbroken run's other arm, so only the broken arm can fail it.
+# unbroken run's other arm, and a recipe counts as caught only when one of
+# the broken arm's own accuracy bands fails.
 #
 #   tools/gate_power.sh CLEAN_RESULTS WORK [RECIPE...]
 #
@@ -49,7 +50,7 @@ done
 
 missed=()
 summary="$work/summary.md"
-printf '| recipe | arm | gate | checks failed |\n|---|---|---|---|\n' > "$summary"
+printf '| recipe | arm | its accuracy bands | checks failed |\n|---|---|---|---|\n' > "$summary"
 for name in "${recipes[@]}"; do
   IFS='|' read -r arm overrides must_fail <<< "$(recipe "$name")"
   other=constant
@@ -63,12 +64,17 @@ for name in "${recipes[@]}"; do
     exit 1
   fi
   cp "$clean/$rel/${other}_seed1.json" "$dir/$rel/"
-  verdict=passed
   bazel run //analysis:regress -- --results="$dir" --reference="$reference" \
-    > "$dir/regress.txt" 2>&1 || verdict=FAILED
+    > "$dir/regress.txt" 2>&1
   cat "$dir/regress.txt"
+  grep -q " passed, " "$dir/regress.txt" || { echo "gate_power.sh: the gate did not run" >&2; exit 1; }
   failed_checks=$(awk -F'|' '/\| FAIL \|$/ { gsub(/^ +| +$/, "", $2); gsub(/^ +| +$/, "", $3);
                     printf "%s%s: %s", sep, $2, $3; sep = "; " }' "$dir/regress.txt")
+  # Caught only by the broken arm's own accuracy bands ("<arm>: ..."): a
+  # step-time ratio or throughput check compares runs trained at different
+  # times and may fail on a busy machine, which proves nothing.
+  verdict=passed
+  grep -q "^| $arm: .*| FAIL |\$" "$dir/regress.txt" && verdict=FAILED
   printf '| %s | %s | %s | %s |\n' "$name" "$arm" "$verdict" "${failed_checks:-none}" >> "$summary"
   if [ "$must_fail" = yes ] && [ "$verdict" = passed ]; then missed+=("$name"); fi
 done
