@@ -17,6 +17,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "experiments/run_plan.h"
 #include "lib/base/stop.h"
 #include "lib/config/experiment_config.h"
@@ -73,8 +74,10 @@ ABSL_FLAG(std::string, dist_backend, "auto",
           "joins a process group too (a check of the backend)");
 ABSL_FLAG(int, dist_timeout_s, 1800,
           "data parallel: seconds a rank waits for the others before it fails");
-ABSL_FLAG(std::vector<std::string>, set, {},
-          "any config overrides, e.g. --set=schedule.lr=0.05,dataset.augment=false");
+ABSL_FLAG(
+    std::vector<std::string>, set, {},
+    "any config overrides, e.g. --set=schedule.lr=0.05,dataset.augment=false (repeatable: every "
+    "--set applies)");
 
 namespace sdbench {
 namespace {
@@ -336,12 +339,37 @@ int Main(int argc, char** argv, const std::vector<char*>& positional) {
   return 0;
 }
 
+// Abseil keeps only the last of a repeated flag, so `--set=a=1 --set=b=2`
+// would silently drop a=1: every --set (up to a "--") joins one list.
+std::vector<std::string> MergeSetFlags(int argc, char** argv) {
+  std::vector<std::string> args, sets;
+  int i = 0;
+  for (; i < argc && std::string(argv[i]) != "--"; ++i) {
+    const std::string arg = argv[i];
+    if (absl::StartsWith(arg, "--set=") || absl::StartsWith(arg, "-set=")) {
+      sets.push_back(arg.substr(arg.find('=') + 1));
+    } else if ((arg == "--set" || arg == "-set") && i + 1 < argc) {
+      sets.push_back(argv[++i]);
+    } else {
+      args.push_back(arg);
+    }
+  }
+  if (!sets.empty()) args.push_back("--set=" + absl::StrJoin(sets, ","));
+  for (; i < argc; ++i) args.push_back(argv[i]);
+  return args;
+}
+
 }  // namespace
 }  // namespace sdbench
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "runs an sdbench experiment: runner --config=FILE [--profile=...] [flags]");
-  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
-  return sdbench::Main(argc, argv, positional);
+  std::vector<std::string> merged = sdbench::MergeSetFlags(argc, argv);
+  std::vector<char*> merged_argv;
+  for (std::string& arg : merged) merged_argv.push_back(arg.data());
+  merged_argv.push_back(nullptr);
+  const int merged_argc = static_cast<int>(merged.size());
+  std::vector<char*> positional = absl::ParseCommandLine(merged_argc, merged_argv.data());
+  return sdbench::Main(merged_argc, merged_argv.data(), positional);
 }

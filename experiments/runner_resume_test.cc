@@ -280,6 +280,11 @@ TEST(RunnerTest, BadInputFailsClearlyBeforeAnyWork) {
   ExpectFailure({"--set=schedule.milestone_rounding=floor"},
                 "unknown lr milestone rounding 'floor'");
   ExpectFailure({"--set=schedule.final_partial_window=best"}, "unknown final partial window rule");
+  // Every --set counts, not only the last.
+  ExpectFailure({"--set=schedule.milestone_rounding=floor", "--set=schedule.epochs=2"},
+                "unknown lr milestone rounding 'floor'");
+  ExpectFailure({"--set", "model.widht=3", "--set=schedule.epochs=2"},
+                "unknown config key 'model.widht'");
   ExpectFailure({"--set=model.gate_mode=row", "--nproc=2"},
                 "model.gate_mode=row needs one process");
   ExpectFailure({"--depth=21"}, "model.depth = 21 is out of range");

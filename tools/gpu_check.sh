@@ -93,7 +93,7 @@ step() {
   "$@" > "$out/logs/$name.log" 2>&1
   status=$?
   local seconds
-  seconds=$(echo "$(date +%s.%N) - $start" | bc)
+  seconds=$(echo "$(date +%s.%N) - $start" | bc | sed 's/^\./0./')
   printf '{"step": "%s", "status": %d, "seconds": %.1f}\n' "$name" "$status" "$seconds" >> "$steps_json"
   tail -n 3 "$out/logs/$name.log" | sed 's/^/   /'
   echo "   -> $([ $status -eq 0 ] && echo passed || echo "FAILED ($status)") in ${seconds%.*} s"
@@ -175,13 +175,15 @@ speed() {
 }
 
 # ResNet-110 on the subset; the dry run takes 2 steps of depth 20.
+# train_args [OVERRIDE,...]: the runner's flags, with every override in one
+# --set (a second --set flag would replace the first).
 train_args() {
+  local overrides="dataset.cifar10_files=first_batch,dataset.train_size=9000"
+  $dry && overrides+=",schedule.max_steps_per_epoch=2,dataset.test_subset=200,dataset.validation_subset=200"
+  [ -n "${1:-}" ] && overrides+=",$1"
   echo --config="$repo/experiments/cifar10_110.json" --profile=paper --seeds=1 \
-    --data_dir="$cache/data" --device="$device" --log_every_s=10 \
-    --set=dataset.cifar10_files=first_batch,dataset.train_size=9000
-  if $dry; then
-    echo --depth=20 --set=schedule.max_steps_per_epoch=2,dataset.test_subset=200,dataset.validation_subset=200
-  fi
+    --data_dir="$cache/data" --device="$device" --log_every_s=10 --set="$overrides"
+  $dry && echo --depth=20
 }
 
 train() {
@@ -192,27 +194,27 @@ train() {
     --checkpoint_dir="$work/checkpoints/fp32" || return $?
   if ! $dry; then
     # shellcheck disable=SC2046
-    "$build/experiments/runner" $(train_args) --epochs=1 --arms=constant \
-      --set=runtime.precision=bf16 --out_dir="$out/results/bf16" \
+    "$build/experiments/runner" $(train_args runtime.precision=bf16) --epochs=1 --arms=constant \
+      --out_dir="$out/results/bf16" \
       --checkpoint_dir="$work/checkpoints/bf16" || return $?
   fi
   "$python" - "$out/results/fp32" "$out/projection.json" <<'PY'
-import glob, json, sys
-# Epoch time with evaluation, scaled from the subset's image counts (9,000
-# training, 1,000 validation, 2,000 test) to the paper's 45,000 and
-# 5,000 + 10,000, times 500.
-# The first epoch (cuDNN's algorithm search, warm-up) is left out when
-# there are later ones.
+import glob, json, math, sys
+# Epoch time with evaluation at the paper's sizes, times 500: training time
+# per step times the steps of a 45,000-image epoch, plus evaluation scaled
+# from the subset's validation + test images to 5,000 + 10,000. The first
+# epoch (cuDNN's algorithm search, warm-up) is left out when there are later
+# ones.
 projection = {}
 for path in sorted(glob.glob(sys.argv[1] + "/**/*.json", recursive=True)):
     r = json.load(open(path))
     epochs = r["epochs"][1:] or r["epochs"]
     d = r["provenance"]["dataset"]
-    train_images = d["train_images"]
     eval_images = d["validation_images"] + d["test_images"]
-    train_s = sum(e["train_seconds"] for e in epochs) / len(epochs)
+    step_s = sum(e["train_seconds"] for e in epochs) / sum(e["steps"] for e in epochs)
     eval_s = sum(e["eval_seconds"] for e in epochs) / len(epochs)
-    epoch_s = train_s * 45000 / train_images + eval_s * 15000 / eval_images
+    steps = math.ceil(45000 / r["config"]["schedule"]["batch_size"])
+    epoch_s = step_s * steps + eval_s * 15000 / eval_images
     projection[r["arm"]] = {"epoch_seconds_scaled": epoch_s,
                             "projected_500_epochs_minutes": epoch_s * 500 / 60,
                             "median_step_seconds": r["summary"]["median_step_seconds"],
@@ -243,6 +245,11 @@ gloo_cuda() {
 
 echo "gpu_check.sh: $($dry && echo "CPU dry run" || echo "GPU check") -> $out (work: $work)"
 [ -f SOURCE_STAMP.json ] || echo "gpu_check.sh: no SOURCE_STAMP.json (run --prepare first): results say commit unknown"
+if [ -f SOURCE_STAMP.json ] && head_commit=$(git rev-parse HEAD 2>/dev/null) &&
+   ! grep -q "\"$head_commit\"" SOURCE_STAMP.json; then
+  echo "gpu_check.sh: SOURCE_STAMP.json is not from HEAD ($head_commit): run --prepare again" \
+       "before the tree travels (here git itself gives the results' commit)"
+fi
 step facts facts
 step deps deps
 step configure configure

@@ -1,6 +1,7 @@
 #include "lib/results/provenance.h"
 
 #include <cstdlib>
+#include <optional>
 #include <regex>
 #include <string>
 
@@ -35,7 +36,27 @@ TEST(ProvenanceTest, GitCommitAndDirtyFlagOfARealRepository) {
   EXPECT_EQ(GitProvenance(tree)["dirty"], true);
 }
 
-TEST(ProvenanceTest, OutsideGitTheCommitIsUnknown) {
+// Outside git the stamp is $SDBENCH_SOURCE_STAMP, else <tree>/SOURCE_STAMP.json;
+// these tests control the variable (tools/gpu_check.sh exports it).
+class OutsideGitTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    const char* value = std::getenv(kVariable);
+    saved_ = value != nullptr ? std::optional<std::string>(value) : std::nullopt;
+    unsetenv(kVariable);
+  }
+  void TearDown() override {
+    if (saved_) {
+      setenv(kVariable, saved_->c_str(), 1);
+    } else {
+      unsetenv(kVariable);
+    }
+  }
+  static constexpr const char* kVariable = "SDBENCH_SOURCE_STAMP";
+  std::optional<std::string> saved_;
+};
+
+TEST_F(OutsideGitTest, TheCommitIsUnknown) {
   const std::string tree = TestDir() + "/not_a_repo";
   ASSERT_TRUE(MakeDirectories(tree).ok());
   nlohmann::json git = GitProvenance(tree);
@@ -43,7 +64,7 @@ TEST(ProvenanceTest, OutsideGitTheCommitIsUnknown) {
   EXPECT_TRUE(git["dirty"].is_null());
 }
 
-TEST(ProvenanceTest, OutsideGitAStampStandsInForGit) {
+TEST_F(OutsideGitTest, AStampStandsInForGit) {
   const std::string tree = TestDir() + "/stamped";
   ASSERT_TRUE(MakeDirectories(tree).ok());
   ASSERT_TRUE(WriteFileAtomically(tree + "/SOURCE_STAMP.json",
@@ -59,6 +80,20 @@ TEST(ProvenanceTest, OutsideGitAStampStandsInForGit) {
   git = GitProvenance(tree);
   EXPECT_EQ(git["commit"], "unknown");
   EXPECT_NE(git["stamp"].get<std::string>().find("unreadable"), std::string::npos);
+}
+
+TEST_F(OutsideGitTest, TheVariableNamesTheStamp) {
+  const std::string tree = TestDir() + "/stamped_elsewhere";
+  ASSERT_TRUE(MakeDirectories(tree).ok());
+  ASSERT_TRUE(WriteFileAtomically(tree + "/SOURCE_STAMP.json", R"({"commit": "in_tree"})").ok());
+  const std::string elsewhere = TestDir() + "/stamp_elsewhere.json";
+  ASSERT_TRUE(WriteFileAtomically(elsewhere, R"({"commit": "from_variable"})").ok());
+  setenv(kVariable, elsewhere.c_str(), 1);
+  nlohmann::json git = GitProvenance(tree);
+  EXPECT_EQ(git["commit"], "from_variable");
+  EXPECT_EQ(git["stamp"], elsewhere);
+  setenv(kVariable, (TestDir() + "/no_such_stamp.json").c_str(), 1);
+  EXPECT_EQ(GitProvenance(tree)["commit"], "unknown");  // Named but missing: not the tree's.
 }
 
 TEST(ProvenanceTest, TimeAndMachine) {
