@@ -116,6 +116,59 @@ TEST(TablesTest, MeasuredCellsBesidePaperValues) {
   EXPECT_TRUE(Contains(t.markdown, "| cifar10_110 | reduced | stochastic | 1 | 12.50 | 12.50 |"));
 }
 
+// Student's t at 97.5%: published values at whole df, interpolation between.
+TEST(StatisticsTest, StudentTQuantiles) {
+  EXPECT_DOUBLE_EQ(StudentT975(1), 12.706);
+  EXPECT_DOUBLE_EQ(StudentT975(4), 2.776);
+  EXPECT_DOUBLE_EQ(StudentT975(30), 2.042);
+  EXPECT_NEAR(StudentT975(1e9), 1.960, 1e-6);
+  EXPECT_NEAR(StudentT975(60), 2.000, 1e-9);
+  // Between whole df: close to the exact values (computed by integrating the
+  // t density: 3.5747 at df 2.5, 3.2187 at 2.9412, 2.0141 at 45).
+  EXPECT_NEAR(StudentT975(2.5), 3.5747, 0.016);
+  EXPECT_NEAR(StudentT975(2.9412), 3.2187, 0.005);
+  EXPECT_NEAR(StudentT975(45), 2.0141, 0.001);
+  EXPECT_GT(StudentT975(2.5), StudentT975(3));
+  EXPECT_LT(StudentT975(2.5), StudentT975(2));
+}
+
+// Welch's interval worked by hand: a = {40, 42, 44} (mean 42, sd 2),
+// b = {36, 37, 38} (mean 37, sd 1). se^2 = 4/3 + 1/3 = 5/3; df = (5/3)^2 /
+// ((4/3)^2 / 2 + (1/3)^2 / 2) = 2.9412; t_{0.975}(2.9412) = 3.2187 (within
+// 0.005 here), half-width 3.2187 x 1.2910 = 4.155.
+TEST(StatisticsTest, WelchDifferenceByHand) {
+  const Difference d = WelchDifference(Summarize({40, 42, 44}), Summarize({36, 37, 38}));
+  EXPECT_DOUBLE_EQ(d.value, -5);
+  ASSERT_TRUE(d.has_interval);
+  EXPECT_NEAR(d.degrees_of_freedom, 2.9412, 1e-4);
+  EXPECT_NEAR(d.low, -5 - 4.155, 0.01);
+  EXPECT_NEAR(d.high, -5 + 4.155, 0.01);
+  // One run on a side, or no spread at all: no interval.
+  EXPECT_FALSE(WelchDifference(Summarize({40}), Summarize({36, 37})).has_interval);
+  EXPECT_FALSE(WelchDifference(Summarize({40, 40}), Summarize({36, 36})).has_interval);
+}
+
+TEST(TablesTest, StochasticMinusConstantWithItsInterval) {
+  ResultSet results;
+  const std::vector<double> constant = {40, 42, 44}, stochastic = {36, 37, 38};
+  for (int i = 0; i < 3; ++i) {
+    for (const char* arm : {"constant", "stochastic"}) {
+      FakeRun run;
+      run.experiment = "cifar10_small_data";
+      run.profile = "reduced";
+      run.arm = arm;
+      run.seed = i + 1;
+      run.test_errors = {60, (std::string(arm) == "constant" ? constant : stochastic)[i]};
+      results.Add(MakeFakeResult(run));
+    }
+  }
+  RenderedTables t = RenderTables(Paper(), results);
+  EXPECT_TRUE(Contains(t.markdown,
+                       "| cifar10_small_data | reduced | 42.00 ± 2.00 (n=3) | 37.00 ± 1.00 (n=3) "
+                       "| -5.00 | [-9.16, -0.84] (df 2.9) |"))
+      << t.markdown;
+}
+
 TEST(TablesTest, SmokeRunsAreNeverShown) {
   ResultSet results;
   FakeRun smoke;

@@ -1,5 +1,6 @@
 #include "analysis/figures.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -94,6 +95,49 @@ LineFigure TrainingCurves(const std::string& name, const std::string& title,
                         "lines dashtype 2 linewidth 1.5",
                         false,
                         ArmColor(arm)});
+  }
+  return f;
+}
+
+// Test error and training loss per evaluation for every seed of both arms:
+// the seed-to-seed spread beside the difference between the arms.
+LineFigure AllSeedsCurves(const std::string& name, const std::string& title,
+                          const std::string& experiment, const ResultSet& results) {
+  LineFigure f;
+  f.name = name;
+  f.title = title;
+  f.xlabel = "epoch";
+  f.ylabel = "test error (%), solid";
+  f.y2label = "training loss (log scale), dotted";
+  f.log_y2 = true;
+  for (const char* arm : {"constant", "stochastic"}) {
+    auto [profile, runs] = results.BestRuns(experiment, arm);
+    if (runs == nullptr || runs->empty()) {
+      f.missing.push_back(MissingText(experiment, arm));
+      continue;
+    }
+    std::vector<const Json*> by_seed;
+    for (const Json& run : *runs) by_seed.push_back(&run);
+    std::sort(by_seed.begin(), by_seed.end(), [](const Json* a, const Json* b) {
+      return (*a)["seed"].get<int>() < (*b)["seed"].get<int>();
+    });
+    for (const Json* run : by_seed) {
+      Series error{absl::StrCat("test error, ", RunLabel(*run)),
+                   {},
+                   "lines linewidth 1.5",
+                   false,
+                   ArmColor(arm)};
+      Series loss{"", {}, "lines dashtype 3 linewidth 1", true, ArmColor(arm)};
+      for (const Json& e : (*run)["evaluations"]) {
+        error.points.push_back({e["epoch"].get<double>(), e["test_error_percent"].get<double>()});
+        loss.points.push_back(
+            {e["epoch"].get<double>(), std::max(1e-4, e["train_loss"].get<double>())});
+      }
+      f.series.push_back(error);
+      f.series.push_back(loss);
+    }
+    f.title += absl::StrCat(" [", arm, ": ", runs->size(), " seed", runs->size() == 1 ? "" : "s",
+                            ", ", profile, "]");
   }
   return f;
 }
@@ -323,7 +367,10 @@ std::vector<LineFigure> BuildLineFigures(const OrderedJson& paper, const ResultS
           DepthFigure(paper, results),
           GradientFigure(results),
           SurvivalSweepFigure(results),
-          TrainingTimeFigure(paper, results)};
+          TrainingTimeFigure(paper, results),
+          AllSeedsCurves("small_data_seeds",
+                         "ResNet-56 on 5,000 CIFAR-10 images, no augmentation, every seed",
+                         "cifar10_small_data", results)};
 }
 
 HeatMap BuildDepthSurvivalHeatMap(const ResultSet& results) {

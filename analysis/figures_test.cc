@@ -43,15 +43,45 @@ TEST(FiguresTest, RendersEveryFigureFromResults) {
   const std::string out = TestDir() + "/figures";
   auto written = RenderAllFigures(Paper(), results, out);
   ASSERT_TRUE(written.ok()) << written.status();
-  EXPECT_EQ(written->size(), 2u * 10);
+  EXPECT_EQ(written->size(), 2u * 11);
   for (const char* name :
        {"fig2_survival", "fig3_cifar10", "fig3_cifar100", "fig4_svhn", "fig4_1202", "fig5_depth",
-        "fig7_gradient", "fig8_left", "training_time", "fig8_right"}) {
+        "fig7_gradient", "fig8_left", "training_time", "fig8_right", "small_data_seeds"}) {
     ExpectRendered(out + "/" + name);
   }
   // Fig. 3 left has data: no "no results" label for its arms.
   EXPECT_EQ(ReadFileToString(out + "/fig3_cifar10.svg")->find("no results for cifar10_110"),
             std::string::npos);
+}
+
+// The small-data figure draws every seed of both arms (error and loss each).
+TEST(FiguresTest, EverySeedOfTheSmallDataExperimentIsDrawn) {
+  ResultSet results;
+  for (const char* arm : {"constant", "stochastic"}) {
+    for (int seed : {3, 1}) {
+      FakeRun run;
+      run.experiment = "cifar10_small_data";
+      run.profile = "reduced";
+      run.arm = arm;
+      run.seed = seed;
+      run.test_errors = {60, 50.0 - seed, 45};
+      results.Add(MakeFakeResult(run));
+    }
+  }
+  std::vector<LineFigure> figures = BuildLineFigures(Paper(), results);
+  const LineFigure* seeds = nullptr;
+  for (const LineFigure& f : figures) {
+    if (f.name == "small_data_seeds") seeds = &f;
+  }
+  ASSERT_NE(seeds, nullptr);
+  EXPECT_TRUE(seeds->missing.empty());
+  ASSERT_EQ(seeds->series.size(), 8u);  // 2 arms x 2 seeds x (error, loss).
+  EXPECT_EQ(seeds->series[0].title, "test error, constant (reduced, seed 1)");
+  EXPECT_EQ(seeds->series[2].title, "test error, constant (reduced, seed 3)");
+  EXPECT_EQ(seeds->series[6].title, "test error, stochastic (reduced, seed 3)");
+  EXPECT_EQ(seeds->series[2].points[1], std::make_pair(2.0, 47.0));
+  EXPECT_TRUE(seeds->series[3].right_axis);
+  EXPECT_NE(seeds->title.find("[constant: 2 seeds, reduced]"), std::string::npos) << seeds->title;
 }
 
 TEST(FiguresTest, MissingDataIsStatedOnTheFigure) {

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <iterator>
 #include <set>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -29,6 +31,48 @@ Aggregate Summarize(const std::vector<double>& values) {
     a.std = std::sqrt(sq / (a.count - 1));
   }
   return a;
+}
+
+double StudentT975(double df) {
+  // t_{0.975} for df = 1..30, then 40, 60, 120, infinity.
+  static const double kTable[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306,
+                                  2.262,  2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120,
+                                  2.110,  2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
+                                  2.060,  2.056, 2.052, 2.048, 2.045, 2.042};
+  static const std::pair<double, double> kTail[] = {
+      {30, 2.042}, {40, 2.021}, {60, 2.000}, {120, 1.980}, {1e300, 1.960}};
+  if (!(df >= 1)) df = 1;
+  if (df <= 30) {
+    const int lo = static_cast<int>(std::floor(df));
+    if (lo == 30 || df == lo) return kTable[lo - 1];
+    // log t linear in 1/df between the neighbouring whole degrees of freedom.
+    const double f = (1.0 / lo - 1.0 / df) / (1.0 / lo - 1.0 / (lo + 1));
+    return std::exp(std::log(kTable[lo - 1]) + f * (std::log(kTable[lo] / kTable[lo - 1])));
+  }
+  for (size_t i = 1; i < std::size(kTail); ++i) {
+    if (df <= kTail[i].first) {
+      const double f =
+          (1.0 / kTail[i - 1].first - 1.0 / df) / (1.0 / kTail[i - 1].first - 1.0 / kTail[i].first);
+      return std::exp(std::log(kTail[i - 1].second) +
+                      f * std::log(kTail[i].second / kTail[i - 1].second));
+    }
+  }
+  return 1.960;
+}
+
+Difference WelchDifference(const Aggregate& a, const Aggregate& b) {
+  Difference d;
+  d.value = b.mean - a.mean;
+  if (a.count < 2 || b.count < 2) return d;
+  const double va = a.std * a.std / a.count, vb = b.std * b.std / b.count;
+  if (va + vb <= 0) return d;
+  d.degrees_of_freedom =
+      (va + vb) * (va + vb) / (va * va / (a.count - 1) + vb * vb / (b.count - 1));
+  const double half = StudentT975(d.degrees_of_freedom) * std::sqrt(va + vb);
+  d.has_interval = true;
+  d.low = d.value - half;
+  d.high = d.value + half;
+  return d;
 }
 
 std::optional<double> NumberAt(const Json& result, const std::string& path) {

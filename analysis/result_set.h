@@ -43,6 +43,23 @@ struct Aggregate {
 
 Aggregate Summarize(const std::vector<double>& values);
 
+// The difference of two means, b - a, with a 95% Welch interval (unequal
+// variances, Welch-Satterthwaite degrees of freedom). `has_interval` is
+// false unless both sides have at least two values and some spread.
+struct Difference {
+  double value = 0;
+  bool has_interval = false;
+  double low = 0, high = 0;
+  double degrees_of_freedom = 0;
+};
+Difference WelchDifference(const Aggregate& a, const Aggregate& b);
+
+// Student's t quantile for 97.5% (a two-sided 95% interval) at `df` >= 1
+// degrees of freedom: the published table, log t interpolated in 1/df
+// between entries (within 0.016 of the exact value for df >= 2, which Welch's
+// df always is with two or more runs a side; wider, so conservative, below).
+double StudentT975(double df);
+
 // A value inside a result by dot path ("summary.median_step_seconds").
 std::optional<double> NumberAt(const nlohmann::json& result, const std::string& path);
 
