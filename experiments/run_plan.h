@@ -43,9 +43,13 @@ absl::StatusOr<std::vector<PlannedRun>> PlanRuns(
 // What the runs cannot do with `world_size` processes (row gates).
 absl::Status CheckWorldSize(const std::vector<PlannedRun>& runs, int world_size);
 
-// The runner's closing table: one row per finished result.
+// The runner's closing table: one row per finished result; where both a
+// "constant" and a "stochastic" arm finished, a line comparing them (mean
+// test error at best validation, training time); then `reading` (the
+// experiment's text for this profile) when not empty.
 std::string SummaryTable(const std::string& experiment, const std::string& profile,
-                         const std::vector<nlohmann::json>& results);
+                         const std::vector<nlohmann::json>& results,
+                         const std::string& reading = "");
 
 }  // namespace sdbench
 

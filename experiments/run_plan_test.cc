@@ -107,5 +107,36 @@ TEST(SummaryTableTest, OneRowPerResult) {
       << table;
 }
 
+// Both arms: a line comparing them (means over seeds), then the reading.
+TEST(SummaryTableTest, ComparesTheArmsAndAddsTheReading) {
+  auto result = [](const std::string& arm, int seed, double error, double seconds) {
+    return Json{{"arm", arm},
+                {"seed", seed},
+                {"summary",
+                 {{"best_validation_epoch", 10.0},
+                  {"test_error_at_best_validation_percent", error},
+                  {"final_test_error_percent", error},
+                  {"total_train_seconds", seconds},
+                  {"images_per_second", 500.0},
+                  {"observed_active_blocks", 9.0},
+                  {"expected_active_blocks", 9.0}}}};
+  };
+  // Constant 33 and 35 (mean 34), stochastic 30 (one seed): -4 points;
+  // time 150 / mean(200, 200) = 0.75.
+  const std::string table =
+      SummaryTable("demo", "reduced",
+                   {result("constant", 1, 33, 200), result("constant", 2, 35, 200),
+                    result("stochastic", 1, 30, 150)},
+                   "Paper: 6.41% vs 5.25%.");
+  EXPECT_NE(table.find("stochastic vs constant depth (means over seeds): test error -4.00 points "
+                       "(stochastic better), training time 0.75x\nPaper: 6.41% vs 5.25%.\n"),
+            std::string::npos)
+      << table;
+  // One arm only: no comparison, and no reading unless given.
+  const std::string one = SummaryTable("demo", "reduced", {result("constant", 1, 33, 200)});
+  EXPECT_EQ(one.find("stochastic vs constant"), std::string::npos);
+  EXPECT_EQ(one.back(), '\n');
+}
+
 }  // namespace
 }  // namespace sdbench

@@ -335,7 +335,11 @@ int Main(int argc, char** argv, const std::vector<char*>& positional) {
     return kStoppedExitCode;
   }
   if (!finished.ok()) return Fail(finished.status());
-  if (writer) std::cout << SummaryTable(experiment->name, profile, *finished);
+  if (writer) {
+    auto reading = experiment->reading.find(profile);
+    std::cout << SummaryTable(experiment->name, profile, *finished,
+                              reading == experiment->reading.end() ? "" : reading->second);
+  }
   return 0;
 }
 

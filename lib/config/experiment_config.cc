@@ -380,6 +380,14 @@ absl::Status ParseTopLevelKey(absl::string_view source, const std::string& key, 
     experiment->name = value.get<std::string>();
   } else if (key == "description") {
     experiment->description = value.is_string() ? value.get<std::string>() : "";
+  } else if (key == "reading") {
+    if (!value.is_object()) return Invalid(source, "'reading' must map profiles to text");
+    for (const auto& [profile, text] : value.items()) {
+      if (!text.is_string()) {
+        return Invalid(source, absl::StrCat("'reading.", profile, "' must be a string"));
+      }
+      experiment->reading[profile] = text.get<std::string>();
+    }
   } else if (key == "seeds") {
     return ParseSeedList(source, value, &experiment->seeds);
   } else if (key == "arms") {
@@ -390,9 +398,10 @@ absl::Status ParseTopLevelKey(absl::string_view source, const std::string& key, 
   } else if (DefaultConfig().contains(key)) {
     return ApplySection(source, key, value, &experiment->base);
   } else if (key != "grid") {
-    return Invalid(source, absl::StrCat("unknown top-level key '", key,
-                                        "' (known: experiment, description, seeds, arms, grid, "
-                                        "profiles, dataset, model, optimizer, schedule, runtime)"));
+    return Invalid(source,
+                   absl::StrCat("unknown top-level key '", key,
+                                "' (known: experiment, description, reading, seeds, arms, grid, "
+                                "profiles, dataset, model, optimizer, schedule, runtime)"));
   }
   return absl::OkStatus();
 }

@@ -14,6 +14,7 @@
 #ifndef SDBENCH_LIB_CONFIG_EXPERIMENT_CONFIG_H_
 #define SDBENCH_LIB_CONFIG_EXPERIMENT_CONFIG_H_
 
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -60,6 +61,9 @@ struct Experiment {
   std::vector<Arm> arms;
   std::vector<int> seeds;
   Json profiles;  // {"reduced": {...}, "smoke": {...}}
+  // What to tell the user after a run, by profile ({"reduced": "..."}): the
+  // paper's reference numbers and how to read this run's result.
+  std::map<std::string, std::string> reading;
 };
 
 absl::StatusOr<Experiment> ParseExperiment(absl::string_view source_name, absl::string_view text);

@@ -109,6 +109,22 @@ TEST(ExperimentConfigTest, WrongTypesAreErrors) {
   ExpectError(ParseExperiment("x.json", R"({"arms": [{"name": "a"}]})").status(),
               "'experiment' (its name) is required");
   ExpectError(ParseExperiment("x.json", R"({"experiment": "x"})").status(), "no arms");
+  ExpectError(ParseExperiment("x.json", R"({"experiment": "x", "arms": [{"name": "a"}],
+      "reading": "text"})")
+                  .status(),
+              "'reading' must map profiles to text");
+  ExpectError(ParseExperiment("x.json", R"({"experiment": "x", "arms": [{"name": "a"}],
+      "reading": {"reduced": 3}})")
+                  .status(),
+              "'reading.reduced' must be a string");
+}
+
+TEST(ExperimentConfigTest, ReadingIsKeptByProfile) {
+  auto e = ParseExperiment("x.json", R"({"experiment": "x", "arms": [{"name": "a"}],
+      "reading": {"reduced": "Paper: 6.41%."}})");
+  ASSERT_TRUE(e.ok()) << e.status();
+  ASSERT_EQ(e->reading.size(), 1u);
+  EXPECT_EQ(e->reading.at("reduced"), "Paper: 6.41%.");
 }
 
 TEST(ExperimentConfigTest, OutOfRangeValuesAreErrors) {
