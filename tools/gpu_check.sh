@@ -24,9 +24,8 @@
 #   deps       unpack the .deb files into a prefix
 #   configure  CMake with the wheel's LibTorch (SDBENCH_TORCH_PYTHON: no CUDA
 #              toolkit needed) and the prefix
-#   build      every target, all cores
-#   ctest      every test (with CUDA, the GPU tests run, not skip), and the
-#              GPU-saved checkpoint fixture (lib/training/testdata)
+#   build_core the runner, the speed benchmark and checkpoint_test first, so
+#              that a check cut short by its time limit still measures
 #   speed      //experiments:speed on the GPU: depth 110, ours against the
 #              Python peer eager (skip, multiply) and compiled (default,
 #              reduce-overhead), 2 interleaved rounds
@@ -36,9 +35,13 @@
 #   nccl       NCCL at world size 1 (--dist_backend=nccl)
 #   gloo_cuda  two ranks over Gloo with CUDA tensors, sharing the one GPU
 #              (multi-GPU NCCL needs several GPUs: not checked here)
+#   build      every other target, all cores
+#   ctest      every test (with CUDA, the GPU tests run, not skip), and the
+#              GPU-saved checkpoint fixture (lib/training/testdata)
 # OUT_DIR gets logs/, results/ (result JSON), speed/ (the speed report),
-# fixtures/, facts.json, projection.json and gpu_check.json (every step's
-# status and seconds). --cpu-dry-run runs the same steps on the CPU with
+# fixtures/, facts.json, projection.json, steps.jsonl (a line per step as it
+# ends: what a check cut short leaves), gpu_check.json (every step's status
+# and seconds) and gpu_check_bundle.tar.gz (all of it, one file). --cpu-dry-run runs the same steps on the CPU with
 # Debian's LibTorch (/usr/bin/python3's torch), tiny sizes, and skips nccl.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -154,6 +157,12 @@ configure() {
   grep -E "^(SDBENCH_HAVE|SDBENCH_GLOO|SDBENCH_NCCL)" "$build/CMakeCache.txt" || true
 }
 
+# The binaries the measurements need come first, so that a check cut short
+# by its time limit still has them; the rest (every test) after.
+build_core() {
+  cmake --build "$build" -j "$jobs" --target experiments_runner experiments_speed \
+    lib_training_checkpoint_test
+}
 build_all() { cmake --build "$build" -j "$jobs"; }
 
 tests() {
@@ -253,12 +262,13 @@ fi
 step facts facts
 step deps deps
 step configure configure
-step build build_all
-step ctest tests
+step build_core build_core
 step speed speed
 step train train
 if $dry; then skip nccl "needs CUDA"; else step nccl nccl; fi
 step gloo_cuda gloo_cuda
+step build build_all
+step ctest tests
 cp SOURCE_STAMP.json "$out/" 2>/dev/null
 
 "$python" - "$out" <<'PY'
@@ -281,4 +291,6 @@ for s in steps:
 print(f"total {summary['total_seconds']:.0f} s on {summary['gpu'] or 'the CPU'}; "
       f"passed {len(summary['passed'])}, failed {len(summary['failed'])}, skipped {len(summary['skipped'])}")
 PY
-rm -f "$steps_json"
+# One archive of everything (few files travel back), beside the summary.
+tar czf "$out/gpu_check_bundle.tar.gz" -C "$out" --exclude=gpu_check_bundle.tar.gz . &&
+  echo "bundle: $out/gpu_check_bundle.tar.gz ($(du -h "$out/gpu_check_bundle.tar.gz" | cut -f1))"
