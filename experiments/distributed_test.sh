@@ -81,7 +81,7 @@ cat "$tmp/kill0.log" | tail -3
 [ "$status" -ne 0 ] || { echo "FAIL: rank 0 exited 0 after its peer died"; exit 1; }
 # It says why: its peer is gone (Gloo reports the closed connection).
 grep -q -E "rank 0: .*(allreduce|broadcast|sum) failed: .*(Connection reset by peer|Connection closed by peer|Broken pipe)" \
-  "$tmp/kill0.log" || { cat "$tmp/kill0.log"; echo "FAIL: no peer-loss message"; exit 1; }
+  "$tmp/kill0.log" || { cat "$tmp/kill0.log"; echo "FAIL: no peer-loss message (rank 0 exit status $status)"; exit 1; }
 echo "rank 0 exited with status $status ${elapsed}s after rank 1 was killed"
 echo "== 4. launched by PyTorch's own torchrun (python3-torch), unchanged"
 if command -v torchrun >/dev/null 2>&1; then

@@ -288,8 +288,11 @@ int Main(int argc, char** argv, const std::vector<char*>& positional) {
   }
   if (absl::Status s = InstallStopHandlers(*stop_signals); !s.ok()) return Fail(s);
   // A file-size limit (ulimit -f) then fails a write with a clear error
-  // instead of killing the process.
+  // instead of killing the process; so does a write to a socket whose peer
+  // died (Gloo then reports the broken pipe and the rank exits 1 saying so,
+  // where SIGPIPE would kill it without a word).
   std::signal(SIGXFSZ, SIG_IGN);
+  std::signal(SIGPIPE, SIG_IGN);
   const std::string out_dir = UserOrWorkspacePath(absl::GetFlag(FLAGS_out_dir), "results");
   absl::StatusOr<std::vector<PlannedRun>> runs = Plan(*experiment, out_dir);
   if (!runs.ok()) return Fail(runs.status());
