@@ -20,29 +20,38 @@ struct Measured {
   Aggregate value;
 };
 
+// Mean and std of a metric over the runs that have it.
+Aggregate SummarizeMetric(const std::vector<Json>& runs, const std::string& metric) {
+  std::vector<double> values;
+  for (const Json& run : runs) {
+    if (std::optional<double> v = NumberAt(run, metric)) values.push_back(*v);
+  }
+  return Summarize(values);
+}
+
+// "mean", or "mean ± std" over more than one run.
+std::string FormatMeanStd(const Aggregate& a, const char* format) {
+  std::string text = absl::StrFormat(format, a.mean);
+  if (a.count > 1) absl::StrAppend(&text, " ± ", absl::StrFormat(format, a.std));
+  return text;
+}
+
 Measured Measure(const ResultSet& results, const std::string& experiment, const std::string& arm,
                  const std::string& metric) {
   Measured m;
   auto [profile, runs] = results.BestRuns(experiment, arm);
   if (runs == nullptr) return m;
-  std::vector<double> values;
-  for (const Json& run : *runs) {
-    if (std::optional<double> v = NumberAt(run, metric)) values.push_back(*v);
-  }
-  if (values.empty()) return m;
+  const Aggregate value = SummarizeMetric(*runs, metric);
+  if (value.count == 0) return m;
   m.profile = profile;
-  m.value = Summarize(values);
+  m.value = value;
   return m;
 }
 
 std::string FormatMeasured(const Measured& m, const char* format = "%.2f") {
   if (m.profile.empty()) return "missing";
-  std::string text = absl::StrFormat(format, m.value.mean);
-  if (m.value.count > 1) {
-    absl::StrAppend(&text, " ± ", absl::StrFormat(format, m.value.std));
-  }
-  absl::StrAppend(&text, " (n=", m.value.count, m.profile == "paper" ? "" : ", reduced", ")");
-  return text;
+  return absl::StrCat(FormatMeanStd(m.value, format), " (n=", m.value.count,
+                      m.profile == "paper" ? "" : ", reduced", ")");
 }
 
 std::string FormatPaper(const OrderedJson& cell) {
@@ -159,18 +168,8 @@ Table RunsTable(const std::string& title, const ResultSet& results) {
                 "active blocks (observed / expected)"};
   for (const auto& [key, runs] : results.groups()) {
     if (key.profile == "smoke") continue;
-    auto collect = [&runs = runs](const char* metric) {
-      std::vector<double> values;
-      for (const Json& run : runs) {
-        if (std::optional<double> v = NumberAt(run, metric)) values.push_back(*v);
-      }
-      return Summarize(values);
-    };
-    auto cell = [](const Aggregate& a, const char* format) {
-      std::string text = absl::StrFormat(format, a.mean);
-      if (a.count > 1) absl::StrAppend(&text, " ± ", absl::StrFormat(format, a.std));
-      return text;
-    };
+    auto collect = [&runs = runs](const char* metric) { return SummarizeMetric(runs, metric); };
+    auto cell = FormatMeanStd;
     all.rows.push_back({key.experiment, key.profile, key.arm, absl::StrCat(runs.size()),
                         cell(collect("summary.test_error_at_best_validation_percent"), "%.2f"),
                         cell(collect("summary.final_test_error_percent"), "%.2f"),
@@ -198,20 +197,11 @@ Table DifferenceTable(const std::string& title, const ResultSet& results) {
     if (key.profile == "smoke" || key.arm != "constant") continue;
     const RunKey other{key.experiment, "stochastic", key.profile};
     if (results.groups().find(other) == results.groups().end()) continue;
-    auto summarize = [metric](const std::vector<Json>& arm_runs) {
-      std::vector<double> values;
-      for (const Json& run : arm_runs) {
-        if (std::optional<double> v = NumberAt(run, metric)) values.push_back(*v);
-      }
-      return Summarize(values);
-    };
     auto cell = [](const Aggregate& a) {
-      std::string text = absl::StrFormat("%.2f", a.mean);
-      if (a.count > 1) absl::StrAppend(&text, " ± ", absl::StrFormat("%.2f", a.std));
-      return absl::StrCat(text, " (n=", a.count, ")");
+      return absl::StrCat(FormatMeanStd(a, "%.2f"), " (n=", a.count, ")");
     };
-    const Aggregate constant = summarize(runs);
-    const Aggregate stochastic = summarize(results.Runs(other));
+    const Aggregate constant = SummarizeMetric(runs, metric);
+    const Aggregate stochastic = SummarizeMetric(results.Runs(other), metric);
     if (constant.count == 0 || stochastic.count == 0) continue;
     const Difference d = WelchDifference(constant, stochastic);
     t.rows.push_back({key.experiment, key.profile, cell(constant), cell(stochastic),
