@@ -18,31 +18,45 @@
 #                              test_batch.bin (37 MB together), read with
 #                              dataset.cifar10_files=first_batch.
 #
-# The check's steps; a failed step is recorded and the next one runs:
+# The check's steps, most valuable first (a check cut short by its time
+# limit still leaves the measurements); a failed step is recorded and the
+# next one runs:
 #   facts      the machine: GPU, driver, compiler, CMake, torch, the wheel's
 #              layout (Gloo headers? nccl.h? nvcc?)
 #   deps       unpack the .deb files into a prefix
 #   configure  CMake with the wheel's LibTorch (SDBENCH_TORCH_PYTHON: no CUDA
 #              toolkit needed) and the prefix
-#   build_core the runner, the speed benchmark and checkpoint_test first, so
-#              that a check cut short by its time limit still measures
-#   speed      //experiments:speed on the GPU: depth 110, ours against the
-#              Python peer eager (skip, multiply) and compiled (default,
-#              reduce-overhead), 2 interleaved rounds
+#   build_core the runner, the speed benchmark and checkpoint_test
 #   train      ResNet-110 on the CIFAR-10 subset (9,000/1,000 split, 2,000
 #              test images), both arms, 3 epochs, fp32/TF32, data on the
-#              device; then 1 epoch in bf16; the projected 500-epoch time
+#              device; the projected 500-epoch time (projection.json)
+#   fixture    the GPU-saved checkpoint the CPU tests load (commit it to
+#              lib/training/testdata)
+#   speed      //experiments:speed on the GPU: depth 110, ours against the
+#              Python peer eager (skip, multiply), 2 interleaved rounds
+#   train_bf16 1 epoch of constant depth in bf16
 #   nccl       NCCL at world size 1 (--dist_backend=nccl)
 #   gloo_cuda  two ranks over Gloo with CUDA tensors, sharing the one GPU
 #              (multi-GPU NCCL needs several GPUs: not checked here)
+#   speed_compiled  ours against the peer through torch.compile (default
+#              and reduce-overhead), 1 round: compiling takes minutes
 #   build      every other target, all cores
-#   ctest      every test (with CUDA, the GPU tests run, not skip), and the
-#              GPU-saved checkpoint fixture (lib/training/testdata)
-# OUT_DIR gets logs/, results/ (result JSON), speed/ (the speed report),
-# fixtures/, facts.json, projection.json, steps.jsonl (a line per step as it
-# ends: what a check cut short leaves), gpu_check.json (every step's status
-# and seconds) and gpu_check_bundle.tar.gz (all of it, one file). --cpu-dry-run runs the same steps on the CPU with
-# Debian's LibTorch (/usr/bin/python3's torch), tiny sizes, and skips nccl.
+#   ctest      every test (with CUDA, the GPU tests run, not skip)
+# Environment:
+#   GPU_CHECK_DEADLINE_S=N  the whole check ends within N seconds of its
+#              start: each step runs under `timeout` with the time left (less
+#              a reserve for the summary), a step with under 15 s left is
+#              skipped as "out of time"; a step cut short counts as failed
+#              (status 124) and its log says how far it got
+#   GPU_CHECK_STEPS=a,b,... only these steps (the others are recorded as
+#              skipped), e.g. a second run after a fix: configure,build_core,train
+#   GPU_CHECK_WORK=DIR      the build and checkpoints (default: a temp folder)
+# OUT_DIR gets logs/, results/ (result JSON), speed/ and speed_compiled/ (the
+# speed reports), fixtures/, facts.json, projection.json, steps.jsonl (a line
+# per step as it ends), gpu_check.json (every step's status and seconds) and
+# gpu_check_bundle.tar.gz (all of it, one file). --cpu-dry-run runs the same
+# steps on the CPU with Debian's LibTorch (/usr/bin/python3's torch), tiny
+# sizes, and skips nccl and speed_compiled.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 repo="$(pwd)"
@@ -86,18 +100,39 @@ jobs=$(nproc)
 steps_json="$out/steps.jsonl"
 : > "$steps_json"
 
+started=$(date +%s)
+deadline="${GPU_CHECK_DEADLINE_S:-0}"
+reserve=20      # seconds kept for the summary and the bundle
+wanted="${GPU_CHECK_STEPS:-}"
+[[ "$deadline" =~ ^[0-9]+$ ]] || { echo "gpu_check.sh: GPU_CHECK_DEADLINE_S=$deadline is not a number of seconds" >&2; exit 2; }
+
 # step NAME COMMAND...: runs it with its output in logs/NAME.log, records
-# status and seconds, and goes on whatever happens.
+# status and seconds, and goes on whatever happens. Under a deadline the
+# command runs in its own bash under `timeout` (which signals its whole
+# process group: the runner stops at a step end with a checkpoint).
 step() {
   local name="$1"; shift
+  if [ -n "$wanted" ] && [[ ",$wanted," != *",$name,"* ]]; then
+    skip "$name" "not in GPU_CHECK_STEPS"; return
+  fi
+  local limit=0
+  if [ "$deadline" -gt 0 ]; then
+    limit=$((started + deadline - reserve - $(date +%s)))
+    if [ "$limit" -lt 15 ]; then skip "$name" "out of time"; return; fi
+  fi
   local start status
   start=$(date +%s.%N)
-  echo "== $name"
-  "$@" > "$out/logs/$name.log" 2>&1
+  echo "== $name$([ "$limit" -gt 0 ] && echo " (at most $limit s)")"
+  if [ "$limit" -gt 0 ]; then
+    timeout -k 10 "$limit" bash -c '"$@"' _ "$@" > "$out/logs/$name.log" 2>&1
+  else
+    "$@" > "$out/logs/$name.log" 2>&1
+  fi
   status=$?
   local seconds
   seconds=$(echo "$(date +%s.%N) - $start" | bc | sed 's/^\./0./')
-  printf '{"step": "%s", "status": %d, "seconds": %.1f}\n' "$name" "$status" "$seconds" >> "$steps_json"
+  printf '{"step": "%s", "status": %d, "seconds": %.1f%s}\n' "$name" "$status" "$seconds" \
+    "$([ "$limit" -gt 0 ] && [ $status -eq 124 ] && echo ', "timed_out": true')" >> "$steps_json"
   tail -n 3 "$out/logs/$name.log" | sed 's/^/   /'
   echo "   -> $([ $status -eq 0 ] && echo passed || echo "FAILED ($status)") in ${seconds%.*} s"
 }
@@ -165,22 +200,27 @@ build_core() {
 }
 build_all() { cmake --build "$build" -j "$jobs"; }
 
-tests() {
-  local status=0
-  (cd "$build" && ctest -j "$jobs" --output-on-failure) || status=$?
-  # The GPU-saved checkpoint the CPU tests load (commit it to lib/training/testdata).
+tests() { (cd "$build" && ctest -j "$jobs" --output-on-failure); }
+
+# The GPU-saved checkpoint the CPU tests load (commit it to lib/training/testdata).
+fixture() {
   mkdir -p "$work/fixture_tmp"
   SDBENCH_WRITE_CUDA_FIXTURE="$out/fixtures" TEST_TMPDIR="$work/fixture_tmp" \
-    "$build/lib/training/checkpoint_test" --gtest_filter='*WriteTheGpuFixture*' || status=$?
-  return $status
+    "$build/lib/training/checkpoint_test" --gtest_filter='*WriteTheGpuFixture*'
 }
 
+# speed [DIR CONFIGS ROUNDS]: the eager peers by default; speed_compiled
+# runs ours against torch.compile's two modes.
 speed() {
-  local size=(--depths=110 --rounds=2 --steps=5 --warmup=3)
+  local dir="${1:-speed}" configs="${2:-ours/constant,ours/stochastic,peer_a/constant,peer_a/stochastic,peer_b/constant,peer_b/stochastic}"
+  local size=(--depths=110 --rounds="${3:-2}" --steps=5 --warmup=3)
   $dry && size=(--depths=20 --rounds=1 --steps=1 --warmup=1 --epoch_steps=0 --conv_reps=1)
-  timeout 420 "$build/experiments/speed" --device="$device" --peer_python="$python" \
+  "$build/experiments/speed" --device="$device" --peer_python="$python" \
     --peer_script="$repo/baselines/peer/resnet_sd_peer.py" --targets="$repo/baselines/speed_targets.json" \
-    --out_dir="$out/speed" "${size[@]}"
+    --out_dir="$out/$dir" --configs="$configs" "${size[@]}"
+}
+speed_compiled() {
+  speed speed_compiled ours/constant,ours/stochastic,peer_c/constant,peer_c/stochastic,peer_c_ro/constant,peer_c_ro/stochastic 1
 }
 
 # ResNet-110 on the subset; the dry run takes 2 steps of depth 20.
@@ -201,12 +241,6 @@ train() {
   # shellcheck disable=SC2046
   "$build/experiments/runner" $(train_args) --epochs=$epochs --out_dir="$out/results/fp32" \
     --checkpoint_dir="$work/checkpoints/fp32" || return $?
-  if ! $dry; then
-    # shellcheck disable=SC2046
-    "$build/experiments/runner" $(train_args runtime.precision=bf16) --epochs=1 --arms=constant \
-      --out_dir="$out/results/bf16" \
-      --checkpoint_dir="$work/checkpoints/bf16" || return $?
-  fi
   "$python" - "$out/results/fp32" "$out/projection.json" <<'PY'
 import glob, json, math, sys
 # Epoch time with evaluation at the paper's sizes, times 500: training time
@@ -231,6 +265,12 @@ for path in sorted(glob.glob(sys.argv[1] + "/**/*.json", recursive=True)):
 json.dump(projection, open(sys.argv[2], "w"), indent=2)
 print(json.dumps(projection, indent=2))
 PY
+}
+
+train_bf16() {
+  # shellcheck disable=SC2046
+  "$build/experiments/runner" $(train_args runtime.precision=bf16) --epochs=1 --arms=constant \
+    --out_dir="$out/results/bf16" --checkpoint_dir="$work/checkpoints/bf16"
 }
 
 free_port() {
@@ -259,14 +299,22 @@ if [ -f SOURCE_STAMP.json ] && head_commit=$(git rev-parse HEAD 2>/dev/null) &&
   echo "gpu_check.sh: SOURCE_STAMP.json is not from HEAD ($head_commit): run --prepare again" \
        "before the tree travels (here git itself gives the results' commit)"
 fi
+# What runs under `timeout` runs in a fresh bash: it needs the functions and
+# the settings.
+export -f facts deps configure build_core build_all tests fixture speed speed_compiled \
+  train_args train train_bf16 free_port nccl gloo_cuda
+export repo cache out dry python device jobs build work
 step facts facts
 step deps deps
 step configure configure
 step build_core build_core
-step speed speed
 step train train
+step fixture fixture
+step speed speed
+if $dry; then skip train_bf16 "bf16 autocast is a CUDA option here"; else step train_bf16 train_bf16; fi
 if $dry; then skip nccl "needs CUDA"; else step nccl nccl; fi
 step gloo_cuda gloo_cuda
+if $dry; then skip speed_compiled "Debian's torch 1.13 has no torch.compile"; else step speed_compiled speed_compiled; fi
 step build build_all
 step ctest tests
 cp SOURCE_STAMP.json "$out/" 2>/dev/null
