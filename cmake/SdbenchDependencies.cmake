@@ -30,7 +30,8 @@ print(torch.__version__)
 print(int(torch._C._GLIBCXX_USE_CXX11_ABI))
 print(torch.version.cuda or "")
 print("|".join(sorted(glob.glob(os.path.join(nvidia, "*", "include")))))
-print("|".join(sorted(glob.glob(os.path.join(nvidia, "cuda_runtime", "lib", "libcudart.so*")))))
+# CUDA 12 wheels: nvidia/cuda_runtime/lib; CUDA 13 wheels: nvidia/cu13/lib.
+print("|".join(sorted(glob.glob(os.path.join(nvidia, "*", "lib", "libcudart.so*")))))
 ]=]
     OUTPUT_VARIABLE torch_facts ERROR_VARIABLE torch_error RESULT_VARIABLE torch_status
     OUTPUT_STRIP_TRAILING_WHITESPACE)
@@ -61,9 +62,16 @@ print("|".join(sorted(glob.glob(os.path.join(nvidia, "cuda_runtime", "lib", "lib
     set(SDBENCH_HAVE_CUDA ON)
     list(APPEND torch_libraries "${TORCH_INSTALL_PREFIX}/lib/libtorch_cuda.so"
                                 "${TORCH_INSTALL_PREFIX}/lib/libc10_cuda.so")
-    list(GET cudart 0 cudart)  # The runtime cuda_info.cc calls (libcudart.so.N).
-    if(cudart)
+    if(cudart)  # The runtime cuda_info.cc calls (libcudart.so.N).
+      list(GET cudart 0 cudart)
       list(APPEND torch_libraries "${cudart}")
+    else()
+      find_library(SDBENCH_CUDART cudart PATHS "${TORCH_INSTALL_PREFIX}/lib" /usr/local/cuda/lib64)
+      if(NOT SDBENCH_CUDART)
+        message(FATAL_ERROR "The CUDA LibTorch of ${SDBENCH_TORCH_PYTHON} has no libcudart beside "
+                            "it (nvidia/*/lib) and none was found: set SDBENCH_CUDART to one")
+      endif()
+      list(APPEND torch_libraries "${SDBENCH_CUDART}")
     endif()
     target_include_directories(sdbench_torch SYSTEM INTERFACE ${nvidia_includes})
   endif()

@@ -121,7 +121,7 @@ step() {
     if [ "$limit" -lt 15 ]; then skip "$name" "out of time"; return; fi
   fi
   local start status
-  start=$(date +%s.%N)
+  start=$(date +%s%N)
   echo "== $name$([ "$limit" -gt 0 ] && echo " (at most $limit s)")"
   if [ "$limit" -gt 0 ]; then
     timeout -k 10 "$limit" bash -c '"$@"' _ "$@" > "$out/logs/$name.log" 2>&1
@@ -130,7 +130,7 @@ step() {
   fi
   status=$?
   local seconds
-  seconds=$(echo "$(date +%s.%N) - $start" | bc | sed 's/^\./0./')
+  seconds=$(awk -v a="$start" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
   printf '{"step": "%s", "status": %d, "seconds": %.1f%s}\n' "$name" "$status" "$seconds" \
     "$([ "$limit" -gt 0 ] && [ $status -eq 124 ] && echo ', "timed_out": true')" >> "$steps_json"
   tail -n 3 "$out/logs/$name.log" | sed 's/^/   /'
@@ -188,7 +188,7 @@ configure() {
   local prefix=()
   $dry || prefix=(-DCMAKE_PREFIX_PATH="$work/prefix/usr")
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DSDBENCH_TORCH_PYTHON="$python" "${prefix[@]}"
+    -DSDBENCH_TORCH_PYTHON="$python" "${prefix[@]}" || return $?
   grep -E "^(SDBENCH_HAVE|SDBENCH_GLOO|SDBENCH_NCCL)" "$build/CMakeCache.txt" || true
 }
 
@@ -296,8 +296,9 @@ echo "gpu_check.sh: $($dry && echo "CPU dry run" || echo "GPU check") -> $out (w
 [ -f SOURCE_STAMP.json ] || echo "gpu_check.sh: no SOURCE_STAMP.json (run --prepare first): results say commit unknown"
 if [ -f SOURCE_STAMP.json ] && head_commit=$(git rev-parse HEAD 2>/dev/null) &&
    ! grep -q "\"$head_commit\"" SOURCE_STAMP.json; then
-  echo "gpu_check.sh: SOURCE_STAMP.json is not from HEAD ($head_commit): run --prepare again" \
-       "before the tree travels (here git itself gives the results' commit)"
+  echo "gpu_check.sh: SOURCE_STAMP.json is not from this checkout's HEAD ($head_commit): the" \
+       "results record the stamp's commit (SDBENCH_SOURCE_STAMP wins over git); if this tree is" \
+       "not the stamped one, run --prepare again"
 fi
 # What runs under `timeout` runs in a fresh bash: it needs the functions and
 # the settings.
@@ -313,7 +314,11 @@ step fixture fixture
 step speed speed
 if $dry; then skip train_bf16 "bf16 autocast is a CUDA option here"; else step train_bf16 train_bf16; fi
 if $dry; then skip nccl "needs CUDA"; else step nccl nccl; fi
-step gloo_cuda gloo_cuda
+if grep -qs "^SDBENCH_GLOO_INCLUDE:PATH=.*NOTFOUND" "$build/CMakeCache.txt"; then
+  skip gloo_cuda "built without Gloo (this LibTorch has no Gloo headers)"
+else
+  step gloo_cuda gloo_cuda
+fi
 if $dry; then skip speed_compiled "Debian's torch 1.13 has no torch.compile"; else step speed_compiled speed_compiled; fi
 step build build_all
 step ctest tests
@@ -340,5 +345,6 @@ print(f"total {summary['total_seconds']:.0f} s on {summary['gpu'] or 'the CPU'};
       f"passed {len(summary['passed'])}, failed {len(summary['failed'])}, skipped {len(summary['skipped'])}")
 PY
 # One archive of everything (few files travel back), beside the summary.
-tar czf "$out/gpu_check_bundle.tar.gz" -C "$out" --exclude=gpu_check_bundle.tar.gz . &&
+tar czf "$work/gpu_check_bundle.tar.gz" -C "$out" --exclude=gpu_check_bundle.tar.gz . &&
+  mv "$work/gpu_check_bundle.tar.gz" "$out/" &&
   echo "bundle: $out/gpu_check_bundle.tar.gz ($(du -h "$out/gpu_check_bundle.tar.gz" | cut -f1))"

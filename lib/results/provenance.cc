@@ -28,9 +28,33 @@ std::optional<std::string> OutputOf(const std::vector<std::string>& argv) {
 
 }  // namespace
 
+namespace {
+
+// The stamp at `stamp_path` as git provenance, or nullopt when there is no
+// file; a malformed one is not believed and says so.
+std::optional<Json> StampProvenance(const std::string& stamp_path) {
+  absl::StatusOr<std::string> text = ReadFileToString(stamp_path);
+  if (!text.ok()) return std::nullopt;
+  absl::StatusOr<Json> stamp = ParseJson(stamp_path, *text);
+  if (!stamp.ok() || !stamp->is_object() || !stamp->contains("commit")) {
+    return Json{{"commit", "unknown"},
+                {"dirty", nullptr},
+                {"stamp", absl::StrCat(stamp_path, ": unreadable, ignored")}};
+  }
+  Json git = *stamp;
+  git["stamp"] = stamp_path;
+  return git;
+}
+
+}  // namespace
+
 Json GitProvenance(const std::string& dir) {
   const std::string tree = dir.empty() ? WorkspacePath(".") : dir;
   Json git = {{"commit", "unknown"}, {"dirty", nullptr}};
+  // A stamp named by the variable wins over git: a copied tree may carry a
+  // .git that is not the checkout the stamp was made in (tools/gpu_check.sh).
+  const char* env = std::getenv("SDBENCH_SOURCE_STAMP");
+  if (env != nullptr) return StampProvenance(env).value_or(git);
   if (std::optional<std::string> commit = OutputOf({"git", "-C", tree, "rev-parse", "HEAD"})) {
     git["commit"] = *commit;
     if (std::optional<std::string> status =
@@ -39,18 +63,7 @@ Json GitProvenance(const std::string& dir) {
     }
     return git;
   }
-  const char* env = std::getenv("SDBENCH_SOURCE_STAMP");
-  const std::string stamp_path = env != nullptr ? env : tree + "/SOURCE_STAMP.json";
-  absl::StatusOr<std::string> text = ReadFileToString(stamp_path);
-  if (!text.ok()) return git;
-  absl::StatusOr<Json> stamp = ParseJson(stamp_path, *text);
-  if (!stamp.ok() || !stamp->is_object() || !stamp->contains("commit")) {
-    git["stamp"] = absl::StrCat(stamp_path, ": unreadable, ignored");
-    return git;
-  }
-  git = *stamp;
-  git["stamp"] = stamp_path;
-  return git;
+  return StampProvenance(tree + "/SOURCE_STAMP.json").value_or(git);
 }
 
 Json MachineProvenance() {

@@ -20,25 +20,10 @@ void Git(const std::string& tree, std::vector<std::string> args) {
   ASSERT_TRUE(run.ok() && run->exit_code == 0) << (run.ok() ? run->output : "no git");
 }
 
-TEST(ProvenanceTest, GitCommitAndDirtyFlagOfARealRepository) {
-  const std::string tree = TestDir() + "/repo";
-  ASSERT_TRUE(MakeDirectories(tree).ok());
-  Git(tree, {"init", "-q"});
-  ASSERT_TRUE(WriteFileAtomically(tree + "/f.txt", "one").ok());
-  Git(tree, {"add", "f.txt"});
-  Git(tree, {"commit", "-q", "-m", "first"});
-  absl::StatusOr<CommandResult> head = RunCommand({"git", "-C", tree, "rev-parse", "HEAD"});
-  ASSERT_TRUE(head.ok());
-  nlohmann::json clean = GitProvenance(tree);
-  EXPECT_EQ(clean["commit"], head->output.substr(0, 40));
-  EXPECT_EQ(clean["dirty"], false);
-  ASSERT_TRUE(WriteFileAtomically(tree + "/f.txt", "two").ok());
-  EXPECT_EQ(GitProvenance(tree)["dirty"], true);
-}
-
-// Outside git the stamp is $SDBENCH_SOURCE_STAMP, else <tree>/SOURCE_STAMP.json;
-// these tests control the variable (tools/gpu_check.sh exports it).
-class OutsideGitTest : public testing::Test {
+// $SDBENCH_SOURCE_STAMP, when set, names the stamp believed even inside git;
+// outside git the stamp is <tree>/SOURCE_STAMP.json. These tests control the
+// variable (tools/gpu_check.sh exports it).
+class StampVariableTest : public testing::Test {
  protected:
   void SetUp() override {
     const char* value = std::getenv(kVariable);
@@ -55,6 +40,46 @@ class OutsideGitTest : public testing::Test {
   static constexpr const char* kVariable = "SDBENCH_SOURCE_STAMP";
   std::optional<std::string> saved_;
 };
+
+class OutsideGitTest : public StampVariableTest {};
+class InsideGitTest : public StampVariableTest {};
+
+// A fresh repository with one commit at `tree`; its HEAD.
+std::string CommittedRepository(const std::string& tree) {
+  EXPECT_TRUE(MakeDirectories(tree).ok());
+  Git(tree, {"init", "-q"});
+  EXPECT_TRUE(WriteFileAtomically(tree + "/f.txt", "one").ok());
+  Git(tree, {"add", "f.txt"});
+  Git(tree, {"commit", "-q", "-m", "first"});
+  absl::StatusOr<CommandResult> head = RunCommand({"git", "-C", tree, "rev-parse", "HEAD"});
+  EXPECT_TRUE(head.ok());
+  return head.ok() ? head->output.substr(0, 40) : "";
+}
+
+TEST_F(InsideGitTest, GitCommitAndDirtyFlagOfARealRepository) {
+  const std::string tree = TestDir() + "/repo";
+  const std::string head = CommittedRepository(tree);
+  nlohmann::json clean = GitProvenance(tree);
+  EXPECT_EQ(clean["commit"], head);
+  EXPECT_EQ(clean["dirty"], false);
+  ASSERT_TRUE(WriteFileAtomically(tree + "/f.txt", "two").ok());
+  EXPECT_EQ(GitProvenance(tree)["dirty"], true);
+  // A SOURCE_STAMP.json in the tree does not override git.
+  ASSERT_TRUE(WriteFileAtomically(tree + "/SOURCE_STAMP.json", R"({"commit": "in_tree"})").ok());
+  EXPECT_EQ(GitProvenance(tree)["commit"], head);
+}
+
+TEST_F(InsideGitTest, TheVariableWinsOverGit) {
+  const std::string tree = TestDir() + "/repo_with_stamp";
+  CommittedRepository(tree);
+  const std::string stamp = TestDir() + "/explicit_stamp.json";
+  ASSERT_TRUE(WriteFileAtomically(stamp, R"({"commit": "stamped", "dirty": false})").ok());
+  setenv(kVariable, stamp.c_str(), 1);
+  nlohmann::json git = GitProvenance(tree);
+  EXPECT_EQ(git["commit"], "stamped");
+  EXPECT_EQ(git["dirty"], false);
+  EXPECT_EQ(git["stamp"], stamp);
+}
 
 TEST_F(OutsideGitTest, TheCommitIsUnknown) {
   const std::string tree = TestDir() + "/not_a_repo";
