@@ -74,6 +74,28 @@ print("|".join(sorted(glob.glob(os.path.join(nvidia, "*", "lib", "libcudart.so*"
       list(APPEND torch_libraries "${SDBENCH_CUDART}")
     endif()
     target_include_directories(sdbench_torch SYSTEM INTERFACE ${nvidia_includes})
+    # CUDA 13 wheels ship cuda_runtime.h without the crt/ headers it includes
+    # (they belong to nvcc's package): take those from a CUDA toolkit, after
+    # the wheel's own folders so that every header the wheel has wins.
+    set(crt_found OFF)
+    foreach(dir IN LISTS nvidia_includes)
+      if(EXISTS "${dir}/crt/host_config.h")
+        set(crt_found ON)
+      endif()
+    endforeach()
+    if(NOT crt_found)
+      find_path(SDBENCH_CUDA_TOOLKIT_INCLUDE crt/host_config.h
+                PATHS "$ENV{CUDA_HOME}/include" "$ENV{CUDA_PATH}/include" /usr/local/cuda/include
+                NO_DEFAULT_PATH)
+      if(NOT SDBENCH_CUDA_TOOLKIT_INCLUDE)
+        message(FATAL_ERROR "The CUDA LibTorch of ${SDBENCH_TORCH_PYTHON} lacks crt/host_config.h, "
+                            "which its CUDA headers include (CUDA 13 wheels leave it to nvcc's "
+                            "package): install the CUDA toolkit's headers (CUDA_HOME, "
+                            "/usr/local/cuda) or set SDBENCH_CUDA_TOOLKIT_INCLUDE to a folder with it")
+      endif()
+      message(STATUS "sdbench: CUDA's crt/ headers from ${SDBENCH_CUDA_TOOLKIT_INCLUDE}")
+      target_include_directories(sdbench_torch SYSTEM INTERFACE "${SDBENCH_CUDA_TOOLKIT_INCLUDE}")
+    endif()
   endif()
   target_include_directories(sdbench_torch SYSTEM INTERFACE ${TORCH_INCLUDE_DIRS})
   target_compile_definitions(sdbench_torch INTERFACE _GLIBCXX_USE_CXX11_ABI=1)

@@ -196,9 +196,9 @@ configure() {
 # by its time limit still has them; the rest (every test) after.
 build_core() {
   cmake --build "$build" -j "$jobs" --target experiments_runner experiments_speed \
-    lib_training_checkpoint_test
+    lib_training_checkpoint_test -- -k 0
 }
-build_all() { cmake --build "$build" -j "$jobs"; }
+build_all() { cmake --build "$build" -j "$jobs" -- -k 0; }  # -k 0: every error in one run
 
 tests() { (cd "$build" && ctest -j "$jobs" --output-on-failure); }
 
