@@ -16,6 +16,16 @@ tmp="${TEST_TMPDIR:-$(mktemp -d)}"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 common=(--config="$config" --profile=smoke --data_dir="$tmp/no_data" --threads=1)
 
+# A build without Gloo (a LibTorch that ships no Gloo headers, e.g. a pip
+# wheel) has no data parallelism on CPUs: it must say so, and the rest needs it.
+MASTER_PORT=$(free_port) "$runner" "${common[@]}" --dist_backend=gloo --arms=constant \
+  --out_dir="$tmp/probe" > "$tmp/probe.log" 2>&1 || {
+  if grep -q "has no Gloo process group" "$tmp/probe.log"; then
+    tail -n 2 "$tmp/probe.log"
+    echo "SKIP: this build has no Gloo: every data-parallel CPU run below needs it"; exit 0
+  fi
+  cat "$tmp/probe.log"; echo "FAIL: a process group of one over Gloo"; exit 1; }
+
 echo "== 1. torchrun-style launch: only rank 0 writes"
 port=$(free_port)
 for rank in 0 1; do

@@ -4,16 +4,31 @@
 // Only c10's CUDA headers and the CUDA runtime's: no cuBLAS/cuSPARSE
 // headers needed (a pip wheel's nvidia-* packages carry them all anyway).
 #include <c10/cuda/CUDACachingAllocator.h>
+#include <c10/cuda/CUDAFunctions.h>
 #include <cuda_runtime_api.h>
 
 #include "absl/strings/str_cat.h"
 
 namespace sdbench {
 
+namespace {
+
+// The device's index after CUDA's lazy initialisation: the caching
+// allocator's statistics refuse a device ("Invalid device argument") until a
+// first CUDA tensor has initialised it (LibTorch 2.11 on an H200: a run
+// without a process group called ResetPeakDeviceMemory first and aborted),
+// and "cuda" without an index means the current device.
+c10::DeviceIndex InitialisedIndex(const torch::Device& device) {
+  torch::empty({1}, torch::TensorOptions().device(device));
+  return device.has_index() ? device.index() : c10::cuda::current_device();
+}
+
+}  // namespace
+
 nlohmann::json GpuProvenance(const torch::Device& device) {
   if (!device.is_cuda()) return nullptr;
   cudaDeviceProp properties;
-  if (cudaGetDeviceProperties(&properties, device.index()) != cudaSuccess) {
+  if (cudaGetDeviceProperties(&properties, InitialisedIndex(device)) != cudaSuccess) {
     return {{"error", absl::StrCat("cudaGetDeviceProperties failed for ", device.str())}};
   }
   int driver = 0, runtime = 0;
@@ -28,7 +43,7 @@ nlohmann::json GpuProvenance(const torch::Device& device) {
 
 int64_t PeakDeviceMemoryBytes(const torch::Device& device) {
   if (!device.is_cuda()) return 0;
-  const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index());
+  const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(InitialisedIndex(device));
   // Index 0 is StatType::AGGREGATE (all pools), in every LibTorch; the
   // enum itself moved from c10::cuda::CUDACachingAllocator to
   // c10::CachingDeviceAllocator in 2.5.
@@ -36,7 +51,7 @@ int64_t PeakDeviceMemoryBytes(const torch::Device& device) {
 }
 
 void ResetPeakDeviceMemory(const torch::Device& device) {
-  if (device.is_cuda()) c10::cuda::CUDACachingAllocator::resetPeakStats(device.index());
+  if (device.is_cuda()) c10::cuda::CUDACachingAllocator::resetPeakStats(InitialisedIndex(device));
 }
 
 void SynchronizeDevice(const torch::Device& device) {
