@@ -102,7 +102,7 @@ endfunction()
 # git-ignored results/quickstart/ (every user's own), as Bazel's
 # //results:committed, plus results/README.md.
 function(sdbench_link_committed_results)
-  file(GLOB_RECURSE files RELATIVE "${PROJECT_SOURCE_DIR}" "${PROJECT_SOURCE_DIR}/results/*.json")
+  file(GLOB_RECURSE files CONFIGURE_DEPENDS RELATIVE "${PROJECT_SOURCE_DIR}" "${PROJECT_SOURCE_DIR}/results/*.json")
   foreach(file ${files} results/README.md)
     if(NOT file MATCHES "^results/quickstart/")
       sdbench_link_data(${file})
