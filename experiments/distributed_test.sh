@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Data-parallel runs of the runner, end to end, on synthetic data:
+#  0. --dist_backend=gloo alone: a job of one process joins a group of one
+#     (the check tools/gpu_check.sh makes of NCCL); a build without Gloo
+#     must say so, and then every case below, which needs Gloo, is skipped;
 #  1. two ranks launched torchrun-style (RANK/WORLD_SIZE/MASTER_*), each
 #     with its own --out_dir and --checkpoint_dir: only rank 0 writes;
 #  2. --nproc=2: the runner starts its own ranks; results record world size 2;
 #  3. a rank killed mid-run makes the other exit non-zero, not hang, and say
 #     that its peer is gone;
 #  4. PyTorch's torchrun --no_python starts the runner unchanged;
-#  5. --dist_backend named: a job of one process joins a group of one (the
-#     check tools/gpu_check.sh makes of NCCL), and a backend that cannot
-#     serve the device is a clear error.
+#  5. a backend that cannot serve the device is a clear error.
 # Usage: distributed_test.sh RUNNER CONFIG VALIDATE
 set -euo pipefail
 runner="$1" config="$2" validate="$3"
@@ -16,15 +17,22 @@ tmp="${TEST_TMPDIR:-$(mktemp -d)}"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 common=(--config="$config" --profile=smoke --data_dir="$tmp/no_data" --threads=1)
 
-# A build without Gloo (a LibTorch that ships no Gloo headers, e.g. a pip
-# wheel) has no data parallelism on CPUs: it must say so, and the rest needs it.
+echo "== 0. a process group of one, asked for by name"
 MASTER_PORT=$(free_port) "$runner" "${common[@]}" --dist_backend=gloo --arms=constant \
-  --out_dir="$tmp/probe" > "$tmp/probe.log" 2>&1 || {
-  if grep -q "has no Gloo process group" "$tmp/probe.log"; then
-    tail -n 2 "$tmp/probe.log"
-    echo "SKIP: this build has no Gloo: every data-parallel CPU run below needs it"; exit 0
+  --out_dir="$tmp/one/results" > "$tmp/one.log" 2>&1 || {
+  if grep -q "has no Gloo process group" "$tmp/one.log"; then
+    tail -n 2 "$tmp/one.log"
+    echo "SKIP: this build has no Gloo (a LibTorch that ships no Gloo headers, e.g. a pip wheel):" \
+         "every data-parallel CPU run below needs it"; exit 0
   fi
-  cat "$tmp/probe.log"; echo "FAIL: a process group of one over Gloo"; exit 1; }
+  cat "$tmp/one.log"; echo "FAIL: world size 1 over Gloo"; exit 1; }
+python3 - "$(find "$tmp/one/results" -name '*.json')" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))["provenance"]
+assert p["world_size"] == 1 and p["distributed"]["backend"] == "gloo", p["distributed"]
+assert p["distributed"]["gradient_bytes_reduced_per_step"] > 0, p["distributed"]
+print("world size 1 over Gloo: gradients went through the process group")
+PY
 
 echo "== 1. torchrun-style launch: only rank 0 writes"
 port=$(free_port)
@@ -112,18 +120,7 @@ if command -v torchrun >/dev/null 2>&1; then
 else
   echo "torchrun not installed (python3-torch): case 4 skipped"
 fi
-echo "== 5. a process group of one, asked for by name"
-port=$(free_port)
-MASTER_PORT=$port "$runner" "${common[@]}" --dist_backend=gloo --arms=constant \
-  --out_dir="$tmp/one/results" > "$tmp/one.log" 2>&1 || {
-  cat "$tmp/one.log"; echo "FAIL: world size 1 over Gloo"; exit 1; }
-python3 - "$(find "$tmp/one/results" -name '*.json')" <<'PY'
-import json, sys
-p = json.load(open(sys.argv[1]))["provenance"]
-assert p["world_size"] == 1 and p["distributed"]["backend"] == "gloo", p["distributed"]
-assert p["distributed"]["gradient_bytes_reduced_per_step"] > 0, p["distributed"]
-print("world size 1 over Gloo: gradients went through the process group")
-PY
+echo "== 5. NCCL for a CPU run: a clear error, nothing written"
 if "$runner" "${common[@]}" --dist_backend=nccl --out_dir="$tmp/nccl" > "$tmp/nccl.log" 2>&1; then
   echo "FAIL: NCCL for a CPU run was accepted"; exit 1
 fi

@@ -323,6 +323,10 @@ fi
 export -f facts deps configure build_core build_all tests fixture speed speed_compiled speed_compiled_sd \
   train_args train train_bf16 free_port nccl gloo_cuda
 export repo cache out dry python device jobs build work
+# cuda_step NAME FUNCTION WHY: a step that needs CUDA; the dry run records
+# it as skipped, saying why.
+cuda_step() { if $dry; then skip "$1" "$3"; else step "$1" "$2"; fi; }
+no_compile="Debian's torch 1.13 has no torch.compile"
 step facts facts
 step deps deps
 step configure configure
@@ -330,22 +334,17 @@ step build_core build_core
 step train train
 step fixture fixture
 step speed speed
-if $dry; then skip train_bf16 "bf16 autocast is a CUDA option here"; else step train_bf16 train_bf16; fi
-if $dry; then skip nccl "needs CUDA"; else step nccl nccl; fi
+cuda_step train_bf16 train_bf16 "bf16 autocast is a CUDA option here"
+cuda_step nccl nccl "needs CUDA"
 if grep -qs "^SDBENCH_GLOO_INCLUDE:PATH=.*NOTFOUND" "$build/CMakeCache.txt"; then
   skip gloo_cuda "built without Gloo (this LibTorch has no Gloo headers)"
 else
   step gloo_cuda gloo_cuda
 fi
-if $dry; then
-  skip speed_compiled "Debian's torch 1.13 has no torch.compile"
-  skip speed_compiled_sd "Debian's torch 1.13 has no torch.compile"
-else
-  step speed_compiled speed_compiled
-fi
+cuda_step speed_compiled speed_compiled "$no_compile"
 step build build_all
 step ctest tests
-$dry || step speed_compiled_sd speed_compiled_sd
+cuda_step speed_compiled_sd speed_compiled_sd "$no_compile"
 cp SOURCE_STAMP.json "$out/" 2>/dev/null
 
 "$python" - "$out" <<'PY'

@@ -26,20 +26,15 @@ std::optional<std::string> OutputOf(const std::vector<std::string>& argv) {
   return std::string(absl::StripAsciiWhitespace(run->output));
 }
 
-}  // namespace
-
-namespace {
-
-// The stamp at `stamp_path` as git provenance, or nullopt when there is no
-// file; a malformed one is not believed and says so.
-std::optional<Json> StampProvenance(const std::string& stamp_path) {
+// The stamp at `stamp_path` as git provenance; `unknown` when there is no
+// such file, and `unknown` saying so when the stamp is malformed.
+Json StampProvenance(const std::string& stamp_path, Json unknown) {
   absl::StatusOr<std::string> text = ReadFileToString(stamp_path);
-  if (!text.ok()) return std::nullopt;
+  if (!text.ok()) return unknown;
   absl::StatusOr<Json> stamp = ParseJson(stamp_path, *text);
   if (!stamp.ok() || !stamp->is_object() || !stamp->contains("commit")) {
-    return Json{{"commit", "unknown"},
-                {"dirty", nullptr},
-                {"stamp", absl::StrCat(stamp_path, ": unreadable, ignored")}};
+    unknown["stamp"] = absl::StrCat(stamp_path, ": unreadable, ignored");
+    return unknown;
   }
   Json git = *stamp;
   git["stamp"] = stamp_path;
@@ -54,7 +49,7 @@ Json GitProvenance(const std::string& dir) {
   // A stamp named by the variable wins over git: a copied tree may carry a
   // .git that is not the checkout the stamp was made in (tools/gpu_check.sh).
   const char* env = std::getenv("SDBENCH_SOURCE_STAMP");
-  if (env != nullptr) return StampProvenance(env).value_or(git);
+  if (env != nullptr) return StampProvenance(env, git);
   if (std::optional<std::string> commit = OutputOf({"git", "-C", tree, "rev-parse", "HEAD"})) {
     git["commit"] = *commit;
     if (std::optional<std::string> status =
@@ -63,7 +58,7 @@ Json GitProvenance(const std::string& dir) {
     }
     return git;
   }
-  return StampProvenance(tree + "/SOURCE_STAMP.json").value_or(git);
+  return StampProvenance(tree + "/SOURCE_STAMP.json", git);
 }
 
 Json MachineProvenance() {

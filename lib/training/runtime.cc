@@ -21,6 +21,7 @@
 #include "lib/io/file_io.h"
 #include "lib/io/process.h"
 #include "lib/results/provenance.h"
+#include "lib/training/cuda_info.h"
 
 namespace sdbench {
 
@@ -139,10 +140,13 @@ double Median(std::vector<double> values) {
 }
 
 std::string DeviceModelName(const torch::Device& device) {
-  if (device.is_cuda()) {
-    return absl::StrCat("CUDA device ", static_cast<int>(device.index()));
+  if (!device.is_cuda()) return CpuModelName();
+  // The GPU's own name ("NVIDIA H200") where CUDA gives it, as the CPU's is.
+  const nlohmann::json gpu = GpuProvenance(device);
+  if (gpu.is_object() && gpu.contains("name") && gpu["name"].is_string()) {
+    return gpu["name"].get<std::string>();
   }
-  return CpuModelName();
+  return absl::StrCat("CUDA device ", static_cast<int>(device.index()));
 }
 
 std::string LibTorchLibraryPath() {

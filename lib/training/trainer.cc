@@ -466,10 +466,6 @@ Json Trainer::Result() {
   facts.kernels["data_on_device"] = data_on_device_;
   facts.gpu = GpuProvenance(device_);
   if (device_.is_cuda()) facts.gpu["peak_memory_bytes"] = PeakDeviceMemoryBytes(device_);
-  // The GPU's own name ("NVIDIA H200") where CUDA gives it, as the CPU's is.
-  if (facts.gpu.is_object() && facts.gpu.contains("name") && facts.gpu["name"].is_string()) {
-    facts.device_model = facts.gpu["name"].get<std::string>();
-  }
   facts.dataset = dataset_provenance_;
   facts.command_line = options_.command_line;
   return AssembleResult(identity_, config_, seeds_, state_,
