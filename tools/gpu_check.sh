@@ -218,9 +218,9 @@ build_all() { cmake --build "$build" -j "$jobs" -- -k 0; }  # -k 0: every error 
 # CIFAR-10 (the real-data checks of the reader; the check has a subset) and,
 # where it is missing, gnuplot (the figures). The tests whose sources mention
 # CUDA run first, so that a deadline leaves the CPU-only ones unfinished,
-# not them (the first GPU run's ctest left 3 of 50 unfinished). ctest -j
-# runs as many tests at once as there are cores, so each gets one OpenMP
-# thread (pip torch's default is a thread per core, per process).
+# not them (the first GPU run's ctest left 3 of 50 unfinished). Each test
+# gets one OpenMP thread (cmake/run_test.sh): ctest -j runs as many at once
+# as there are cores.
 tests() {
   local exclude=(lib_data_cifar10_real_test) sources=() cuda_tests=() f name
   command -v gnuplot > /dev/null || exclude+=(analysis_figures_test)
@@ -231,7 +231,6 @@ tests() {
   done < <(grep -l -i cuda "${sources[@]}")
   echo "left out: ${exclude[*]}"
   echo "first (their sources mention CUDA): ${cuda_tests[*]}"
-  export OMP_NUM_THREADS=1
   local first=0
   (cd "$build" && ctest -j "$jobs" --output-on-failure -R "^($(IFS='|'; echo "${cuda_tests[*]}"))\$") || first=$?
   local rest=("${exclude[@]}" "${cuda_tests[@]}")
