@@ -221,6 +221,12 @@ build_all() { cmake --build "$build" -j "$jobs" -- -k 0; }  # -k 0: every error 
 # not them (the first GPU run's ctest left 3 of 50 unfinished). Each test
 # gets one OpenMP thread (cmake/run_test.sh): ctest -j runs as many at once
 # as there are cores.
+# ctest_names -R|-E NAME...: ctest on exactly these tests (-R) or all but them (-E).
+ctest_names() {
+  local how="$1" IFS='|'
+  shift
+  (cd "$build" && ctest -j "$jobs" --output-on-failure "$how" "^($*)\$")
+}
 tests() {
   local exclude=(lib_data_cifar10_real_test) sources=() cuda_tests=() f name
   command -v gnuplot > /dev/null || exclude+=(analysis_figures_test)
@@ -232,9 +238,8 @@ tests() {
   echo "left out: ${exclude[*]}"
   echo "first (their sources mention CUDA): ${cuda_tests[*]}"
   local first=0
-  (cd "$build" && ctest -j "$jobs" --output-on-failure -R "^($(IFS='|'; echo "${cuda_tests[*]}"))\$") || first=$?
-  local rest=("${exclude[@]}" "${cuda_tests[@]}")
-  (cd "$build" && ctest -j "$jobs" --output-on-failure -E "^($(IFS='|'; echo "${rest[*]}"))\$") || return $?
+  ctest_names -R "${cuda_tests[@]}" || first=$?
+  ctest_names -E "${exclude[@]}" "${cuda_tests[@]}" || return $?
   return $first
 }
 
@@ -344,7 +349,7 @@ if [ -f SOURCE_STAMP.json ] && head_commit=$(git rev-parse HEAD 2>/dev/null) &&
 fi
 # What runs under `timeout` runs in a fresh bash: it needs the functions and
 # the settings.
-export -f facts deps configure build_core build_all tests fixture speed speed_compiled speed_compiled_sd \
+export -f facts deps configure build_core build_all ctest_names tests fixture speed speed_compiled speed_compiled_sd \
   train_args train train_bf16 free_port nccl gloo_cuda
 export repo cache out dry python device jobs build work
 # cuda_step NAME FUNCTION WHY: a step that needs CUDA; the dry run records

@@ -21,7 +21,6 @@
 #include "lib/io/file_io.h"
 #include "lib/io/process.h"
 #include "lib/results/provenance.h"
-#include "lib/training/cuda_info.h"
 
 namespace sdbench {
 
@@ -139,10 +138,9 @@ double Median(std::vector<double> values) {
   return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
 }
 
-std::string DeviceModelName(const torch::Device& device) {
+std::string DeviceModelName(const torch::Device& device, const nlohmann::json& gpu) {
   if (!device.is_cuda()) return CpuModelName();
   // The GPU's own name ("NVIDIA H200") where CUDA gives it, as the CPU's is.
-  const nlohmann::json gpu = GpuProvenance(device);
   if (gpu.is_object() && gpu.contains("name") && gpu["name"].is_string()) {
     return gpu["name"].get<std::string>();
   }

@@ -72,8 +72,10 @@ double SecondsSince(std::chrono::steady_clock::time_point start);
 // The median (mean of the two middle values for an even count; 0 if empty).
 double Median(std::vector<double> values);
 
-// A human-readable name of the device's hardware (CPU model or GPU name).
-std::string DeviceModelName(const torch::Device& device);
+// A human-readable name of the device's hardware: the CPU model, or the
+// GPU's name from its provenance (`gpu`, GpuProvenance's; "CUDA device K"
+// when that has none).
+std::string DeviceModelName(const torch::Device& device, const nlohmann::json& gpu);
 
 // The LibTorch this binary runs on, for provenance: "libtorch_version" (its
 // headers' version), "libtorch_library" (the libtorch_cpu the dynamic linker

@@ -62,7 +62,15 @@ std::string CpuInfoModelName() {
 }
 
 TEST(RuntimeTest, NamesTheCpu) {
-  EXPECT_EQ(DeviceModelName(torch::Device(torch::kCPU)), CpuInfoModelName());
+  EXPECT_EQ(DeviceModelName(torch::Device(torch::kCPU), nullptr), CpuInfoModelName());
+}
+
+TEST(RuntimeTest, NamesTheGpuFromItsProvenance) {
+  const torch::Device gpu("cuda:1");
+  EXPECT_EQ(DeviceModelName(gpu, {{"name", "NVIDIA H200"}, {"memory_bytes", 1}}), "NVIDIA H200");
+  // Provenance without a name (cudaGetDeviceProperties failed): the index.
+  EXPECT_EQ(DeviceModelName(gpu, {{"error", "cudaGetDeviceProperties failed for cuda:1"}}),
+            "CUDA device 1");
 }
 
 TEST(RuntimeTest, RecordsTheLinkedLibTorch) {

@@ -449,7 +449,6 @@ Json Trainer::Result() {
   ResNet& model = *model_;
   RunFacts facts;
   facts.device = device_.str();
-  facts.device_model = DeviceModelName(device_);
   facts.threads = threads_;
   facts.allocator = allocator_;
   facts.world_size = world_size_;
@@ -465,6 +464,7 @@ Json Trainer::Result() {
   facts.kernels = KernelOptionsJson(settings_.kernels);
   facts.kernels["data_on_device"] = data_on_device_;
   facts.gpu = GpuProvenance(device_);
+  facts.device_model = DeviceModelName(device_, facts.gpu);
   if (device_.is_cuda()) facts.gpu["peak_memory_bytes"] = PeakDeviceMemoryBytes(device_);
   facts.dataset = dataset_provenance_;
   facts.command_line = options_.command_line;
