@@ -14,6 +14,7 @@
 #include "absl/strings/str_replace.h"
 #include "lib/io/file_io.h"
 #include "lib/model/survival.h"
+#include "lib/training/metrics_log.h"
 #include "lib/training/schedule.h"
 
 namespace sdbench {
@@ -408,16 +409,56 @@ HeatMap BuildDepthSurvivalHeatMap(const ResultSet& results) {
   return m;
 }
 
+absl::StatusOr<LineFigure> BuildProgressFigure(const std::vector<std::string>& paths) {
+  LineFigure f;
+  f.name = "progress";
+  f.title = "Runs in progress";
+  f.xlabel = "epoch";
+  f.ylabel = "error (%)";
+  f.y2label = "training loss";
+  f.log_y2 = true;
+  for (const std::string& path : paths) {
+    absl::StatusOr<std::vector<Json>> lines = ReadMetricsFile(path);
+    if (!lines.ok()) return lines.status();
+    std::string run = path.substr(path.find_last_of('/') + 1);
+    run = absl::StrReplaceAll(run, {{".metrics.jsonl", ""}});
+    Series test{run + " test"}, validation{run + " validation"}, loss{run + " training loss"};
+    validation.style = "lines dashtype 2";
+    loss.style = "lines dashtype 3";
+    loss.right_axis = true;
+    for (const Json& line : *lines) {
+      const double epoch = line.value("epoch", 0.0);
+      test.points.emplace_back(epoch, line.value("test_error_percent", 0.0));
+      if (line.contains("validation_error_percent") &&
+          line["validation_error_percent"].is_number()) {
+        validation.points.emplace_back(epoch, line["validation_error_percent"].get<double>());
+      }
+      loss.points.emplace_back(epoch, line.value("train_loss", 0.0));
+    }
+    if (lines->empty()) f.missing.push_back(absl::StrCat(run, ": no evaluation yet"));
+    for (Series* series : {&test, &validation, &loss}) {
+      if (!series->points.empty()) f.series.push_back(std::move(*series));
+    }
+  }
+  return f;
+}
+
+absl::StatusOr<std::vector<std::string>> RenderLineFigure(const LineFigure& figure,
+                                                          const std::string& out_dir) {
+  if (absl::Status s = MakeDirectories(out_dir); !s.ok()) return s;
+  const std::string stem = out_dir + "/" + figure.name;
+  if (absl::Status s = RunGnuplot(LineFigureScript(figure, stem), stem); !s.ok()) return s;
+  return std::vector<std::string>{stem + ".svg", stem + ".png"};
+}
+
 absl::StatusOr<std::vector<std::string>> RenderAllFigures(const OrderedJson& paper,
                                                           const ResultSet& results,
                                                           const std::string& out_dir) {
-  if (absl::Status s = MakeDirectories(out_dir); !s.ok()) return s;
   std::vector<std::string> written;
   for (const LineFigure& figure : BuildLineFigures(paper, results)) {
-    const std::string stem = out_dir + "/" + figure.name;
-    if (absl::Status s = RunGnuplot(LineFigureScript(figure, stem), stem); !s.ok()) return s;
-    written.push_back(stem + ".svg");
-    written.push_back(stem + ".png");
+    absl::StatusOr<std::vector<std::string>> files = RenderLineFigure(figure, out_dir);
+    if (!files.ok()) return files.status();
+    written.insert(written.end(), files->begin(), files->end());
   }
   HeatMap map = BuildDepthSurvivalHeatMap(results);
   const std::string stem = out_dir + "/" + map.name;

@@ -13,6 +13,9 @@
 //   training_time        stochastic / constant training time: measured,
 //                        the paper's (Table 2) and the expected-depth
 //                        prediction
+//   progress             runs in progress, from their metrics files
+//                        (--metrics): test and validation error, training
+//                        loss (log, right axis) against the epoch
 // A figure whose runs are missing is still drawn and says so on itself.
 #ifndef SDBENCH_ANALYSIS_FIGURES_H_
 #define SDBENCH_ANALYSIS_FIGURES_H_
@@ -33,6 +36,15 @@ namespace sdbench {
 std::vector<LineFigure> BuildLineFigures(const nlohmann::ordered_json& paper,
                                          const ResultSet& results);
 HeatMap BuildDepthSurvivalHeatMap(const ResultSet& results);
+
+// The progress figure of the runs whose metrics files (one line per
+// evaluation so far, lib/training/metrics_log.h) are `paths`. An error names
+// a file that cannot be read.
+absl::StatusOr<LineFigure> BuildProgressFigure(const std::vector<std::string>& paths);
+
+// Renders one line figure into `out_dir`; returns the files written.
+absl::StatusOr<std::vector<std::string>> RenderLineFigure(const LineFigure& figure,
+                                                          const std::string& out_dir);
 
 // Renders every figure into `out_dir`; returns the files written.
 absl::StatusOr<std::vector<std::string>> RenderAllFigures(const nlohmann::ordered_json& paper,

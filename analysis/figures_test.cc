@@ -107,5 +107,37 @@ TEST(FiguresTest, ScriptHasBothTerminalsAndTheData) {
   EXPECT_NE(script.find("A \\\"quoted\\\" title"), std::string::npos);
 }
 
+TEST(FiguresTest, DrawsRunsInProgressFromTheirMetricsFiles) {
+  const std::string dir = TestDir() + "/progress";
+  ASSERT_TRUE(MakeDirectories(dir).ok());
+  const std::string a = dir + "/stochastic_seed1.metrics.jsonl";
+  const std::string b = dir + "/constant_seed1.metrics.jsonl";
+  std::string lines;
+  for (int epoch = 1; epoch <= 5; ++epoch) {
+    lines += nlohmann::json({{"epoch", epoch},
+                             {"train_loss", 2.0 / epoch},
+                             {"validation_error_percent", 60 - 5 * epoch},
+                             {"test_error_percent", 61 - 5 * epoch}})
+                 .dump() +
+             "\n";
+  }
+  ASSERT_TRUE(WriteFileAtomically(a, lines + "{\"epoch\": 6, \"tr").ok());  // Being written.
+  ASSERT_TRUE(WriteFileAtomically(b, "").ok());                             // No line yet.
+  absl::StatusOr<LineFigure> figure = BuildProgressFigure({a, b});
+  ASSERT_TRUE(figure.ok()) << figure.status();
+  ASSERT_EQ(figure->series.size(), 3u);
+  EXPECT_EQ(figure->series[0].title, "stochastic_seed1 test");
+  ASSERT_EQ(figure->series[0].points.size(), 5u);
+  EXPECT_EQ(figure->series[0].points[4], std::make_pair(5.0, 36.0));
+  EXPECT_EQ(figure->series[1].points[0], std::make_pair(1.0, 55.0));
+  EXPECT_TRUE(figure->series[2].right_axis);
+  EXPECT_EQ(figure->missing, std::vector<std::string>{"constant_seed1: no evaluation yet"});
+  absl::StatusOr<std::vector<std::string>> written = RenderLineFigure(*figure, dir);
+  ASSERT_TRUE(written.ok()) << written.status();
+  ExpectRendered(dir + "/progress");
+  absl::StatusOr<LineFigure> missing = BuildProgressFigure({dir + "/none.jsonl"});
+  EXPECT_FALSE(missing.ok());
+}
+
 }  // namespace
 }  // namespace sdbench

@@ -3,6 +3,8 @@
 // An experiment target passes --config; every other flag is optional.
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -28,6 +30,7 @@
 #include "lib/io/file_io.h"
 #include "lib/io/process.h"
 #include "lib/results/result_file.h"
+#include "lib/training/metrics_log.h"
 #include "lib/training/progress.h"
 #include "lib/training/run_settings.h"
 #include "lib/training/runtime.h"
@@ -74,6 +77,14 @@ ABSL_FLAG(std::string, dist_backend, "auto",
           "joins a process group too (a check of the backend)");
 ABSL_FLAG(int, dist_timeout_s, 1800,
           "data parallel: seconds a rank waits for the others before it fails");
+ABSL_FLAG(std::string, evaluate, "",
+          "instead of training: evaluate this checkpoint or weights file (its model and data "
+          "settings must agree with the one planned run's) on the validation split and test set");
+ABSL_FLAG(std::string, evaluate_out, "",
+          "--evaluate's JSON (default: the evaluated file's name with .evaluation.json)");
+ABSL_FLAG(bool, save_weights, false,
+          "write each trained model's weights for PyTorch beside its checkpoint "
+          "(<arm>_seed<k>.weights.pt); with --evaluate: the evaluated model's");
 ABSL_FLAG(
     std::vector<std::string>, set, {},
     "any config overrides, e.g. --set=schedule.lr=0.05,dataset.augment=false (repeatable: every "
@@ -135,6 +146,15 @@ int LaunchLocalRanks(const std::string& experiment, int nproc, int argc, char** 
   return RunLocalRanks(nproc, child, stop_signals);
 }
 
+// A run file's path without .weights.pt or .pt, then `suffix`: the names
+// of a checkpoint's sibling files.
+std::string SiblingPath(const std::string& path, const std::string& suffix) {
+  for (const char* ending : {".weights.pt", ".pt"}) {
+    if (absl::EndsWith(path, ending)) return path.substr(0, path.size() - strlen(ending)) + suffix;
+  }
+  return path + suffix;
+}
+
 // Whether `run` is already done (a valid result file exists and --force is
 // not given): rank 0 decides for every rank.
 absl::StatusOr<std::optional<Json>> FinishedResult(const PlannedRun& run, bool writer,
@@ -189,14 +209,16 @@ absl::StatusOr<std::vector<Json>> RunAll(const Experiment& experiment, const std
     }
     RunOptions options;
     options.checkpoint_path = run.checkpoint_path;
+    options.metrics_path = MetricsPathFor(run.checkpoint_path);
     options.resume = absl::GetFlag(FLAGS_resume);
     options.command_line = command_line;
     options.progress = writer ? &progress : nullptr;
     options.stop_check_every = absl::GetFlag(FLAGS_stop_check_every);
     options.local_rank = env.local_rank;
     options.communicator = communicator;
-    absl::StatusOr<Json> result = TrainRun(
+    absl::StatusOr<std::unique_ptr<Trainer>> trainer = Trainer::Create(
         run.config, {experiment.name, run.arm.name, profile, run.seed}, *loaded[data_key], options);
+    absl::StatusOr<Json> result = trainer.ok() ? (*trainer)->Run() : trainer.status();
     if (!result.ok()) {
       return absl::Status(result.status().code(),
                           env.world_size > 1
@@ -208,9 +230,57 @@ absl::StatusOr<std::vector<Json>> RunAll(const Experiment& experiment, const std
     if (absl::Status s = WriteResultFile(run.result_path, *result); !s.ok()) return s;
     std::cerr << "[" << run.arm.name << " seed " << run.seed << "] wrote " << run.result_path
               << "\n";
+    if (absl::GetFlag(FLAGS_save_weights)) {
+      const std::string weights = SiblingPath(run.checkpoint_path, ".weights.pt");
+      if (absl::Status s = (*trainer)->SaveWeights(weights); !s.ok()) return s;
+      std::cerr << "[" << run.arm.name << " seed " << run.seed << "] wrote " << weights << "\n";
+    }
     finished.push_back(*std::move(result));
   }
   return finished;
+}
+
+// --evaluate: the planned run's data and model, the file's weights.
+int EvaluateFile(const Experiment& experiment, const std::vector<PlannedRun>& runs,
+                 const std::string& data_dir, const std::vector<std::string>& command_line) {
+  const std::string path = ResolveUserPath(absl::GetFlag(FLAGS_evaluate));
+  if (runs.size() != 1) {
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("--evaluate needs one planned run, this command plans ", runs.size(),
+                     ": choose one with --arms= (or --arm_index=) and --seeds=")));
+  }
+  const std::string weights = SiblingPath(path, ".weights.pt");
+  if (absl::GetFlag(FLAGS_save_weights) && weights == path) {
+    return Fail(absl::InvalidArgumentError("--save_weights: " + path + " is a weights file"));
+  }
+  const PlannedRun& run = runs.front();
+  absl::StatusOr<DatasetFiles> files =
+      LoadDatasetFiles(ParseRunSettings(run.config)->dataset, data_dir, /*synthetic_seed=*/12345);
+  if (!files.ok()) return Fail(files.status());
+  RunOptions options;
+  options.command_line = command_line;
+  absl::StatusOr<std::unique_ptr<Trainer>> trainer = Trainer::Create(
+      run.config, {experiment.name, run.arm.name, absl::GetFlag(FLAGS_profile), run.seed}, *files,
+      options);
+  if (!trainer.ok()) return Fail(trainer.status());
+  absl::StatusOr<Json> doc = (*trainer)->EvaluateFile(path);
+  if (!doc.ok()) return Fail(doc.status());
+  const std::string out = absl::GetFlag(FLAGS_evaluate_out).empty()
+                              ? SiblingPath(path, ".evaluation.json")
+                              : ResolveUserPath(absl::GetFlag(FLAGS_evaluate_out));
+  if (absl::Status s = WriteFileAtomically(out, doc->dump(2) + "\n"); !s.ok()) return Fail(s);
+  const Json& v = (*doc)["validation_error_percent"];
+  std::cout << absl::StrFormat(
+      "[%s seed %d] %s %s: validation error %s, test error %.2f%% (%d test images)\n", run.arm.name,
+      run.seed, (*doc)["evaluated"]["kind"].get<std::string>(), path,
+      v.is_null() ? std::string("-") : absl::StrFormat("%.2f%%", v.get<double>()),
+      (*doc)["test_error_percent"].get<double>(), (*doc)["test_images"].get<int64_t>());
+  std::cerr << "wrote " << out << "\n";
+  if (absl::GetFlag(FLAGS_save_weights)) {
+    if (absl::Status s = (*trainer)->SaveWeights(weights); !s.ok()) return Fail(s);
+    std::cerr << "wrote " << weights << "\n";
+  }
+  return 0;
 }
 
 // Every planned run of this invocation, resolved and checked before any
@@ -297,8 +367,21 @@ int Main(int argc, char** argv, const std::vector<char*>& positional) {
   absl::StatusOr<std::vector<PlannedRun>> runs = Plan(*experiment, out_dir);
   if (!runs.ok()) return Fail(runs.status());
 
-  // Data parallel: start local ranks (--nproc), or join a launched job.
+  const std::string data_dir = absl::GetFlag(FLAGS_data_dir).empty()
+                                   ? DefaultDataDir()
+                                   : ResolveUserPath(absl::GetFlag(FLAGS_data_dir));
   const int nproc = absl::GetFlag(FLAGS_nproc);
+  if (!absl::GetFlag(FLAGS_evaluate).empty()) {
+    const char* world = std::getenv("WORLD_SIZE");
+    if (nproc > 1 || (world != nullptr && std::atoi(world) > 1)) {
+      return Fail(
+          absl::InvalidArgumentError("--evaluate runs in one process (no --nproc, no "
+                                     "launcher)"));
+    }
+    return EvaluateFile(*experiment, *runs, data_dir, std::vector<std::string>(argv, argv + argc));
+  }
+
+  // Data parallel: start local ranks (--nproc), or join a launched job.
   if (nproc < 0 || nproc > 256) {
     return Fail(absl::OutOfRangeError(absl::StrCat("--nproc=", nproc, " must be in 0..256")));
   }
@@ -324,9 +407,6 @@ int Main(int argc, char** argv, const std::vector<char*>& positional) {
         out_dir, experiment->name, profile,
         env->world_size > 1 ? absl::StrCat(", ", env->world_size, " processes") : "");
   }
-  const std::string data_dir = absl::GetFlag(FLAGS_data_dir).empty()
-                                   ? DefaultDataDir()
-                                   : ResolveUserPath(absl::GetFlag(FLAGS_data_dir));
   auto finished = RunAll(*experiment, profile, *runs, data_dir, *env, communicator->get(),
                          std::vector<std::string>(argv, argv + argc));
   if (absl::IsCancelled(finished.status())) {  // A stop request: resumable.

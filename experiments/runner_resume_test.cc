@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "experiments/runner_testing.h"
 #include "gtest/gtest.h"
 #include "lib/io/file_io.h"
 #include "lib/io/process.h"
@@ -32,38 +33,6 @@ namespace sdbench {
 namespace {
 
 using Json = nlohmann::json;
-
-const char kRunner[] = "experiments/runner";
-const char kConfig[] = "experiments/testdata/tiny.json";
-
-// The runner with standard output and error in `log`.
-std::unique_ptr<Subprocess> Spawn(const std::vector<std::string>& args, const std::string& log) {
-  Subprocess::Options options;
-  options.output_file = log;
-  options.stderr_to_stdout = true;
-  absl::StatusOr<std::unique_ptr<Subprocess>> child = Subprocess::Start(args, options);
-  EXPECT_TRUE(child.ok()) << child.status();
-  return child.ok() ? *std::move(child) : nullptr;
-}
-
-std::vector<std::string> RunArgs(const std::string& dir) {
-  return {kRunner, std::string("--config=") + kConfig, "--out_dir=" + dir + "/results",
-          "--checkpoint_dir=" + dir + "/checkpoints", "--data_dir=" + dir + "/no_data"};
-}
-
-std::string ResultPath(const std::string& dir) {
-  return dir + "/results/tiny/paper/stochastic_seed1.json";
-}
-std::string CheckpointPath(const std::string& dir) {
-  return dir + "/checkpoints/tiny/paper/stochastic_seed1.pt";
-}
-
-int RunToCompletion(const std::string& dir, std::vector<std::string> extra = {}) {
-  std::vector<std::string> args = RunArgs(dir);
-  args.insert(args.end(), extra.begin(), extra.end());
-  std::unique_ptr<Subprocess> runner = Spawn(args, dir + ".log");
-  return runner != nullptr ? runner->Wait() : -1;
-}
 
 // What must not depend on interruptions or on the run: every metric but
 // wall-clock times.

@@ -51,9 +51,14 @@ class Block(nn.Module):
         self.survival = survival
         self.variant = variant
         self.last_active = True
+        # How a transition halves the resolution: "stride" (the paper) or
+        # "avg2x2" (sdbench's model.shortcut option; sdbench_weights.py sets it).
+        self.subsample = "stride"
 
     def shortcut(self, x):
-        if self.stride != 1:
+        if self.stride != 1 and self.subsample == "avg2x2":
+            x = F.avg_pool2d(x, self.stride, self.stride)
+        elif self.stride != 1:
             x = x[:, :, ::self.stride, ::self.stride]
         if self.pad:
             x = F.pad(x, (0, 0, 0, 0, 0, self.pad))

@@ -20,7 +20,8 @@ Json StateToJson(const RunState& state, const Json& config) {
                {"window_loss", state.window.loss_sum},
                {"window_errors", state.window.errors},
                {"window_samples", state.window.samples},
-               {"config", config}};
+               {"config", config},
+               {"metrics", state.metrics}};
   meta["evaluations"] = Json::array();
   for (const Evaluation& e : state.evaluations) meta["evaluations"].push_back(e.ToJson());
   if (!state.rank_windows.empty()) {
@@ -53,6 +54,12 @@ void StateFromJson(const Json& meta, RunState* state) {
   state->evaluations.clear();
   for (const Json& e : meta["evaluations"]) {
     state->evaluations.push_back(Evaluation::FromJson(e));
+  }
+  if (meta.contains("metrics")) {
+    state->metrics = meta["metrics"];
+  } else {
+    state->metrics = Json::array();
+    for (const Evaluation& e : state->evaluations) state->metrics.push_back(e.ToJson());
   }
   state->rank_windows.clear();
   for (const Json& w : meta.value("rank_windows", Json::array())) {
@@ -120,6 +127,28 @@ absl::Status LoadCheckpoint(const std::string& path, ResNet& model, NesterovSgd&
     return absl::DataLossError(absl::StrCat(path, ": unreadable checkpoint: ", e.what()));
   }
   return model->gate_sampler().RestoreState(state->gate_state);
+}
+
+absl::StatusOr<Json> LoadCheckpointModel(const std::string& path, ResNet& model,
+                                         const torch::Device& device,
+                                         const std::function<absl::Status(const Json&)>& accept) {
+  Json config;
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path, device);
+    c10::IValue meta_value;
+    archive.read("meta", meta_value);
+    config = Json::parse(meta_value.toStringRef())["config"];
+    if (absl::Status s = accept(config); !s.ok()) return s;
+    torch::serialize::InputArchive model_archive;
+    archive.read("model", model_archive);
+    model->load(model_archive);
+  } catch (const std::exception& e) {
+    const std::string what = e.what();
+    return absl::DataLossError(
+        absl::StrCat(path, ": unreadable checkpoint: ", what.substr(0, what.find('\n'))));
+  }
+  return config;
 }
 
 }  // namespace sdbench

@@ -13,6 +13,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,6 +52,9 @@ struct RunState {
   // each resumes with its own and the sums stay exact.
   std::vector<TrainingWindow::Totals> rank_windows;
   std::optional<PartialEpoch> partial_epoch;  // Set when stopped mid-epoch.
+  // The lines of the run's metrics file so far (lib/training/metrics_log.h).
+  // A checkpoint from before the file existed gets each evaluation's record.
+  nlohmann::json metrics = nlohmann::json::array();
 };
 
 // Writes model, momentum and state (with the run's `config`, which a resume
@@ -64,6 +68,14 @@ absl::Status SaveCheckpoint(const std::string& path, ResNet& model, NesterovSgd&
 absl::Status LoadCheckpoint(const std::string& path, ResNet& model, NesterovSgd& sgd,
                             RunState* state, const nlohmann::json& config,
                             const torch::Device& device);
+
+// The model of a checkpoint alone (parameters and BN statistics), for an
+// evaluation: reads the config the checkpoint was made with, asks `accept`
+// (whose error is returned as it is), then loads. Returns that config; a
+// DataLoss error when the file is unreadable or truncated.
+absl::StatusOr<nlohmann::json> LoadCheckpointModel(
+    const std::string& path, ResNet& model, const torch::Device& device,
+    const std::function<absl::Status(const nlohmann::json& config)>& accept);
 
 }  // namespace sdbench
 

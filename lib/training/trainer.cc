@@ -15,7 +15,7 @@
 #include "lib/io/file_io.h"
 #include "lib/results/provenance.h"
 #include "lib/training/cuda_info.h"
-#include "lib/training/run_result.h"
+#include "lib/training/model_file.h"
 #include "lib/training/runtime.h"
 #include "lib/training/step.h"
 
@@ -185,6 +185,12 @@ absl::Status Trainer::RestoreOrStart() {
           ? state_.rank_windows[rank_]
           : state_.window;
   window_ = std::make_unique<TrainingWindow>(device_, own);
+  if (rank_ == 0 && !options_.metrics_path.empty()) {
+    absl::StatusOr<std::unique_ptr<MetricsLog>> log =
+        MetricsLog::Open(options_.metrics_path, state_.metrics);
+    if (!log.ok()) return log.status();
+    metrics_log_ = *std::move(log);
+  }
   for (const Json& epoch : state_.epochs) {
     finished_epochs_seconds_ +=
         epoch["train_seconds"].get<double>() + epoch["eval_seconds"].get<double>();
@@ -235,6 +241,7 @@ Trainer::EpochLog Trainer::StartEpochLog(int epoch) {
     log.active_blocks = p.active_blocks;
     log.step_seconds = p.step_seconds;
     grad_sum = p.first_conv_grad_sum;
+    log.seconds_before = p.train_seconds + p.eval_seconds;
     state_.partial_epoch.reset();
   }
   log.first_conv_grad_sum =
@@ -245,6 +252,7 @@ Trainer::EpochLog Trainer::StartEpochLog(int epoch) {
 absl::StatusOr<bool> Trainer::TrainEpoch(EpochLog& log) {
   train_loader_->StartEpoch(log.epoch - 1, log.first_step);
   const Clock::time_point epoch_start = Clock::now();
+  log.attempt_start = epoch_start;
   const double eval_seconds_before = log.eval_seconds;
   const int64_t steps_before = static_cast<int64_t>(log.step_seconds.size());
   bool stop = false;
@@ -376,9 +384,19 @@ absl::Status Trainer::Evaluate(double epoch, double lr, bool partial_window) {
 
 absl::Status Trainer::EvaluateTimed(double epoch, double lr, bool partial_window, EpochLog& log) {
   const Clock::time_point start = Clock::now();
-  absl::Status status = Evaluate(epoch, lr, partial_window);
-  log.eval_seconds += SecondsSince(start);
-  return status;
+  if (absl::Status s = Evaluate(epoch, lr, partial_window); !s.ok()) return s;
+  const double seconds = SecondsSince(start);
+  log.eval_seconds += seconds;
+  const int64_t steps = static_cast<int64_t>(log.step_seconds.size());
+  Json line = state_.evaluations.back().ToJson();
+  line["mean_active_blocks"] = steps > 0 ? static_cast<double>(log.active_blocks) / steps : 0.0;
+  line["expected_active_blocks"] = (*model_)->expected_active_blocks();
+  line["run_seconds"] =
+      finished_epochs_seconds_ + log.seconds_before + SecondsSince(log.attempt_start);
+  line["eval_seconds"] = seconds;
+  line["time"] = NowIso8601();
+  state_.metrics.push_back(line);
+  return metrics_log_ != nullptr ? metrics_log_->Append(line) : absl::OkStatus();
 }
 
 void Trainer::FinishEpoch(const EpochLog& log) {
@@ -445,7 +463,7 @@ void Trainer::ReportEpoch(const EpochLog& log) const {
       FormatDuration(log.train_seconds), FormatDuration(log.eval_seconds)));
 }
 
-Json Trainer::Result() {
+RunFacts Trainer::Facts() {
   ResNet& model = *model_;
   RunFacts facts;
   facts.device = device_.str();
@@ -468,9 +486,62 @@ Json Trainer::Result() {
   if (device_.is_cuda()) facts.gpu["peak_memory_bytes"] = PeakDeviceMemoryBytes(device_);
   facts.dataset = dataset_provenance_;
   facts.command_line = options_.command_line;
+  return facts;
+}
+
+Json Trainer::Result() {
+  ResNet& model = *model_;
   return AssembleResult(identity_, config_, seeds_, state_,
                         SummarizeRun(state_, settings_, model->expected_active_blocks()),
-                        RunProvenance(facts, state_.start_time));
+                        RunProvenance(Facts(), state_.start_time));
+}
+
+absl::StatusOr<Json> Trainer::EvaluateFile(const std::string& path) {
+  absl::StatusOr<ModelFile> file =
+      LoadModelFile(path, *model_, device_, [&](const ModelFile& f) -> absl::Status {
+        if (f.run.is_object() && f.run.value("seed", identity_.seed) != identity_.seed) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              path, ": trained with seed ", f.run["seed"].dump(), ", this run is seed ",
+              identity_.seed,
+              " (the seed draws the validation split): give --seeds=", f.run["seed"].dump()));
+        }
+        return CheckSameModelAndData(path, f.config, config_);
+      });
+  if (!file.ok()) return file.status();
+  absl::StatusOr<std::string> md5 = Md5OfFile(path);
+  if (!md5.ok()) return md5.status();
+  Json doc = {{"experiment", identity_.experiment},
+              {"arm", identity_.arm},
+              {"profile", identity_.profile},
+              {"seed", identity_.seed},
+              {"evaluated", {{"path", path}, {"kind", file->kind}, {"md5", *md5}}},
+              {"compared_settings", "model.* but gate_mode, dataset.* but augment and max_shift"},
+              {"test_scaling", TestScalingName(settings_.model.test_scaling)},
+              {"eval_batch_size", settings_.eval_batch_size},
+              {"validation_images", dataset_.validation.size()},
+              {"test_images", dataset_.test.size()},
+              {"validation_error_percent", nullptr}};
+  if (validation_loader_ != nullptr) {
+    absl::StatusOr<EvalResult> v =
+        EvaluateModel(*model_, *validation_loader_, device_, communicator_);
+    if (!v.ok()) return v.status();
+    doc["validation_error_percent"] = v->error_percent;
+    doc["validation_loss"] = v->loss;
+  }
+  absl::StatusOr<EvalResult> t = EvaluateModel(*model_, *test_loader_, device_, communicator_);
+  if (!t.ok()) return t.status();
+  doc["test_error_percent"] = t->error_percent;
+  doc["test_loss"] = t->loss;
+  doc["provenance"] = RunProvenance(Facts(), state_.start_time);
+  return doc;
+}
+
+absl::Status Trainer::SaveWeights(const std::string& path) {
+  return sdbench::SaveWeights(path, *model_, *dataset_.normalization, config_,
+                              {{"experiment", identity_.experiment},
+                               {"arm", identity_.arm},
+                               {"profile", identity_.profile},
+                               {"seed", identity_.seed}});
 }
 
 absl::StatusOr<Json> TrainRun(const Json& config, const RunIdentity& identity,

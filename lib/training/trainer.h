@@ -15,6 +15,7 @@
 #ifndef SDBENCH_LIB_TRAINING_TRAINER_H_
 #define SDBENCH_LIB_TRAINING_TRAINER_H_
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,7 +27,9 @@
 #include "lib/model/resnet.h"
 #include "lib/training/checkpoint.h"
 #include "lib/training/evaluation.h"
+#include "lib/training/metrics_log.h"
 #include "lib/training/progress.h"
+#include "lib/training/run_result.h"
 #include "lib/training/run_settings.h"
 #include "lib/training/sgd.h"
 #include "nlohmann/json.hpp"
@@ -37,7 +40,10 @@ class Communicator;
 
 struct RunOptions {
   std::string checkpoint_path;  // Empty: no checkpoints.
-  bool resume = false;          // Continue from checkpoint_path if present.
+  // The metrics file (lib/training/metrics_log.h), written by rank 0; empty:
+  // none.
+  std::string metrics_path;
+  bool resume = false;  // Continue from checkpoint_path if present.
   // Data-parallel training (lib/distributed): null for one process. Every
   // rank calls TrainRun with the same config; the batch stays the global
   // batch, each rank takes its slice; gradients are averaged (blocks
@@ -69,6 +75,17 @@ class Trainer {
   // Trains the remaining epochs and returns the result document.
   absl::StatusOr<nlohmann::json> Run();
 
+  // Instead of training: loads the model of `path` (a checkpoint or a
+  // weights file, lib/training/model_file.h) whose model and data settings
+  // agree with this run's, evaluates it on the validation split and the
+  // test set as the run's evaluations do (test-time rule, evaluation batch,
+  // threads), and returns the evaluation document (README: "Evaluating a
+  // trained model").
+  absl::StatusOr<nlohmann::json> EvaluateFile(const std::string& path);
+
+  // Writes the model's weights for PyTorch (lib/training/model_file.h).
+  absl::Status SaveWeights(const std::string& path);
+
  private:
   Trainer(const nlohmann::json& config, const RunIdentity& identity, const RunOptions& options,
           RunSettings settings, torch::Device device);
@@ -92,6 +109,10 @@ class Trainer {
     int64_t active_blocks = 0;
     std::vector<double> step_seconds;
     torch::Tensor first_conv_grad_sum;  // Fig. 7, on the device (double).
+    // Training and evaluation seconds of this epoch before this attempt (a
+    // resumed partial epoch), and when this attempt started it.
+    double seconds_before = 0;
+    std::chrono::steady_clock::time_point attempt_start;
   };
 
   // The epoch's log, continuing a partial epoch of a resumed run.
@@ -107,12 +128,14 @@ class Trainer {
   absl::StatusOr<torch::Tensor> Step(const Batch& batch, EpochLog& log);
   // Evaluates now (training window, validation, test) and records it.
   absl::Status Evaluate(double epoch, double lr, bool partial_window);
+  // Evaluate, timed, and its line in the metrics file.
   absl::Status EvaluateTimed(double epoch, double lr, bool partial_window, EpochLog& log);
   void FinishEpoch(const EpochLog& log);
   absl::Status Checkpoint();
   void ReportStep(const EpochLog& log, int64_t step, const torch::Tensor& loss,
                   double epoch_elapsed);
   void ReportEpoch(const EpochLog& log) const;
+  RunFacts Facts();
   nlohmann::json Result();
 
   const nlohmann::json config_;
@@ -140,6 +163,7 @@ class Trainer {
 
   RunState state_;
   std::unique_ptr<TrainingWindow> window_;
+  std::unique_ptr<MetricsLog> metrics_log_;  // Rank 0, with a metrics path.
   bool resumed_ = false;
   double finished_epochs_seconds_ = 0;  // Training + evaluation, for the ETA.
   int64_t bytes_reduced_ = 0;
