@@ -130,6 +130,14 @@ entries=(
   "run: bazel run //experiments:cifar10_small_data -- $smoke --out_dir=\$tmp/small_data"
   "bazel run //experiments:cifar10_small_data -- --profile=reduced --force --out_dir=/tmp/repro --arms=stochastic --seeds=3"
   "run: bazel run //experiments:cifar10_small_data -- $smoke --out_dir=\$tmp/repro --arms=stochastic --seeds=3"
+  "tail -f checkpoints/quickstart/reduced/stochastic_seed1.metrics.jsonl"
+  "run: bazel run //experiments:quickstart -- $smoke --out_dir=\$tmp/follow --checkpoint_dir=\$tmp/follow_ck && tail -n 2 \$tmp/follow_ck/quickstart/smoke/stochastic_seed1.metrics.jsonl  # tail -f would never end: a smoke run's file"
+  "bazel run //analysis:figures -- --metrics=checkpoints/quickstart/reduced/stochastic_seed1.metrics.jsonl --out=/tmp/progress"
+  "run: bazel run //analysis:figures -- --metrics=\$tmp/follow_ck/quickstart/smoke/stochastic_seed1.metrics.jsonl --out=\$tmp/progress > /dev/null && ls \$tmp/progress/progress.png > /dev/null"
+  "bazel run //experiments:quickstart -- --arms=stochastic --evaluate=checkpoints/quickstart/reduced/stochastic_seed1.pt --save_weights"
+  "run: bazel run //experiments:quickstart -- --profile=smoke --arms=stochastic --evaluate=\$tmp/follow_ck/quickstart/smoke/stochastic_seed1.pt --save_weights"
+  "PYTHONPATH=baselines/peer /usr/bin/python3 -c 'import sdbench_weights; model, saved = sdbench_weights.load(\"checkpoints/quickstart/reduced/stochastic_seed1.weights.pt\"); print(saved[\"run\"], saved[\"model\"][\"depth\"])'"
+  "run: PYTHONPATH=baselines/peer /usr/bin/python3 -c 'import sdbench_weights; model, saved = sdbench_weights.load(\"'\$tmp'/follow_ck/quickstart/smoke/stochastic_seed1.weights.pt\"); print(saved[\"run\"], saved[\"model\"][\"depth\"])'"
   "tools/speed_gate.sh check OUT_DIR"
   "skip: CI step 'speed benchmark and the gate'"
   "tools/speed_gate.sh calibrate DIR"
@@ -144,7 +152,7 @@ found = []
 in_block = False
 pending = ""
 for line in text.splitlines():
-    if line.startswith("```"):
+    if line.strip().startswith("```"):
         in_block = not in_block
         continue
     if not in_block:
