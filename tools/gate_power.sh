@@ -16,7 +16,7 @@
 #   no_weight_decay   constant arm, optimizer.weight_decay=0  must fail
 #   uniform_survival  stochastic arm, uniform p = 11/15 (the linear rule's
 #                     expected depth): reported, not required (too small an
-#                     effect for an 18-epoch run; README: the regression gate)
+#                     effect for an 18-epoch run; docs/analysis.md)
 # Exit 1 when a must-fail recipe passes the gate. Each run takes 2-4
 # minutes on a 2-core machine.
 set -uo pipefail

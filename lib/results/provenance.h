@@ -13,7 +13,7 @@ namespace sdbench {
 
 // {"commit", "dirty"} of the source tree (BUILD_WORKSPACE_DIRECTORY under
 // `bazel run`, else the current directory). Outside git: the stamp
-// tools/stamp_source.sh wrote before the tree left its checkout (a copy
+// tools/gpu_check.sh --prepare wrote before the tree left its checkout (a copy
 // without .git, as on a lent GPU machine), from $SDBENCH_SOURCE_STAMP or
 // <tree>/SOURCE_STAMP.json, with "stamp" (where it came from) added; else
 // commit "unknown" and dirty null. `dir` overrides the tree.

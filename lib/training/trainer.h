@@ -79,8 +79,7 @@ class Trainer {
   // weights file, lib/training/model_file.h) whose model and data settings
   // agree with this run's, evaluates it on the validation split and the
   // test set as the run's evaluations do (test-time rule, evaluation batch,
-  // threads), and returns the evaluation document (README: "Evaluating a
-  // trained model").
+  // threads), and returns the evaluation document (docs/outputs.md).
   absl::StatusOr<nlohmann::json> EvaluateFile(const std::string& path);
 
   // Writes the model's weights for PyTorch (lib/training/model_file.h).
