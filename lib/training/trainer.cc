@@ -544,12 +544,4 @@ absl::Status Trainer::SaveWeights(const std::string& path) {
                                {"seed", identity_.seed}});
 }
 
-absl::StatusOr<Json> TrainRun(const Json& config, const RunIdentity& identity,
-                              const DatasetFiles& files, const RunOptions& options) {
-  absl::StatusOr<std::unique_ptr<Trainer>> trainer =
-      Trainer::Create(config, identity, files, options);
-  if (!trainer.ok()) return trainer.status();
-  return (*trainer)->Run();
-}
-
 }  // namespace sdbench

@@ -45,7 +45,7 @@ struct RunOptions {
   std::string metrics_path;
   bool resume = false;  // Continue from checkpoint_path if present.
   // Data-parallel training (lib/distributed): null for one process. Every
-  // rank calls TrainRun with the same config; the batch stays the global
+  // rank creates its Trainer with the same config; the batch stays the global
   // batch, each rank takes its slice; gradients are averaged (blocks
   // dropped on every rank are not sent); BN statistics are per rank, as in
   // DDP; rank 0's model is evaluated (each rank scores a slice), saved and
@@ -168,10 +168,6 @@ class Trainer {
   int64_t bytes_reduced_ = 0;
   int64_t steps_this_attempt_ = 0;
 };
-
-// Trainer::Create, then Run.
-absl::StatusOr<nlohmann::json> TrainRun(const nlohmann::json& config, const RunIdentity& identity,
-                                        const DatasetFiles& files, const RunOptions& options);
 
 }  // namespace sdbench
 
