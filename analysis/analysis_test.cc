@@ -472,6 +472,19 @@ TEST(RegressTest, SpeedReferenceIsChosenByCpuModel) {
   EXPECT_EQ(RunSpeedChecks(reference, report)->reference_used, "Model X");
   report["provenance"]["machine"]["cpu_model"] = "Mode";  // A key longer than the name.
   EXPECT_EQ(RunSpeedChecks(reference, report)->reference_used, "default");
+  // With the ISA in the report, a key may name it: the same model name
+  // without AVX-512 gets the default list.
+  reference["speed_checks"]["by_cpu_model"]["Model Z AVX-512"] = Json::array();
+  report["provenance"]["machine"]["cpu_model"] = "Model Z";
+  report["provenance"]["machine"]["cpu_isa"] = "AVX-512";
+  auto with_isa = RunSpeedChecks(reference, report);
+  EXPECT_EQ(with_isa->reference_used, "Model Z AVX-512");
+  EXPECT_EQ(with_isa->cpu, "Model Z AVX-512");
+  report["provenance"]["machine"]["cpu_isa"] = "AVX2";
+  EXPECT_EQ(RunSpeedChecks(reference, report)->reference_used, "default");
+  report["provenance"]["machine"]["cpu_model"] =
+      "Model X 7763";  // Keys without an ISA still match.
+  EXPECT_EQ(RunSpeedChecks(reference, report)->reference_used, "Model X");
 }
 
 TEST(RegressTest, MalformedSpeedReferenceIsAnError) {

@@ -231,11 +231,17 @@ absl::StatusOr<SpeedOutcomes> RunSpeedChecks(const Json& reference, const Json& 
   SpeedOutcomes result;
   result.reference_used = "default";
   const Json* checks = &speed["default"];
-  const std::string cpu = report.contains("provenance") && report["provenance"].contains("machine")
-                              ? report["provenance"]["machine"].value("cpu_model", "")
-                              : "";
+  const Json machine = report.contains("provenance") && report["provenance"].contains("machine")
+                           ? report["provenance"]["machine"]
+                           : Json::object();
+  // The model name and, where the report has it, the ISA ("AMD EPYC AVX2"):
+  // one model name has covered hosts with and without AVX-512, whose
+  // kernels and ratios differ.
+  std::string cpu = machine.value("cpu_model", "");
+  if (machine.contains("cpu_isa")) absl::StrAppend(&cpu, " ", machine.value("cpu_isa", ""));
+  result.cpu = cpu;
   // A key names a CPU model or the start of one ("Intel Xeon" covers "Intel
-  // Xeon Platinum 8375C"); the longest matching key wins.
+  // Xeon Platinum 8375C AVX-512"); the longest matching key wins.
   if (speed.contains("by_cpu_model") && speed["by_cpu_model"].is_object()) {
     size_t longest = 0;
     for (const auto& [key, list] : speed["by_cpu_model"].items()) {

@@ -43,11 +43,15 @@ absl::StatusOr<std::vector<CheckOutcome>> RunChecks(const nlohmann::json& refere
 
 struct SpeedOutcomes {
   std::vector<CheckOutcome> outcomes;
-  // Which list applied: a CPU model of "by_cpu_model", or "default".
+  // Which list applied: a key of "by_cpu_model", or "default".
   std::string reference_used;
+  // What the keys were matched against: the report's CPU model and ISA.
+  std::string cpu;
 };
 
-// The speed checks for the report's CPU model (provenance.machine.cpu_model).
+// The speed checks for the report's CPU: the longest key of "by_cpu_model"
+// that starts provenance.machine.cpu_model + " " + cpu_isa (the model name
+// alone for a report without cpu_isa), else "default".
 absl::StatusOr<SpeedOutcomes> RunSpeedChecks(const nlohmann::json& reference,
                                              const nlohmann::json& report);
 

@@ -65,24 +65,29 @@ echo '{"schema_version": 1' > "$dir/$runs/stochastic_seed7.json"
 out=$(run_gate "$dir" 2>&1) && fail "a malformed file passed"
 grep -q "stochastic_seed7.json: not valid JSON" <<< "$out" || fail "$out"
 # Speed only (--speed_report without --results): the list for the report's
-# CPU model, by prefix, else the default; a slower step fails the keyed list.
-speed_report() {  # cpu_model ours_over_peer_a -> file
+# CPU (model name and ISA), by prefix, else the default; a slower step fails
+# the keyed list.
+speed_report() {  # cpu_model cpu_isa ours_over_peer_a -> file
   local file="$TEST_TMPDIR/speed_$RANDOM.json"
-  printf '{"provenance": {"machine": {"cpu_model": "%s"}},
+  printf '{"provenance": {"machine": {"cpu_model": "%s", "cpu_isa": "%s"}},
 "ratios_round_paired": {"ours_over_peer_a_constant": {"median": %s},
                         "ours_stochastic_over_constant": {"median": 0.78}},
-"epoch": {"overhead": 0.001}, "conv_limit": {"fraction_reached_constant": 0.8}}\n' "$1" "$2" > "$file"
+"epoch": {"overhead": 0.001}, "conv_limit": {"fraction_reached_constant": 0.8}}\n' "$1" "$2" "$3" > "$file"
   echo "$file"
 }
-out=$("$regress" --reference="$reference" --speed_report="$(speed_report "AMD EPYC 7B13" 0.75)") ||
+out=$("$regress" --reference="$reference" --speed_report="$(speed_report "AMD EPYC" AVX-512 0.75)") ||
   fail "a clean speed report failed: $out"
-grep -q "speed reference: AMD EPYC$" <<< "$out" || fail "$out"
-out=$("$regress" --reference="$reference" --speed_report="$(speed_report "AMD EPYC" 0.886)") &&
+grep -q "speed reference: AMD EPYC AVX-512 (CPU: AMD EPYC AVX-512)$" <<< "$out" || fail "$out"
+out=$("$regress" --reference="$reference" --speed_report="$(speed_report "AMD EPYC" AVX-512 0.886)") &&
   fail "a 15% slower step passed: $out"
 grep -q "ours / PyTorch peer (a, skip) step time, constant | 0.886 | <= 0.84 | FAIL" <<< "$out" || fail "$out"
-out=$("$regress" --reference="$reference" --speed_report="$(speed_report "Some Other CPU" 0.886)") ||
+# The same model name without AVX-512 (measured 0.882 there): the default list.
+out=$("$regress" --reference="$reference" --speed_report="$(speed_report "AMD EPYC" AVX2 0.886)") ||
   fail "the default list rejected 0.886: $out"
-grep -q "speed reference: default (no reference for this CPU model)" <<< "$out" || fail "$out"
+grep -q "speed reference: default (CPU: AMD EPYC AVX2; no reference for it)" <<< "$out" || fail "$out"
+out=$("$regress" --reference="$reference" --speed_report="$(speed_report "Some Other CPU" AVX2 1.05)") &&
+  fail "the default list let a step slower than the peer's pass: $out"
+grep -q "ours / PyTorch peer (a, skip) step time, constant | 1.050 | <= 1 | FAIL" <<< "$out" || fail "$out"
 out=$("$regress" --reference="$reference" 2>&1) && fail "neither --results nor --speed_report passed"
 grep -q "are required" <<< "$out" || fail "$out"
 echo "regression gate test passed"

@@ -60,9 +60,8 @@ int main(int argc, char** argv) {
     if (!report.ok()) return Fail(std::string(report.status().message()));
     auto speed = sdbench::RunSpeedChecks(*reference, *report);
     if (!speed.ok()) return Fail(reference_path + ": " + std::string(speed.status().message()));
-    std::cout << "speed reference: " << speed->reference_used
-              << (speed->reference_used == "default" ? " (no reference for this CPU model)" : "")
-              << "\n";
+    std::cout << "speed reference: " << speed->reference_used << " (CPU: " << speed->cpu
+              << (speed->reference_used == "default" ? "; no reference for it" : "") << ")\n";
     outcomes->insert(outcomes->end(), speed->outcomes.begin(), speed->outcomes.end());
   }
   std::cout << sdbench::FormatOutcomes(*outcomes);

@@ -71,7 +71,10 @@ for name in sorted(os.listdir(out)):
         continue
     report = json.load(open(path))
     gate = open(os.path.join(out, name + ".gate.txt")).read()
-    runs[name] = {"cpu_model": report["provenance"]["machine"]["cpu_model"],
+    machine = report["provenance"]["machine"]
+    # What regress matches keys against: the model name and the ISA.
+    cpu = " ".join(filter(None, (machine["cpu_model"], machine.get("cpu_isa"))))
+    runs[name] = {"cpu_model": cpu, "cpu_signature": machine.get("cpu_signature", "unknown"),
                   "gate_passed": gate.rstrip().endswith("gate passed"),
                   "planted_slowdown": name.startswith("planted"),
                   "rounds": report["rounds"],

@@ -5,15 +5,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 
 namespace sdbench {
 namespace {
@@ -107,18 +112,54 @@ bool FileExists(const std::string& path) {
   return stat(path.c_str(), &info) == 0;
 }
 
-std::string CpuModelName() {
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(cpuinfo, line)) {
-    if (line.rfind("model name", 0) == 0 && line.find(':') != std::string::npos) {
-      std::string name = line.substr(line.find(':') + 1);
-      name.erase(0, name.find_first_not_of(" \t"));
-      return name;
+std::string CpuIdentity::Signature() const {
+  if (vendor.empty() || family < 0) return "unknown";
+  return absl::StrCat(vendor, " family ", family, " model ", model, " stepping ", stepping);
+}
+
+std::string CpuIdentity::NameAndIsa() const { return absl::StrCat(model_name, " ", isa); }
+
+CpuIdentity ParseCpuInfo(absl::string_view text) {
+  CpuIdentity cpu;
+  bool named = false;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (absl::StripAsciiWhitespace(line).empty()) {
+      if (named) break;  // The end of the first processor's block.
+      continue;
+    }
+    const size_t colon = line.find(':');
+    if (colon == absl::string_view::npos) continue;
+    const absl::string_view key = absl::StripAsciiWhitespace(line.substr(0, colon));
+    const absl::string_view value = absl::StripAsciiWhitespace(line.substr(colon + 1));
+    int number = -1;
+    if (key == "model name") {
+      cpu.model_name = std::string(value);
+      named = true;
+    } else if (key == "vendor_id") {
+      cpu.vendor = std::string(value);
+    } else if (key == "cpu family" && absl::SimpleAtoi(value, &number)) {
+      cpu.family = number;
+    } else if (key == "model" && absl::SimpleAtoi(value, &number)) {
+      cpu.model = number;
+    } else if (key == "stepping" && absl::SimpleAtoi(value, &number)) {
+      cpu.stepping = number;
+    } else if (key == "flags") {
+      const std::vector<absl::string_view> flags = absl::StrSplit(value, ' ', absl::SkipEmpty());
+      auto has = [&flags](absl::string_view flag) {
+        return std::find(flags.begin(), flags.end(), flag) != flags.end();
+      };
+      cpu.isa = has("avx512f") ? "AVX-512" : has("avx2") ? "AVX2" : has("avx") ? "AVX" : "SSE";
     }
   }
-  return "unknown CPU";
+  return cpu;
 }
+
+CpuIdentity ReadCpuIdentity() {
+  absl::StatusOr<std::string> text = ReadFileToString("/proc/cpuinfo");
+  return text.ok() ? ParseCpuInfo(*text) : CpuIdentity();
+}
+
+std::string CpuModelName() { return ReadCpuIdentity().model_name; }
 
 std::string ResolveUserPath(const std::string& path) {
   const char* cwd = std::getenv("BUILD_WORKING_DIRECTORY");

@@ -30,6 +30,32 @@ absl::Status MakeDirectories(const std::string& path);
 
 bool FileExists(const std::string& path);
 
+// What /proc/cpuinfo says of the first processor. The model name alone is
+// not enough: "AMD EPYC" has named both a Zen 3 host without AVX-512 and
+// one with it, whose oneDNN kernels (so rounding, and a run's numbers) and
+// speed (3x in training) differ.
+struct CpuIdentity {
+  std::string model_name = "unknown CPU";
+  std::string vendor;  // vendor_id: AuthenticAMD, GenuineIntel
+  int family = -1;
+  int model = -1;
+  int stepping = -1;
+  // The widest x86 vector extension its flags name: "AVX-512" (avx512f),
+  // "AVX2", "AVX", "SSE" (none of those), or "unknown" (no flags line).
+  std::string isa = "unknown";
+
+  // "AuthenticAMD family 25 model 1 stepping 1", or "unknown".
+  std::string Signature() const;
+  // The model name and the ISA: "AMD EPYC AVX2", what speed bounds are
+  // keyed by.
+  std::string NameAndIsa() const;
+};
+
+// Parses /proc/cpuinfo's text (its first processor).
+CpuIdentity ParseCpuInfo(absl::string_view text);
+// This machine's, from /proc/cpuinfo.
+CpuIdentity ReadCpuIdentity();
+
 // The CPU's model name from /proc/cpuinfo, or "unknown CPU".
 std::string CpuModelName();
 

@@ -84,5 +84,27 @@ TEST(FileIoTest, MakeDirectoriesCreatesParents) {
   EXPECT_TRUE(FileExists(dir + "/f"));
 }
 
+// Two processors' blocks as /proc/cpuinfo writes them (abridged): the first
+// block is the one read; flags decide the ISA.
+TEST(FileIoTest, ParseCpuInfoReadsTheFirstProcessor) {
+  const std::string zen3 =
+      "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 25\nmodel\t\t: 1\n"
+      "model name\t: AMD EPYC\nstepping\t: 1\nflags\t\t: fpu sse2 avx avx2 fma\n\n"
+      "processor\t: 1\nvendor_id\t: GenuineIntel\nmodel name\t: other\nflags\t\t: avx512f\n";
+  const CpuIdentity cpu = ParseCpuInfo(zen3);
+  EXPECT_EQ(cpu.model_name, "AMD EPYC");
+  EXPECT_EQ(cpu.Signature(), "AuthenticAMD family 25 model 1 stepping 1");
+  EXPECT_EQ(cpu.isa, "AVX2");
+  EXPECT_EQ(cpu.NameAndIsa(), "AMD EPYC AVX2");
+  EXPECT_EQ(ParseCpuInfo("model name : X\nflags : sse avx512f avx2\n").isa, "AVX-512");
+  EXPECT_EQ(ParseCpuInfo("model name : X\nflags : sse avx\n").isa, "AVX");
+  EXPECT_EQ(ParseCpuInfo("model name : X\nflags : sse sse2\n").isa, "SSE");
+  const CpuIdentity none = ParseCpuInfo("");  // Not Linux, or no /proc.
+  EXPECT_EQ(none.model_name, "unknown CPU");
+  EXPECT_EQ(none.isa, "unknown");
+  EXPECT_EQ(none.Signature(), "unknown");
+  EXPECT_EQ(ReadCpuIdentity().model_name, CpuModelName());
+}
+
 }  // namespace
 }  // namespace sdbench

@@ -64,8 +64,11 @@ Json GitProvenance(const std::string& dir) {
 Json MachineProvenance() {
   char host[256] = {};
   gethostname(host, sizeof(host) - 1);
+  const CpuIdentity cpu = ReadCpuIdentity();
   return {{"host", host},
-          {"cpu_model", CpuModelName()},
+          {"cpu_model", cpu.model_name},
+          {"cpu_signature", cpu.Signature()},
+          {"cpu_isa", cpu.isa},
           {"logical_cpus", sysconf(_SC_NPROCESSORS_ONLN)},
           {"compiler", __VERSION__}};
 }

@@ -125,6 +125,8 @@ TEST(ProvenanceTest, TimeAndMachine) {
   EXPECT_TRUE(std::regex_match(NowIso8601(), std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")));
   nlohmann::json machine = MachineProvenance();
   EXPECT_EQ(machine["cpu_model"], CpuModelName());
+  EXPECT_EQ(machine["cpu_isa"], ReadCpuIdentity().isa);
+  EXPECT_EQ(machine["cpu_signature"], ReadCpuIdentity().Signature());
   EXPECT_GE(machine["logical_cpus"].get<int>(), 1);
   EXPECT_FALSE(machine["host"].get<std::string>().empty());
 }
