@@ -145,6 +145,8 @@ entries=(
   "cmake: cd \$root && \$cmake_build/analysis/tables --out=\$tmp/tables_cmake > /dev/null && diff \$tmp/tables_cmake/tables.md analysis/tables/tables.md"
   "build/analysis/figures --out=analysis/figures"
   "cmake: cd \$root && \$cmake_build/analysis/figures --out=\$tmp/figures_cmake > /dev/null && ls \$tmp/figures_cmake/*.png > /dev/null  # not over the committed PNGs"
+  "tools/gate_power.sh RESULTS WORK [RECIPE...]"
+  "skip: CI's last step runs one recipe of it (.ci/run gate_power_one); all four train for 10-35 minutes"
   "tools/speed_gate.sh check OUT_DIR"
   "skip: CI step 'speed benchmark and the gate'"
   "tools/speed_gate.sh calibrate DIR"
