@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "lib/model/resnet.h"
+#include "lib/model/resnet_options.h"
 #include "nlohmann/json.hpp"
 
 namespace sdbench {

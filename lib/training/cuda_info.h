@@ -5,7 +5,7 @@
 #ifndef SDBENCH_LIB_TRAINING_CUDA_INFO_H_
 #define SDBENCH_LIB_TRAINING_CUDA_INFO_H_
 
-#include <torch/torch.h>
+#include <c10/core/Device.h>
 
 #include <cstdint>
 
@@ -15,15 +15,15 @@ namespace sdbench {
 
 // {"name", "driver_version", "compute_capability", "memory_bytes"} of a CUDA
 // device; null for the CPU or without CUDA.
-nlohmann::json GpuProvenance(const torch::Device& device);
+nlohmann::json GpuProvenance(const c10::Device& device);
 
 // The most memory the caching allocator held on the device since the last
 // reset (0 for the CPU or without CUDA).
-int64_t PeakDeviceMemoryBytes(const torch::Device& device);
-void ResetPeakDeviceMemory(const torch::Device& device);
+int64_t PeakDeviceMemoryBytes(const c10::Device& device);
+void ResetPeakDeviceMemory(const c10::Device& device);
 
 // Waits for the device's queued work (nothing on the CPU).
-void SynchronizeDevice(const torch::Device& device);
+void SynchronizeDevice(const c10::Device& device);
 
 }  // namespace sdbench
 

@@ -3,12 +3,12 @@
 
 namespace sdbench {
 
-nlohmann::json GpuProvenance(const torch::Device&) { return nullptr; }
+nlohmann::json GpuProvenance(const c10::Device&) { return nullptr; }
 
-int64_t PeakDeviceMemoryBytes(const torch::Device&) { return 0; }
+int64_t PeakDeviceMemoryBytes(const c10::Device&) { return 0; }
 
-void ResetPeakDeviceMemory(const torch::Device&) {}
+void ResetPeakDeviceMemory(const c10::Device&) {}
 
-void SynchronizeDevice(const torch::Device&) {}
+void SynchronizeDevice(const c10::Device&) {}
 
 }  // namespace sdbench

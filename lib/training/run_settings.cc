@@ -109,7 +109,7 @@ absl::Status ParseRuntime(const Json& runtime, RunSettings* settings) {
         ParseOption(runtime["data_on_device"], ParseDataPlacement, &settings->data_on_device)}) {
     if (!status.ok()) return status;
   }
-  if (absl::StatusOr<torch::Device> device = ParseDevice(settings->device); !device.ok()) {
+  if (absl::StatusOr<c10::Device> device = ParseDevice(settings->device); !device.ok()) {
     return device.status();
   }
   if (kernels.precision == Precision::kBf16 && settings->device == "cpu") {

@@ -12,10 +12,10 @@
 
 #include "absl/status/statusor.h"
 #include "lib/data/dataset.h"
-#include "lib/model/resnet.h"
+#include "lib/model/resnet_options.h"
 #include "lib/training/runtime.h"
 #include "lib/training/schedule.h"
-#include "lib/training/sgd.h"
+#include "lib/training/sgd_options.h"
 #include "nlohmann/json.hpp"
 
 namespace sdbench {

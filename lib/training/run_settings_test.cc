@@ -1,5 +1,7 @@
 #include "lib/training/run_settings.h"
 
+#include <torch/cuda.h>
+
 #include <set>
 
 #include "gtest/gtest.h"

@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 #include <malloc.h>
 #include <sys/resource.h>
+#include <torch/torch.h>
 #include <torch/version.h>
 
 #include <algorithm>

@@ -4,7 +4,7 @@
 #ifndef SDBENCH_LIB_TRAINING_RUNTIME_H_
 #define SDBENCH_LIB_TRAINING_RUNTIME_H_
 
-#include <torch/torch.h>
+#include <c10/core/Device.h>
 
 #include <chrono>
 #include <string>
@@ -18,12 +18,12 @@ namespace sdbench {
 
 // "cpu", "cuda" or "cuda:K". CUDA is an error (not a crash) when the linked
 // LibTorch has no CUDA or no such GPU.
-absl::StatusOr<torch::Device> ParseDevice(absl::string_view name);
+absl::StatusOr<c10::Device> ParseDevice(absl::string_view name);
 
 // The device of one rank of a data-parallel job: "cuda" means
 // cuda:LOCAL_RANK (one GPU per process, as torchrun and srun arrange), while
 // an explicit "cuda:K" wins over LOCAL_RANK. "cpu" is the CPU.
-absl::StatusOr<torch::Device> ResolveDevice(absl::string_view name, int local_rank, int world_size);
+absl::StatusOr<c10::Device> ResolveDevice(absl::string_view name, int local_rank, int world_size);
 
 // Numerics and kernel choices on a GPU, recorded in every result.
 enum class Precision {
@@ -46,7 +46,7 @@ struct KernelOptions {
 
 // Applies the choices process-wide (autocast: for the calling thread) for
 // training on `device`; an error for bf16 on the CPU.
-absl::Status ApplyKernelOptions(const KernelOptions& options, const torch::Device& device);
+absl::Status ApplyKernelOptions(const KernelOptions& options, const c10::Device& device);
 nlohmann::json KernelOptionsJson(const KernelOptions& options);
 
 // Sets LibTorch's intra-op threads: `requested` > 0 is used as is, 0 means
@@ -75,7 +75,7 @@ double Median(std::vector<double> values);
 // A human-readable name of the device's hardware: the CPU model, or the
 // GPU's name from its provenance (`gpu`, GpuProvenance's; "CUDA device K"
 // when that has none).
-std::string DeviceModelName(const torch::Device& device, const nlohmann::json& gpu);
+std::string DeviceModelName(const c10::Device& device, const nlohmann::json& gpu);
 
 // The LibTorch this binary runs on, for provenance: "libtorch_version" (its
 // headers' version), "libtorch_library" (the libtorch_cpu the dynamic linker

@@ -2,6 +2,7 @@
 
 #include <limits.h>
 #include <stdlib.h>
+#include <torch/torch.h>
 #include <torch/version.h>
 
 #include <fstream>

@@ -20,27 +20,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "lib/training/sgd_options.h"
 
 namespace sdbench {
-
-enum class DroppedBlockUpdate {
-  kDecayAndMomentum,  // "decay_and_momentum": as the original code.
-  kSkip,              // "skip": no update at all, as LibTorch's SGD does.
-};
-
-absl::StatusOr<DroppedBlockUpdate> ParseDroppedBlockUpdate(absl::string_view name);
-const char* DroppedBlockUpdateName(DroppedBlockUpdate value);
-
-struct SgdOptions {
-  double momentum = 0.9;
-  double weight_decay = 1e-4;
-  bool nesterov = true;
-  DroppedBlockUpdate dropped_block_update = DroppedBlockUpdate::kDecayAndMomentum;
-  // One multi-tensor (foreach) operation per step of the update instead of
-  // a handful per parameter: the same arithmetic, far fewer kernel launches
-  // on a GPU (where the trainer turns it on).
-  bool foreach = false;
-};
 
 class NesterovSgd {
  public:
