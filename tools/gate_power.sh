@@ -18,7 +18,7 @@
 #                     expected depth): reported, not required (too small an
 #                     effect for an 18-epoch run; docs/analysis.md)
 # Exit 1 when a must-fail recipe passes the gate. Each run takes 2-4
-# minutes on a 2-core AVX-512 host and about 9 on a 2-core AVX2 one; CI
+# minutes on a 2-core AVX-512 host and about 8 on a 2-core AVX2 one; CI
 # runs one recipe a commit (.ci/run).
 set -uo pipefail
 cd "$(dirname "$0")/.."
