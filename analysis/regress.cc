@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "lib/io/file_io.h"
 
 namespace sdbench {
 namespace {
@@ -231,14 +232,17 @@ absl::StatusOr<SpeedOutcomes> RunSpeedChecks(const Json& reference, const Json& 
   SpeedOutcomes result;
   result.reference_used = "default";
   const Json* checks = &speed["default"];
-  const Json machine = report.contains("provenance") && report["provenance"].contains("machine")
-                           ? report["provenance"]["machine"]
-                           : Json::object();
   // The model name and, where the report has it, the ISA ("AMD EPYC AVX2"):
   // one model name has covered hosts with and without AVX-512, whose
   // kernels and ratios differ.
-  std::string cpu = machine.value("cpu_model", "");
-  if (machine.contains("cpu_isa")) absl::StrAppend(&cpu, " ", machine.value("cpu_isa", ""));
+  CpuIdentity identity;
+  identity.model_name = "";
+  if (report.contains("provenance") && report["provenance"].contains("machine")) {
+    const Json& machine = report["provenance"]["machine"];
+    identity.model_name = machine.value("cpu_model", "");
+    identity.isa = machine.value("cpu_isa", identity.isa);
+  }
+  const std::string cpu = identity.NameAndIsa();
   result.cpu = cpu;
   // A key names a CPU model or the start of one ("Intel Xeon" covers "Intel
   // Xeon Platinum 8375C AVX-512"); the longest matching key wins.

@@ -54,7 +54,7 @@ summarize() {
     echo "== $run: $(grep -E "speed reference" "$out/$run.gate.txt"); $(tail -n 2 "$out/$run.gate.txt" | tr '\n' ' ')"
   done
   /usr/bin/python3 - "$out" "$reference" <<'PY'
-import json, math, os, statistics, sys
+import json, math, os, re, statistics, sys
 
 out, reference = sys.argv[1], json.load(open(sys.argv[2]))
 RATIOS = ("ours_over_peer_a_constant", "ours_stochastic_over_constant")
@@ -72,9 +72,11 @@ for name in sorted(os.listdir(out)):
     report = json.load(open(path))
     gate = open(os.path.join(out, name + ".gate.txt")).read()
     machine = report["provenance"]["machine"]
-    # What regress matches keys against: the model name and the ISA.
-    cpu = " ".join(filter(None, (machine["cpu_model"], machine.get("cpu_isa"))))
-    runs[name] = {"cpu_model": cpu, "cpu_signature": machine.get("cpu_signature", "unknown"),
+    # What regress matched the keys against (model name and ISA), as it
+    # printed it: "speed reference: KEY (CPU: AMD EPYC AVX2; ...)".
+    matched = re.search(r"\(CPU: ([^;)]*)", gate)
+    runs[name] = {"cpu_model": matched.group(1) if matched else machine["cpu_model"],
+                  "cpu_signature": machine.get("cpu_signature", "unknown"),
                   "gate_passed": gate.rstrip().endswith("gate passed"),
                   "planted_slowdown": name.startswith("planted"),
                   "rounds": report["rounds"],

@@ -117,7 +117,9 @@ std::string CpuIdentity::Signature() const {
   return absl::StrCat(vendor, " family ", family, " model ", model, " stepping ", stepping);
 }
 
-std::string CpuIdentity::NameAndIsa() const { return absl::StrCat(model_name, " ", isa); }
+std::string CpuIdentity::NameAndIsa() const {
+  return isa == "unknown" ? model_name : absl::StrCat(model_name, " ", isa);
+}
 
 CpuIdentity ParseCpuInfo(absl::string_view text) {
   CpuIdentity cpu;

@@ -46,8 +46,8 @@ struct CpuIdentity {
 
   // "AuthenticAMD family 25 model 1 stepping 1", or "unknown".
   std::string Signature() const;
-  // The model name and the ISA: "AMD EPYC AVX2", what speed bounds are
-  // keyed by.
+  // The model name and the ISA, "AMD EPYC AVX2" (the name alone when the
+  // ISA is unknown): what speed bounds are keyed by (analysis/regress).
   std::string NameAndIsa() const;
 };
 

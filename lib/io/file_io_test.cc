@@ -103,6 +103,7 @@ TEST(FileIoTest, ParseCpuInfoReadsTheFirstProcessor) {
   EXPECT_EQ(none.model_name, "unknown CPU");
   EXPECT_EQ(none.isa, "unknown");
   EXPECT_EQ(none.Signature(), "unknown");
+  EXPECT_EQ(none.NameAndIsa(), "unknown CPU");
   EXPECT_EQ(ReadCpuIdentity().model_name, CpuModelName());
 }
 
