@@ -215,6 +215,7 @@ absl::StatusOr<std::vector<Json>> RunAll(const Experiment& experiment, const std
     options.progress = writer ? &progress : nullptr;
     options.stop_check_every = absl::GetFlag(FLAGS_stop_check_every);
     options.local_rank = env.local_rank;
+    options.local_world_size = env.local_world_size;
     options.communicator = communicator;
     absl::StatusOr<std::unique_ptr<Trainer>> trainer = Trainer::Create(
         run.config, {experiment.name, run.arm.name, profile, run.seed}, *loaded[data_key], options);
@@ -326,7 +327,11 @@ absl::StatusOr<std::unique_ptr<Communicator>> JoinJob(const DistributedEnv& env,
   absl::StatusOr<CollectiveBackend> backend =
       ChooseBackend(device, requested, GlooAvailable(), NcclAvailable());
   if (!backend.ok()) return backend.status();
-  absl::StatusOr<torch::Device> where = ResolveDevice(device, env.local_rank, env.world_size);
+  RankPlacement placement;
+  placement.world_size = env.world_size;
+  placement.local_rank = env.local_rank;
+  placement.local_world_size = env.local_world_size;
+  absl::StatusOr<torch::Device> where = ResolveDevice(device, placement);
   if (!where.ok()) return where.status();
   return Communicator::Connect(env, std::chrono::seconds(absl::GetFlag(FLAGS_dist_timeout_s)),
                                *backend, *where);

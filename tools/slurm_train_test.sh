@@ -54,4 +54,11 @@ SLURM_RESTART_COUNT=1 bash "$sbatch_script" tiny --data_dir="$tmp/no_data" > "$t
   { cat "$tmp/job2.log"; fail "the requeued job failed"; }
 grep -q "resuming from" "$tmp/job2.log" || fail "the requeued job did not resume"
 [ -f "$tmp/submit/results/tiny/paper/stochastic_seed1.json" ] || fail "no result after the requeue"
-echo "PASS: stopped on USR1, requeued, resumed, finished"
+# A job with GPUs trains with --device=cuda: here, with no GPU, the runner
+# says so; SDBENCH_DEVICE overrides.
+SLURM_GPUS_PER_TASK=1 bash "$sbatch_script" tiny --data_dir="$tmp/no_data" --force \
+  > "$tmp/gpu.log" 2>&1 && { cat "$tmp/gpu.log"; fail "a GPU job trained without a GPU"; }
+grep -q "device 'cuda' requested" "$tmp/gpu.log" || { cat "$tmp/gpu.log"; fail "no --device=cuda"; }
+SLURM_GPUS_PER_TASK=1 SDBENCH_DEVICE=cpu bash "$sbatch_script" tiny --data_dir="$tmp/no_data" \
+  --force > "$tmp/cpu.log" 2>&1 || { cat "$tmp/cpu.log"; fail "SDBENCH_DEVICE=cpu did not train"; }
+echo "PASS: stopped on USR1, requeued, resumed, finished; GPU jobs pass --device=cuda"

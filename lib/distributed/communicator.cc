@@ -8,6 +8,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "lib/distributed/process_groups.h"
 
 namespace sdbench {
@@ -86,6 +88,32 @@ absl::StatusOr<DistributedEnv> ReadDistributedEnv(
     if (!parsed.ok()) return parsed.status();
     env.local_rank = *parsed;
   }
+  absl::StatusOr<int> local_size = 0;
+  if (env.source == "torchrun" && get("LOCAL_WORLD_SIZE") != nullptr) {
+    local_size = IntegerVariable("LOCAL_WORLD_SIZE", get("LOCAL_WORLD_SIZE"), 1, *size);
+  } else if (env.source == "mpirun" && get("OMPI_COMM_WORLD_LOCAL_SIZE") != nullptr) {
+    local_size =
+        IntegerVariable("OMPI_COMM_WORLD_LOCAL_SIZE", get("OMPI_COMM_WORLD_LOCAL_SIZE"), 1, *size);
+  } else if (env.source == "slurm") {
+    const char* list_name = get("SLURM_STEP_TASKS_PER_NODE") != nullptr
+                                ? "SLURM_STEP_TASKS_PER_NODE"
+                                : "SLURM_TASKS_PER_NODE";
+    if (get(list_name) != nullptr) {
+      absl::StatusOr<int> node = 0;
+      if (get("SLURM_NODEID") != nullptr) {
+        node = IntegerVariable("SLURM_NODEID", get("SLURM_NODEID"), 0, *size - 1);
+      }
+      if (!node.ok()) return node.status();
+      local_size = SlurmTasksOnNode(list_name, get(list_name), *node);
+    }
+  }
+  if (!local_size.ok()) return local_size.status();
+  env.local_world_size = *local_size;
+  if (env.local_world_size > 0 && env.local_rank >= env.local_world_size) {
+    return absl::InvalidArgumentError(absl::StrCat(local_name, "=", env.local_rank, " but only ",
+                                                   env.local_world_size,
+                                                   " ranks run on this node (", env.source, ")"));
+  }
   if (const char* addr = get("MASTER_ADDR")) env.master_addr = addr;
   if (const char* port = get("MASTER_PORT")) {
     absl::StatusOr<int> parsed = IntegerVariable("MASTER_PORT", port, 1, 65535);
@@ -98,6 +126,31 @@ absl::StatusOr<DistributedEnv> ReadDistributedEnv(
                      " set it to rank 0's host (see tools/slurm_train.sbatch)"));
   }
   return env;
+}
+
+absl::StatusOr<int> SlurmTasksOnNode(const char* variable, absl::string_view list, int node) {
+  auto malformed = [&]() {
+    return absl::InvalidArgumentError(
+        absl::StrCat("environment variable ", variable, "='", list,
+                     "' is not a Slurm tasks-per-node list (e.g. '2(x3),1') with node ", node));
+  };
+  int first_node = 0;
+  for (absl::string_view item : absl::StrSplit(list, ',')) {
+    int tasks = 0;
+    int nodes = 1;
+    absl::string_view count = item;
+    if (const size_t open = item.find("(x"); open != absl::string_view::npos) {
+      count = item.substr(0, open);
+      absl::string_view repeat = item.substr(open + 2);
+      if (!absl::ConsumeSuffix(&repeat, ")") || !absl::SimpleAtoi(repeat, &nodes) || nodes < 1) {
+        return malformed();
+      }
+    }
+    if (!absl::SimpleAtoi(count, &tasks) || tasks < 1) return malformed();
+    if (node < first_node + nodes) return tasks;
+    first_node += nodes;
+  }
+  return malformed();
 }
 
 const char* CollectiveBackendName(CollectiveBackend backend) {

@@ -17,6 +17,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace sdbench {
 
@@ -24,6 +25,7 @@ struct DistributedEnv {
   int rank = 0;
   int world_size = 1;
   int local_rank = 0;
+  int local_world_size = 0;  // Ranks on this node; 0 when the launcher does not say.
   std::string master_addr = "127.0.0.1";
   int master_port = 29500;
   std::string source = "none";  // "torchrun", "slurm", "mpirun" or "none".
@@ -32,11 +34,18 @@ struct DistributedEnv {
 // Reads the launcher's variables: RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR,
 // MASTER_PORT (torchrun and the runner's --nproc); else SLURM_PROCID,
 // SLURM_NTASKS, SLURM_LOCALID (srun); else OMPI_COMM_WORLD_RANK/SIZE/
-// LOCAL_RANK (mpirun). None set: one process. Malformed or inconsistent
+// LOCAL_RANK (mpirun). The ranks on this node come from LOCAL_WORLD_SIZE,
+// Slurm's SLURM_STEP_TASKS_PER_NODE (else SLURM_TASKS_PER_NODE) at
+// SLURM_NODEID, or OMPI_COMM_WORLD_LOCAL_SIZE. None set: one process. Malformed or inconsistent
 // values (rank >= world size, a port out of range, RANK without
 // WORLD_SIZE) are errors naming the variable. `get` defaults to getenv.
 absl::StatusOr<DistributedEnv> ReadDistributedEnv(
     const std::function<const char*(const char*)>& get = nullptr);
+
+// Slurm's tasks-per-node list ("2(x3),1": three nodes of 2 tasks, then one
+// of 1) at node `node` (0-based); an error naming `variable` when the list is
+// malformed or shorter.
+absl::StatusOr<int> SlurmTasksOnNode(const char* variable, absl::string_view list, int node);
 
 // The c10d process group of a job: Gloo for training on CPUs, NCCL for
 // training on GPUs (one process per GPU).

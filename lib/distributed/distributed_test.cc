@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -213,13 +214,53 @@ TEST(DistributedTest, ReadsLauncherVariables) {
   ASSERT_TRUE(slurm.ok()) << slurm.status();
   EXPECT_EQ(slurm->rank, 5);
   EXPECT_EQ(slurm->source, "slurm");
+  EXPECT_EQ(slurm->local_world_size, 0);  // Not said.
+  EXPECT_EQ(torchrun->local_world_size, 0);
+  // The ranks on this node (L), from each launcher.
+  auto torchrun_l = ReadDistributedEnv(
+      from({{"RANK", "3"}, {"WORLD_SIZE", "4"}, {"LOCAL_RANK", "1"}, {"LOCAL_WORLD_SIZE", "2"}}));
+  ASSERT_TRUE(torchrun_l.ok()) << torchrun_l.status();
+  EXPECT_EQ(torchrun_l->local_world_size, 2);
+  auto slurm_l = ReadDistributedEnv(from({{"SLURM_PROCID", "6"},
+                                          {"SLURM_NTASKS", "7"},
+                                          {"SLURM_LOCALID", "0"},
+                                          {"SLURM_NODEID", "3"},
+                                          {"SLURM_TASKS_PER_NODE", "4(x9)"},
+                                          {"SLURM_STEP_TASKS_PER_NODE", "2(x3),1"},
+                                          {"MASTER_ADDR", "node1"}}));
+  ASSERT_TRUE(slurm_l.ok()) << slurm_l.status();
+  EXPECT_EQ(slurm_l->local_world_size, 1);  // The step's list wins over the job's.
+  auto mpirun_l = ReadDistributedEnv(from({{"OMPI_COMM_WORLD_RANK", "1"},
+                                           {"OMPI_COMM_WORLD_SIZE", "2"},
+                                           {"OMPI_COMM_WORLD_LOCAL_RANK", "1"},
+                                           {"OMPI_COMM_WORLD_LOCAL_SIZE", "2"},
+                                           {"MASTER_ADDR", "node1"}}));
+  ASSERT_TRUE(mpirun_l.ok()) << mpirun_l.status();
+  EXPECT_EQ(mpirun_l->local_world_size, 2);
+  EXPECT_EQ(*SlurmTasksOnNode("V", "2(x3),1", 0), 2);
+  EXPECT_EQ(*SlurmTasksOnNode("V", "2(x3),1", 2), 2);
+  EXPECT_EQ(*SlurmTasksOnNode("V", "2(x3),1", 3), 1);
+  EXPECT_EQ(*SlurmTasksOnNode("V", "3", 0), 3);
+  // Malformed, or too short for the node (the list is read up to the node).
+  for (auto [bad, node] : std::vector<std::pair<std::string, int>>{
+           {"2(x3),1", 4}, {"", 0}, {"x", 0}, {"2(x0)", 0}, {"2(x3", 0}, {"0", 0}, {"2,,1", 1}}) {
+    absl::StatusOr<int> tasks = SlurmTasksOnNode("SLURM_TASKS_PER_NODE", bad, node);
+    ASSERT_FALSE(tasks.ok()) << bad;
+    EXPECT_NE(tasks.status().message().find("SLURM_TASKS_PER_NODE"), std::string::npos);
+  }
   // Errors name the variable.
   for (auto bad : std::vector<std::map<std::string, std::string>>{
            {{"RANK", "2"}, {"WORLD_SIZE", "2"}},
            {{"RANK", "x"}, {"WORLD_SIZE", "2"}},
            {{"RANK", "0"}},
            {{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"MASTER_PORT", "70000"}},
-           {{"SLURM_PROCID", "0"}, {"SLURM_NTASKS", "2"}}}) {
+           {{"SLURM_PROCID", "0"}, {"SLURM_NTASKS", "2"}},
+           // LOCAL_RANK beyond the ranks on the node.
+           {{"RANK", "1"}, {"WORLD_SIZE", "2"}, {"LOCAL_RANK", "1"}, {"LOCAL_WORLD_SIZE", "1"}},
+           {{"SLURM_PROCID", "1"},
+            {"SLURM_NTASKS", "2"},
+            {"MASTER_ADDR", "n"},
+            {"SLURM_TASKS_PER_NODE", "2(x"}}}) {
     auto env = ReadDistributedEnv(from(bad));
     EXPECT_FALSE(env.ok());
   }

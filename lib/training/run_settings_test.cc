@@ -75,13 +75,64 @@ TEST(ParseRunSettingsTest, KernelOptionsAreReadCheckedAndRecorded) {
   EXPECT_NE(ParseRunSettings(c).status().message().find("'gpu'"), std::string::npos);
 }
 
-TEST(ResolveDeviceTest, LocalRankPicksTheGpuUnlessOneIsNamed) {
+// The rule of a rank's GPU, every case, through its seam (V and L given).
+TEST(GpuOfRankTest, OneVisibleGpuIsUsedAllOfTheNodesGoByLocalRank) {
+  for (int local_rank = 0; local_rank < 4; ++local_rank) {
+    // V = 1 (srun --gpus-per-task=1): each task's own GPU is its cuda:0.
+    EXPECT_EQ(*GpuOfRank(local_rank, 4, 1), 0);
+    // V >= L (torchrun, or srun with every GPU visible): cuda:LOCAL_RANK.
+    EXPECT_EQ(*GpuOfRank(local_rank, 4, 4), local_rank);
+    EXPECT_EQ(*GpuOfRank(local_rank, 4, 8), local_rank);
+    // L unknown: at least LOCAL_RANK + 1 ranks.
+    EXPECT_EQ(*GpuOfRank(local_rank, 0, 4), local_rank);
+  }
+  EXPECT_EQ(*GpuOfRank(0, 1, 1), 0);
+}
+
+TEST(GpuOfRankTest, FewerGpusThanRanksOrNoneIsAnErrorNamingBoth) {
+  absl::StatusOr<int> short_of_gpus = GpuOfRank(1, 4, 2);
+  ASSERT_FALSE(short_of_gpus.ok());
+  const std::string message(short_of_gpus.status().message());
+  EXPECT_NE(message.find("L = 4"), std::string::npos) << message;
+  EXPECT_NE(message.find("V = 2"), std::string::npos) << message;
+  EXPECT_NE(message.find("--gpus-per-task=1"), std::string::npos) << message;
+  // Even rank 0, which would find a GPU: the layout is wrong for all ranks.
+  EXPECT_FALSE(GpuOfRank(0, 4, 3).ok());
+  absl::StatusOr<int> unknown_l = GpuOfRank(3, 0, 2);
+  ASSERT_FALSE(unknown_l.ok());
+  EXPECT_NE(unknown_l.status().message().find("at least"), std::string::npos);
+  absl::StatusOr<int> none = GpuOfRank(0, 2, 0);
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("V = 0"), std::string::npos);
+}
+
+TEST(ResolveDeviceTest, TheRulePicksTheGpuUnlessOneIsNamed) {
   // No CUDA here: the chosen device shows in the error message.
   if (torch::cuda::is_available()) GTEST_SKIP() << "checked on a GPU by tools/gpu_check.sh";
-  EXPECT_TRUE(ResolveDevice("cpu", 3, 4)->is_cpu());
-  EXPECT_NE(ResolveDevice("cuda", 3, 4).status().message().find("'cuda:3'"), std::string::npos);
-  EXPECT_NE(ResolveDevice("cuda:1", 3, 4).status().message().find("'cuda:1'"), std::string::npos);
-  EXPECT_NE(ResolveDevice("cuda", 3, 1).status().message().find("'cuda'"), std::string::npos);
+  auto placement = [](int world_size, int local_rank, int local_world_size, int visible) {
+    RankPlacement p;
+    p.world_size = world_size;
+    p.local_rank = local_rank;
+    p.local_world_size = local_world_size;
+    p.visible_gpus = visible;
+    return p;
+  };
+  auto message = [](const absl::StatusOr<c10::Device>& d) {
+    return std::string(d.status().message());
+  };
+  EXPECT_TRUE(ResolveDevice("cpu", placement(4, 3, 4, 0))->is_cpu());
+  EXPECT_NE(message(ResolveDevice("cuda", placement(4, 3, 4, 4))).find("'cuda:3'"),
+            std::string::npos);
+  EXPECT_NE(message(ResolveDevice("cuda", placement(4, 3, 4, 1))).find("'cuda:0'"),
+            std::string::npos);
+  EXPECT_NE(message(ResolveDevice("cuda", placement(4, 3, 4, 2))).find("V = 2"), std::string::npos);
+  EXPECT_NE(message(ResolveDevice("cuda:1", placement(4, 3, 4, 1))).find("'cuda:1'"),
+            std::string::npos);
+  EXPECT_NE(message(ResolveDevice("cuda", placement(1, 0, 0, -1))).find("'cuda'"),
+            std::string::npos);
+  // V from CUDA itself: none here.
+  EXPECT_NE(message(ResolveDevice("cuda", placement(2, 0, 2, -1))).find("V = 0"),
+            std::string::npos);
 }
 
 TEST(ParseRunSettingsTest, EveryValueIsTakenFromTheConfig) {

@@ -50,10 +50,33 @@ absl::StatusOr<torch::Device> ParseDevice(absl::string_view name) {
       absl::StrCat("unknown device '", name, "' (expected cpu, cuda or cuda:K)"));
 }
 
-absl::StatusOr<torch::Device> ResolveDevice(absl::string_view name, int local_rank,
-                                            int world_size) {
-  if (name == "cuda" && world_size > 1) {
-    return ParseDevice(absl::StrCat("cuda:", local_rank));
+absl::StatusOr<int> GpuOfRank(int local_rank, int local_world_size, int visible_gpus) {
+  if (visible_gpus < 1) {
+    return absl::FailedPreconditionError(
+        "--device=cuda, but this process sees no CUDA device (V = 0): check "
+        "CUDA_VISIBLE_DEVICES and that the job asked for GPUs (srun --gpus-per-task, --gres)");
+  }
+  if (visible_gpus == 1) return 0;
+  const int ranks_here = local_world_size > 0 ? local_world_size : local_rank + 1;
+  if (visible_gpus >= ranks_here) return local_rank;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--device=cuda with ", ranks_here, " ranks on this node (L = ", ranks_here,
+      local_world_size > 0 ? "" : ", at least: LOCAL_RANK + 1", ") that each see ", visible_gpus,
+      " GPUs (V = ", visible_gpus,
+      "): a rank uses the one GPU it sees (V = 1) or cuda:LOCAL_RANK (V >= L). Give each task one "
+      "GPU (srun --gpus-per-task=1) or all of the node's GPUs, or name one with --device=cuda:K"));
+}
+
+absl::StatusOr<torch::Device> ResolveDevice(absl::string_view name,
+                                            const RankPlacement& placement) {
+  if (name == "cuda" && placement.world_size > 1) {
+    const int visible =
+        placement.visible_gpus >= 0
+            ? placement.visible_gpus
+            : (torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0);
+    absl::StatusOr<int> gpu = GpuOfRank(placement.local_rank, placement.local_world_size, visible);
+    if (!gpu.ok()) return gpu.status();
+    return ParseDevice(absl::StrCat("cuda:", *gpu));
   }
   return ParseDevice(name);
 }

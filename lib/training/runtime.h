@@ -20,10 +20,29 @@ namespace sdbench {
 // LibTorch has no CUDA or no such GPU.
 absl::StatusOr<c10::Device> ParseDevice(absl::string_view name);
 
-// The device of one rank of a data-parallel job: "cuda" means
-// cuda:LOCAL_RANK (one GPU per process, as torchrun and srun arrange), while
-// an explicit "cuda:K" wins over LOCAL_RANK. "cpu" is the CPU.
-absl::StatusOr<c10::Device> ResolveDevice(absl::string_view name, int local_rank, int world_size);
+// Where a launcher put one process of a job.
+struct RankPlacement {
+  int world_size = 1;        // Ranks in the job.
+  int local_rank = 0;        // This rank's index among the ranks on its node.
+  int local_world_size = 0;  // L: ranks on this node; 0 when the launcher does not say.
+  int visible_gpus = -1;     // V: CUDA devices this process sees; -1: ask CUDA.
+};
+
+// The GPU a rank of a job of several uses when the device is plain "cuda",
+// the one rule for torchrun, Slurm, mpirun and the runner's --nproc, in
+// terms of V (GPUs the process sees: CUDA_VISIBLE_DEVICES, Slurm's
+// binding) and L (ranks on the node; unknown L counts as LOCAL_RANK + 1):
+//   V = 1:       cuda:0, the one GPU it sees (srun --gpus-per-task=1);
+//   V >= L:      cuda:LOCAL_RANK (every rank sees all of the node's GPUs);
+//   1 < V < L:   an error naming V and L; V = 0: an error.
+// Two ranks that end up on one GPU (V = 1 on a one-GPU node) may share it
+// over Gloo; NCCL refuses it itself, and sdbench does not check first yet.
+absl::StatusOr<int> GpuOfRank(int local_rank, int local_world_size, int visible_gpus);
+
+// The device of a run: "cpu"; "cuda:K" as named (it wins over the rule);
+// "cuda" in a single process is the current GPU, in a job of several the
+// GPU GpuOfRank picks.
+absl::StatusOr<c10::Device> ResolveDevice(absl::string_view name, const RankPlacement& placement);
 
 // Numerics and kernel choices on a GPU, recorded in every result.
 enum class Precision {

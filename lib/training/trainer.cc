@@ -68,8 +68,11 @@ absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const Json& config,
   absl::StatusOr<RunSettings> settings = ParseRunSettings(config);
   if (!settings.ok()) return settings.status();
   const int world_size = options.communicator != nullptr ? options.communicator->world_size() : 1;
-  absl::StatusOr<torch::Device> device =
-      ResolveDevice(settings->device, options.local_rank, world_size);
+  RankPlacement placement;
+  placement.world_size = world_size;
+  placement.local_rank = options.local_rank;
+  placement.local_world_size = options.local_world_size;
+  absl::StatusOr<torch::Device> device = ResolveDevice(settings->device, placement);
   if (!device.ok()) return device.status();
   std::unique_ptr<Trainer> trainer(
       new Trainer(config, identity, options, *std::move(settings), *device));

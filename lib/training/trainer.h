@@ -53,9 +53,11 @@ struct RunOptions {
   // may split unevenly over the ranks; their mean gradients are then still
   // weighted equally (DDP does the same).
   Communicator* communicator = nullptr;
-  // The rank's place on its node: with runtime.device=cuda it picks the GPU
-  // (cuda:local_rank); an explicit cuda:K wins.
+  // The rank's place on its node (rank, world size from the communicator):
+  // with runtime.device=cuda it picks the GPU (GpuOfRank in runtime.h); an
+  // explicit cuda:K wins.
   int local_rank = 0;
+  int local_world_size = 0;  // 0: unknown.
   // Data parallel: the ranks agree on a stop request every this many steps
   // (one small collective; none in between).
   int stop_check_every = 10;
