@@ -117,6 +117,45 @@ TEST(TablesTest, MeasuredCellsBesidePaperValues) {
 }
 
 // Student's t at 97.5%: published values at whole df, interpolation between.
+// Data parallel with per-rank BatchNorm statistics is not the paper's
+// protocol: such a run is filed apart, with its world size, and never fills
+// a paper cell.
+TEST(TablesTest, RunsWithAnotherBatchNormBatchAreFiledApart) {
+  FakeRun one_process;  // No distributed fields: a file from before them.
+  EXPECT_EQ(BatchNormBatch(MakeFakeResult(one_process)), 128);
+  EXPECT_EQ(FiledProfile(MakeFakeResult(one_process)), "paper");
+  FakeRun two_ranks_old;  // world_size 2, fields not recorded: inferred.
+  two_ranks_old.world_size = 2;
+  EXPECT_EQ(BatchNormBatch(MakeFakeResult(two_ranks_old)), 64);
+  EXPECT_EQ(FiledProfile(MakeFakeResult(two_ranks_old)), "paper, BN over 64 of 128 (2 ranks)");
+  FakeRun four_ranks;
+  four_ranks.world_size = 4;
+  four_ranks.bn_batch = 32;
+  four_ranks.test_errors = {30, 9};
+  EXPECT_EQ(FiledProfile(MakeFakeResult(four_ranks)), "paper, BN over 32 of 128 (4 ranks)");
+  FakeRun synced;  // Statistics over the whole global batch: the paper's.
+  synced.world_size = 2;
+  synced.bn_batch = 128;
+  EXPECT_EQ(FiledProfile(MakeFakeResult(synced)), "paper");
+  FakeRun reduced = two_ranks_old;
+  reduced.profile = "reduced";
+  EXPECT_EQ(FiledProfile(MakeFakeResult(reduced)), "reduced, BN over 64 of 128 (2 ranks)");
+  FakeRun smoke = two_ranks_old;
+  smoke.profile = "smoke";
+  EXPECT_EQ(FiledProfile(MakeFakeResult(smoke)), "smoke");
+
+  ResultSet results;
+  results.Add(MakeFakeResult(four_ranks));
+  EXPECT_TRUE(results.BestRuns("cifar10_110", "constant").second == nullptr ||
+              results.BestRuns("cifar10_110", "constant").second->empty());
+  RenderedTables t = RenderTables(Paper(), results);
+  EXPECT_FALSE(Contains(t.markdown, "| Constant Depth (sdbench) | 9.00")) << t.markdown;
+  EXPECT_TRUE(Contains(t.markdown, "paper, BN over 32 of 128 (4 ranks)")) << t.markdown;
+  // Beside a paper run it stays apart.
+  results.Add(MakeFakeResult(one_process));
+  EXPECT_EQ(results.BestRuns("cifar10_110", "constant").second->size(), 1u);
+}
+
 TEST(StatisticsTest, StudentTQuantiles) {
   EXPECT_DOUBLE_EQ(StudentT975(1), 12.706);
   EXPECT_DOUBLE_EQ(StudentT975(4), 2.776);

@@ -86,8 +86,39 @@ std::optional<double> NumberAt(const Json& result, const std::string& path) {
   return node->get<double>();
 }
 
+namespace {
+
+int64_t GlobalBatch(const Json& result) {
+  if (std::optional<double> b = NumberAt(result, "provenance.distributed.global_batch")) {
+    return static_cast<int64_t>(*b);
+  }
+  return static_cast<int64_t>(
+      NumberAt(result, "config.schedule.batch_size").value_or(kPaperBatchNormBatch));
+}
+
+}  // namespace
+
+int BatchNormBatch(const Json& result) {
+  if (std::optional<double> bn = NumberAt(result, "provenance.distributed.bn_batch")) {
+    return static_cast<int>(*bn);
+  }
+  const int64_t world = static_cast<int64_t>(NumberAt(result, "provenance.world_size").value_or(1));
+  return static_cast<int>(GlobalBatch(result) / std::max<int64_t>(world, 1));
+}
+
+std::string FiledProfile(const Json& result) {
+  const std::string profile = result["profile"];
+  if (profile == "smoke") return profile;  // Never analysed.
+  const int64_t global = GlobalBatch(result);
+  const int bn = BatchNormBatch(result);
+  if (bn == global && (profile != "paper" || bn == kPaperBatchNormBatch)) return profile;
+  const int64_t world = static_cast<int64_t>(NumberAt(result, "provenance.world_size").value_or(1));
+  return absl::StrCat(profile, ", BN over ", bn, " of ", global, " (", world,
+                      world == 1 ? " rank)" : " ranks)");
+}
+
 void ResultSet::Add(Json result) {
-  RunKey key{result["experiment"], result["arm"], result["profile"]};
+  RunKey key{result["experiment"], result["arm"], FiledProfile(result)};
   runs_[key].push_back(std::move(result));
   ++count_;
 }

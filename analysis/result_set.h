@@ -63,6 +63,22 @@ double StudentT975(double df);
 // A value inside a result by dot path ("summary.median_step_seconds").
 std::optional<double> NumberAt(const nlohmann::json& result, const std::string& path);
 
+// The paper's BatchNorm batch: the batch of 128, on one GPU (PAPER_SPEC.md,
+// section "Training").
+constexpr int kPaperBatchNormBatch = 128;
+
+// The images BatchNorm normalised over in a run's training:
+// provenance.distributed.bn_batch, or for files from before that field the
+// per-rank batch (schedule.batch_size, default 128, over world_size).
+int BatchNormBatch(const nlohmann::json& result);
+
+// The profile a run is filed under: its own, except that a run whose
+// BatchNorm batch differs from its global batch (data parallel with per-rank
+// statistics) says so and its world size: "paper, BN over 64 of 128 (2
+// ranks)". Such a run is never pooled with, or compared as, the paper's
+// protocol.
+std::string FiledProfile(const nlohmann::json& result);
+
 class ResultSet {
  public:
   void Add(nlohmann::json result);

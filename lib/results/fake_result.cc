@@ -29,7 +29,7 @@ Json MakeFakeResult(const FakeRun& run) {
                       {"mean_active_blocks", run.active_blocks},
                       {"first_conv_mean_abs_grad", 1e-4 * (n - i)}});
   }
-  return {
+  Json result = {
       {"schema_version", 1},
       {"experiment", run.experiment},
       {"arm", run.arm},
@@ -63,7 +63,7 @@ Json MakeFakeResult(const FakeRun& run) {
         {"device", "cpu"},
         {"device_model", "c"},
         {"threads", 2},
-        {"world_size", 1},
+        {"world_size", run.world_size},
         {"start_time", "2026-11-26T00:00:00Z"},
         {"end_time", "2026-11-26T01:00:00Z"},
         {"dataset",
@@ -73,6 +73,13 @@ Json MakeFakeResult(const FakeRun& run) {
           {"validation_images", 5000},
           {"test_images", 10000}}},
         {"command_line", Json::array()}}}};
+  if (run.bn_batch > 0) {
+    result["provenance"]["distributed"] = {{"backend", run.world_size > 1 ? "gloo" : "none"},
+                                           {"global_batch", 128},
+                                           {"per_rank_batch", 128 / run.world_size},
+                                           {"bn_batch", run.bn_batch}};
+  }
+  return result;
 }
 
 }  // namespace sdbench

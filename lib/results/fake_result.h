@@ -23,6 +23,9 @@ struct FakeRun {
   double images_per_second = 500;
   double active_blocks = 54;
   double expected_active_blocks = 54;
+  int world_size = 1;
+  // provenance.distributed.bn_batch; 0: not recorded, as in files before it.
+  int bn_batch = 0;
 };
 
 // A result that passes ValidateResult.

@@ -187,6 +187,23 @@ absl::Status ValidateProvenance(const Json& p, absl::string_view source) {
       !s.ok()) {
     return s;
   }
+  // The batches of a data-parallel run (recorded since the fields exist).
+  if (p.contains("distributed") && p["distributed"].contains("bn_batch")) {
+    const Json& d = p["distributed"];
+    if (absl::Status s = Require(
+            d, "provenance.distributed", source,
+            {{"global_batch", kInteger}, {"per_rank_batch", kInteger}, {"bn_batch", kInteger}});
+        !s.ok()) {
+      return s;
+    }
+    const int64_t global = d["global_batch"], per_rank = d["per_rank_batch"], bn = d["bn_batch"],
+                  world = p["world_size"];
+    if (per_rank < 1 || per_rank * world != global || bn < per_rank || bn > global) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          source, ": provenance.distributed: per_rank_batch ", per_rank, " x world_size ", world,
+          " must be global_batch ", global, ", and bn_batch ", bn, " between the two"));
+    }
+  }
   if (absl::Status s =
           Require(p["machine"], "provenance.machine", source,
                   {{"host", kString}, {"cpu_model", kString}, {"libtorch_version", kString}});

@@ -75,6 +75,21 @@ TEST(ResultFileTest, EachKindOfDefectIsNamed) {
   r = ValidResult();
   r["epochs"] = Json::array();
   ExpectInvalid(r, "no evaluations or epochs");
+
+  // A data-parallel run's batches must add up.
+  FakeRun two_ranks;
+  two_ranks.world_size = 2;
+  two_ranks.bn_batch = 64;
+  EXPECT_TRUE(ValidateResult(MakeFakeResult(two_ranks), "r.json").ok());
+  r = MakeFakeResult(two_ranks);
+  r["provenance"]["distributed"]["per_rank_batch"] = 32;
+  ExpectInvalid(r, "per_rank_batch 32 x world_size 2 must be global_batch 128");
+  r = MakeFakeResult(two_ranks);
+  r["provenance"]["distributed"]["bn_batch"] = 256;
+  ExpectInvalid(r, "bn_batch 256 between the two");
+  r = MakeFakeResult(two_ranks);
+  r["provenance"]["distributed"].erase("global_batch");
+  ExpectInvalid(r, "provenance.distributed.global_batch");
 }
 
 TEST(ResultFileTest, RoundTripsThroughAFile) {

@@ -473,6 +473,8 @@ RunFacts Trainer::Facts() {
   facts.threads = threads_;
   facts.allocator = allocator_;
   facts.world_size = world_size_;
+  facts.global_batch = settings_.batch_size;
+  facts.bn_batch = settings_.batch_size / world_size_;  // Per-rank statistics.
   if (communicator_ != nullptr) facts.backend = CollectiveBackendName(communicator_->backend());
   facts.gradient_bytes_reduced_per_step =
       steps_this_attempt_ > 0 && communicator_ != nullptr
