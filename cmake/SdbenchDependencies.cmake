@@ -132,7 +132,11 @@ message(STATUS "sdbench: CUDA ${SDBENCH_HAVE_CUDA}")
 # forgets an include fails there.
 option(SDBENCH_PRECOMPILED_TORCH "precompile <torch/torch.h> once for the sources that include it" ON)
 if(SDBENCH_PRECOMPILED_TORCH)
-  add_library(sdbench_torch_pch STATIC "${PROJECT_SOURCE_DIR}/cmake/torch_pch.cc")
+  # Its one source is an empty file in the build folder (no C++ of ours
+  # outside the two builds' source lists).
+  file(CONFIGURE OUTPUT "${PROJECT_BINARY_DIR}/sdbench_torch_pch.cc"
+       CONTENT "// The target that precompiles <torch/torch.h>.\n")
+  add_library(sdbench_torch_pch STATIC "${PROJECT_BINARY_DIR}/sdbench_torch_pch.cc")
   target_link_libraries(sdbench_torch_pch PRIVATE sdbench_torch)
   target_precompile_headers(sdbench_torch_pch PRIVATE <torch/torch.h>)
 endif()
