@@ -69,6 +69,8 @@ entries=(
   "skip: a template (host0, ...); //experiments:distributed_test runs the runner as such ranks"
   "torchrun --no_python --nnodes=4 --nproc_per_node=1 --rdzv_endpoint=host0:29500 bazel-bin/experiments/runner --config=experiments/cifar10_1202.json"
   "skip: needs four hosts; //experiments:distributed_test runs torchrun-style ranks on one"
+  "torchrun --redirects=2 --tee=1 --log_dir=torchrun_logs --no_python --nnodes=4 --nproc_per_node=1 --rdzv_endpoint=host0:29500 bazel-bin/experiments/runner --config=experiments/cifar10_1202.json"
+  "skip: needs four hosts; //experiments:distributed_test runs Debian's torchrun with these flags on one"
   "sbatch --nodes=4 tools/slurm_train.sbatch cifar10_1202 --arms=stochastic"
   "skip: needs Slurm; //tools:slurm_train_test runs the script with a fake srun and scontrol"
   "bazel build //experiments:runner"
