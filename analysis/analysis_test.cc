@@ -116,7 +116,6 @@ TEST(TablesTest, MeasuredCellsBesidePaperValues) {
   EXPECT_TRUE(Contains(t.markdown, "| cifar10_110 | reduced | stochastic | 1 | 12.50 | 12.50 |"));
 }
 
-// Student's t at 97.5%: published values at whole df, interpolation between.
 // Data parallel with per-rank BatchNorm statistics is not the paper's
 // protocol: such a run is filed apart, with its world size, and never fills
 // a paper cell.
@@ -156,6 +155,7 @@ TEST(TablesTest, RunsWithAnotherBatchNormBatchAreFiledApart) {
   EXPECT_EQ(results.BestRuns("cifar10_110", "constant").second->size(), 1u);
 }
 
+// Student's t at 97.5%: published values at whole df, interpolation between.
 TEST(StatisticsTest, StudentTQuantiles) {
   EXPECT_DOUBLE_EQ(StudentT975(1), 12.706);
   EXPECT_DOUBLE_EQ(StudentT975(4), 2.776);

@@ -88,33 +88,32 @@ std::optional<double> NumberAt(const Json& result, const std::string& path) {
 
 namespace {
 
-int64_t GlobalBatch(const Json& result) {
-  if (std::optional<double> b = NumberAt(result, "provenance.distributed.global_batch")) {
-    return static_cast<int64_t>(*b);
-  }
-  return static_cast<int64_t>(
-      NumberAt(result, "config.schedule.batch_size").value_or(kPaperBatchNormBatch));
+// A run's batches: recorded, or inferred for files from before the fields.
+struct Batches {
+  int64_t world = 1, global = kPaperBatchNormBatch, bn = kPaperBatchNormBatch;
+};
+
+Batches BatchesOf(const Json& result) {
+  Batches b;
+  b.world = std::max<int64_t>(NumberAt(result, "provenance.world_size").value_or(1), 1);
+  b.global =
+      NumberAt(result, "provenance.distributed.global_batch")
+          .value_or(NumberAt(result, "config.schedule.batch_size").value_or(kPaperBatchNormBatch));
+  b.bn = NumberAt(result, "provenance.distributed.bn_batch").value_or(b.global / b.world);
+  return b;
 }
 
 }  // namespace
 
-int BatchNormBatch(const Json& result) {
-  if (std::optional<double> bn = NumberAt(result, "provenance.distributed.bn_batch")) {
-    return static_cast<int>(*bn);
-  }
-  const int64_t world = static_cast<int64_t>(NumberAt(result, "provenance.world_size").value_or(1));
-  return static_cast<int>(GlobalBatch(result) / std::max<int64_t>(world, 1));
-}
+int BatchNormBatch(const Json& result) { return static_cast<int>(BatchesOf(result).bn); }
 
 std::string FiledProfile(const Json& result) {
   const std::string profile = result["profile"];
   if (profile == "smoke") return profile;  // Never analysed.
-  const int64_t global = GlobalBatch(result);
-  const int bn = BatchNormBatch(result);
-  if (bn == global && (profile != "paper" || bn == kPaperBatchNormBatch)) return profile;
-  const int64_t world = static_cast<int64_t>(NumberAt(result, "provenance.world_size").value_or(1));
-  return absl::StrCat(profile, ", BN over ", bn, " of ", global, " (", world,
-                      world == 1 ? " rank)" : " ranks)");
+  const Batches b = BatchesOf(result);
+  if (b.bn == b.global && (profile != "paper" || b.bn == kPaperBatchNormBatch)) return profile;
+  return absl::StrCat(profile, ", BN over ", b.bn, " of ", b.global, " (", b.world,
+                      b.world == 1 ? " rank)" : " ranks)");
 }
 
 void ResultSet::Add(Json result) {

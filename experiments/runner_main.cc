@@ -95,6 +95,15 @@ namespace {
 
 using Json = nlohmann::json;
 
+// Where the launcher put this process (the device rule's L and rank).
+RankPlacement PlacementOf(const DistributedEnv& env) {
+  RankPlacement placement;
+  placement.world_size = env.world_size;
+  placement.local_rank = env.local_rank;
+  placement.local_world_size = env.local_world_size;
+  return placement;
+}
+
 absl::StatusOr<std::vector<std::pair<std::string, Json>>> CommandLineOverrides() {
   std::vector<std::pair<std::string, Json>> overrides;
   const std::pair<const char*, std::string> shorthands[] = {
@@ -214,8 +223,7 @@ absl::StatusOr<std::vector<Json>> RunAll(const Experiment& experiment, const std
     options.command_line = command_line;
     options.progress = writer ? &progress : nullptr;
     options.stop_check_every = absl::GetFlag(FLAGS_stop_check_every);
-    options.local_rank = env.local_rank;
-    options.local_world_size = env.local_world_size;
+    options.placement = PlacementOf(env);
     options.communicator = communicator;
     absl::StatusOr<std::unique_ptr<Trainer>> trainer = Trainer::Create(
         run.config, {experiment.name, run.arm.name, profile, run.seed}, *loaded[data_key], options);
@@ -327,11 +335,7 @@ absl::StatusOr<std::unique_ptr<Communicator>> JoinJob(const DistributedEnv& env,
   absl::StatusOr<CollectiveBackend> backend =
       ChooseBackend(device, requested, GlooAvailable(), NcclAvailable());
   if (!backend.ok()) return backend.status();
-  RankPlacement placement;
-  placement.world_size = env.world_size;
-  placement.local_rank = env.local_rank;
-  placement.local_world_size = env.local_world_size;
-  absl::StatusOr<torch::Device> where = ResolveDevice(device, placement);
+  absl::StatusOr<torch::Device> where = ResolveDevice(device, PlacementOf(env));
   if (!where.ok()) return where.status();
   return Communicator::Connect(env, std::chrono::seconds(absl::GetFlag(FLAGS_dist_timeout_s)),
                                *backend, *where);

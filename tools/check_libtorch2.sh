@@ -37,7 +37,8 @@ version=$(for part in MAJOR MINOR PATCH; do
 
 # What each file includes from LibTorch, itself or through the project's
 # headers it includes: "torch.h" (<torch/torch.h>), "other" (only other
-# LibTorch headers) or nothing (no LibTorch: the file is not checked).
+# LibTorch headers) or nothing (no LibTorch: the file is not checked). The
+# CMake build's precompiled header makes the same scan (cmake/SdbenchRules.cmake).
 libtorch_use() {
   python3 - "$@" <<'PY'
 import re, sys

@@ -51,12 +51,13 @@ Json SummarizeRun(const RunState& state, const RunSettings& settings,
 }
 
 Json RunProvenance(const RunFacts& facts, const std::string& start_time) {
+  const int64_t per_rank_batch = facts.global_batch / facts.world_size;
   const Json distributed = {
       {"backend", facts.backend},
       {"bn_statistics", "per rank, as DDP (rank 0's are evaluated and saved)"},
       {"global_batch", facts.global_batch},
-      {"per_rank_batch", facts.global_batch / facts.world_size},
-      {"bn_batch", facts.bn_batch},
+      {"per_rank_batch", per_rank_batch},
+      {"bn_batch", per_rank_batch},  // The statistics above: per rank.
       {"gradient_bytes_reduced_per_step", facts.gradient_bytes_reduced_per_step},
       {"gradient_bytes_all_parameters", facts.gradient_bytes_all_parameters}};
   return {{"git", GitProvenance()},

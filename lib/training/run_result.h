@@ -27,7 +27,6 @@ struct RunFacts {
   int world_size = 1;
   std::string backend = "none";  // "gloo", "nccl" or "none".
   int64_t global_batch = 0;      // schedule.batch_size: the images of one step, all ranks.
-  int64_t bn_batch = 0;          // The images BatchNorm normalises over (per rank).
   double gradient_bytes_reduced_per_step = 0;
   int64_t gradient_bytes_all_parameters = 0;
   bool resumed = false;

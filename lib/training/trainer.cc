@@ -68,10 +68,8 @@ absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const Json& config,
   absl::StatusOr<RunSettings> settings = ParseRunSettings(config);
   if (!settings.ok()) return settings.status();
   const int world_size = options.communicator != nullptr ? options.communicator->world_size() : 1;
-  RankPlacement placement;
+  RankPlacement placement = options.placement;
   placement.world_size = world_size;
-  placement.local_rank = options.local_rank;
-  placement.local_world_size = options.local_world_size;
   absl::StatusOr<torch::Device> device = ResolveDevice(settings->device, placement);
   if (!device.ok()) return device.status();
   std::unique_ptr<Trainer> trainer(
@@ -474,7 +472,6 @@ RunFacts Trainer::Facts() {
   facts.allocator = allocator_;
   facts.world_size = world_size_;
   facts.global_batch = settings_.batch_size;
-  facts.bn_batch = settings_.batch_size / world_size_;  // Per-rank statistics.
   if (communicator_ != nullptr) facts.backend = CollectiveBackendName(communicator_->backend());
   facts.gradient_bytes_reduced_per_step =
       steps_this_attempt_ > 0 && communicator_ != nullptr

@@ -31,6 +31,7 @@
 #include "lib/training/progress.h"
 #include "lib/training/run_result.h"
 #include "lib/training/run_settings.h"
+#include "lib/training/runtime.h"
 #include "lib/training/sgd.h"
 #include "nlohmann/json.hpp"
 
@@ -53,11 +54,10 @@ struct RunOptions {
   // may split unevenly over the ranks; their mean gradients are then still
   // weighted equally (DDP does the same).
   Communicator* communicator = nullptr;
-  // The rank's place on its node (rank, world size from the communicator):
+  // The rank's place on its node (its world_size is the communicator's):
   // with runtime.device=cuda it picks the GPU (GpuOfRank in runtime.h); an
   // explicit cuda:K wins.
-  int local_rank = 0;
-  int local_world_size = 0;  // 0: unknown.
+  RankPlacement placement;
   // Data parallel: the ranks agree on a stop request every this many steps
   // (one small collective; none in between).
   int stop_check_every = 10;
