@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "lib/config/config_keys.h"
 #include "lib/io/file_io.h"
 #include "lib/model/survival.h"
 #include "lib/training/metrics_log.h"
@@ -150,8 +151,11 @@ std::vector<std::pair<double, std::string>> LrDrops(const Json& run) {
   LrSchedule schedule;
   schedule.epochs = run["config"]["schedule"]["epochs"];
   schedule.milestones = run["config"]["schedule"]["lr_milestones"].get<std::vector<double>>();
-  // Results written before the rule was recorded used "round".
-  const std::string rounding = run["config"]["schedule"].value("milestone_rounding", "round");
+  // Results written before the rule was recorded used what the key table
+  // says its absence meant ("round").
+  const Json absent = FindConfigKey("schedule.milestone_rounding")->ValueWhenAbsent();
+  const std::string rounding =
+      run["config"]["schedule"].value("milestone_rounding", absent.get<std::string>());
   schedule.rounding = ParseMilestoneRounding(rounding).value_or(MilestoneRounding::kRound);
   std::vector<std::pair<double, std::string>> lines;
   for (int epoch : schedule.MilestoneEpochs()) {

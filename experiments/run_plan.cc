@@ -1,5 +1,6 @@
 #include "experiments/run_plan.h"
 
+#include <algorithm>
 #include <map>
 
 #include "absl/strings/numbers.h"
@@ -8,7 +9,6 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "lib/training/progress.h"
-#include "lib/training/run_settings.h"
 
 namespace sdbench {
 
@@ -60,19 +60,20 @@ absl::StatusOr<std::vector<int>> ParseSeeds(const std::string& text,
 absl::StatusOr<std::vector<PlannedRun>> PlanRuns(
     const Experiment& experiment, const std::string& profile, const std::vector<Arm>& arms,
     const std::vector<int>& seeds, const std::vector<std::pair<std::string, Json>>& overrides,
-    const std::string& out_dir, const std::string& checkpoint_dir) {
+    const std::string& out_dir, const std::string& checkpoint_dir, const RankPlacement& placement) {
   const std::string run_dir = absl::StrCat(experiment.name, "/", profile);
   std::vector<PlannedRun> runs;
   for (const Arm& arm : arms) {
     absl::StatusOr<Json> config = ResolveRunConfig(experiment, profile, arm, overrides);
-    absl::Status valid = config.status();
-    if (valid.ok()) valid = ParseRunSettings(*config).status();
-    if (!valid.ok()) {
-      return absl::Status(valid.code(), absl::StrCat("arm '", arm.name, "': ", valid.message()));
+    absl::StatusOr<RunSettings> settings =
+        config.ok() ? ParseRunSettings(*config, placement) : config.status();
+    if (!settings.ok()) {
+      return absl::Status(settings.status().code(),
+                          absl::StrCat("arm '", arm.name, "': ", settings.status().message()));
     }
     for (int seed : seeds) {
       const std::string stem = absl::StrCat(arm.name, "_seed", seed);
-      runs.push_back({arm, seed, *config, absl::StrCat(out_dir, "/", run_dir, "/", stem, ".json"),
+      runs.push_back({arm, seed, *settings, absl::StrCat(out_dir, "/", run_dir, "/", stem, ".json"),
                       absl::StrCat(checkpoint_dir, "/", run_dir, "/", stem, ".pt")});
     }
   }
@@ -80,13 +81,9 @@ absl::StatusOr<std::vector<PlannedRun>> PlanRuns(
 }
 
 absl::Status CheckWorldSize(const std::vector<PlannedRun>& runs, int world_size) {
-  if (world_size <= 1) return absl::OkStatus();
   for (const PlannedRun& run : runs) {
-    if (run.config["model"]["gate_mode"] == "row") {
-      return absl::InvalidArgumentError(
-          absl::StrCat("arm '", run.arm.name,
-                       "': model.gate_mode=row needs one process (every "
-                       "rank would draw the same per-sample gates for different samples)"));
+    if (absl::Status s = CheckWorldSize(run.settings, std::max(world_size, 1)); !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("arm '", run.arm.name, "': ", s.message()));
     }
   }
   return absl::OkStatus();

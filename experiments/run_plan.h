@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "lib/config/experiment_config.h"
+#include "lib/training/run_settings.h"
 #include "nlohmann/json.hpp"
 
 namespace sdbench {
@@ -26,21 +27,24 @@ absl::StatusOr<std::vector<int>> ParseSeeds(const std::string& text,
 struct PlannedRun {
   Arm arm;
   int seed = 0;
-  nlohmann::json config;        // Resolved and checked.
+  RunSettings settings;         // Parsed once; settings.config: the resolved config.
   std::string result_path;      // <out_dir>/<experiment>/<profile>/<arm>_seed<k>.json
   std::string checkpoint_path;  // The same under the checkpoint directory, .pt.
 };
 
 // Every (arm, seed) run with its config resolved (profile, arm, command-line
-// overrides) and checked, including its option names: an error names the
-// arm and the problem before any run starts.
+// overrides), checked and parsed into typed settings once, the device
+// resolved for this process's `placement`: an error names the arm and the
+// problem before any run starts.
 absl::StatusOr<std::vector<PlannedRun>> PlanRuns(
     const Experiment& experiment, const std::string& profile, const std::vector<Arm>& arms,
     const std::vector<int>& seeds,
     const std::vector<std::pair<std::string, nlohmann::json>>& overrides,
-    const std::string& out_dir, const std::string& checkpoint_dir);
+    const std::string& out_dir, const std::string& checkpoint_dir,
+    const RankPlacement& placement = {});
 
-// What the runs cannot do with `world_size` processes (row gates).
+// What the runs cannot do with `world_size` processes (CheckWorldSize of
+// run_settings.h), naming the arm.
 absl::Status CheckWorldSize(const std::vector<PlannedRun>& runs, int world_size);
 
 // The runner's closing table: one row per finished result; where both a

@@ -58,17 +58,24 @@ TEST(PlanRunsTest, OneRunPerArmAndSeedWithResolvedConfigsAndPaths) {
   EXPECT_EQ((*runs)[1].seed, 2);
   EXPECT_EQ((*runs)[3].result_path, "/r/two/reduced/stochastic_seed2.json");
   EXPECT_EQ((*runs)[3].checkpoint_path, "/c/two/reduced/stochastic_seed2.pt");
-  EXPECT_EQ((*runs)[0].config["model"]["schedule"], "constant");
-  EXPECT_EQ((*runs)[2].config["model"]["schedule"], "linear");
-  EXPECT_EQ((*runs)[2].config["schedule"]["epochs"], 3);  // The profile.
-  EXPECT_EQ((*runs)[2].config["schedule"]["lr"], 0.05);   // The command line.
+  EXPECT_EQ((*runs)[0].settings.config["model"]["schedule"], "constant");
+  EXPECT_EQ((*runs)[2].settings.config["model"]["schedule"], "linear");
+  EXPECT_EQ((*runs)[2].settings.config["schedule"]["epochs"], 3);  // The profile.
+  EXPECT_EQ((*runs)[2].settings.config["schedule"]["lr"], 0.05);   // The command line.
+  // Parsed once, when planned: the typed settings say the same.
+  EXPECT_EQ((*runs)[0].settings.model.schedule, SurvivalSchedule::kConstant);
+  EXPECT_EQ((*runs)[2].settings.model.schedule, SurvivalSchedule::kLinear);
+  EXPECT_EQ((*runs)[2].settings.lr.epochs, 3);
+  EXPECT_DOUBLE_EQ((*runs)[2].settings.lr.lr, 0.05);
+  EXPECT_TRUE((*runs)[2].settings.device.is_cpu());
 }
 
 TEST(PlanRunsTest, BadValuesNameTheArmBeforeAnyWork) {
   const Experiment e = TwoArms();
   auto bad_name = PlanRuns(e, "paper", e.arms, {1}, {{"model.shortcut", Json("conv")}}, "/r", "/c");
   ASSERT_FALSE(bad_name.ok());
-  EXPECT_NE(bad_name.status().message().find("arm 'constant': unknown shortcut"), std::string::npos)
+  EXPECT_NE(bad_name.status().message().find("arm 'constant': unknown model.shortcut 'conv'"),
+            std::string::npos)
       << bad_name.status();
   auto bad_range = PlanRuns(e, "paper", e.arms, {1}, {{"model.depth", Json(21)}}, "/r", "/c");
   ASSERT_FALSE(bad_range.ok());
@@ -86,6 +93,13 @@ TEST(CheckWorldSizeTest, RowGatesNeedOneProcess) {
   EXPECT_NE(two.message().find("model.gate_mode=row needs one process"), std::string::npos);
   auto batch = PlanRuns(e, "paper", e.arms, {1}, {}, "/r", "/c");
   EXPECT_TRUE(CheckWorldSize(*batch, 8).ok());
+  // The batch is the global batch: 128 does not split over 3 ranks.
+  absl::Status three = CheckWorldSize(*batch, 3);
+  ASSERT_FALSE(three.ok());
+  EXPECT_NE(
+      three.message().find("arm 'constant': schedule.batch_size 128 is not divisible by the 3"),
+      std::string::npos)
+      << three;
 }
 
 TEST(SummaryTableTest, OneRowPerResult) {

@@ -22,6 +22,7 @@
 #include "absl/strings/str_join.h"
 #include "experiments/run_plan.h"
 #include "lib/base/stop.h"
+#include "lib/config/config_keys.h"
 #include "lib/config/experiment_config.h"
 #include "lib/data/dataset.h"
 #include "lib/distributed/communicator.h"
@@ -30,6 +31,7 @@
 #include "lib/io/file_io.h"
 #include "lib/io/process.h"
 #include "lib/results/result_file.h"
+#include "lib/training/checkpoint.h"
 #include "lib/training/metrics_log.h"
 #include "lib/training/progress.h"
 #include "lib/training/run_settings.h"
@@ -41,6 +43,9 @@ ABSL_FLAG(std::string, profile, "paper", "paper | reduced | smoke");
 ABSL_FLAG(std::string, arms, "", "comma-separated arm names to run (default: all)");
 ABSL_FLAG(int, arm_index, -1, "run only the arm with this index (see --list_arms)");
 ABSL_FLAG(bool, list_arms, false, "print the experiment's arms, one per line, and exit");
+ABSL_FLAG(bool, print_config, false,
+          "print every planned run's resolved configuration and plan (result and checkpoint "
+          "paths, what --resume would do) as JSON, and train nothing");
 ABSL_FLAG(std::string, seeds, "", "comma-separated run seeds (default: the config's)");
 ABSL_FLAG(std::string, out_dir, "", "result directory (default: <workspace>/results)");
 ABSL_FLAG(std::string, checkpoint_dir, "",
@@ -208,11 +213,10 @@ absl::StatusOr<std::vector<Json>> RunAll(const Experiment& experiment, const std
       if (writer) finished.push_back(**existing);
       continue;
     }
-    const RunSettings settings = *ParseRunSettings(run.config);
-    const std::string data_key = absl::StrCat(run.config["dataset"].dump(), data_dir);
+    const std::string data_key = absl::StrCat(run.settings.config["dataset"].dump(), data_dir);
     if (loaded.count(data_key) == 0) {
       absl::StatusOr<DatasetFiles> files =
-          LoadDatasetFiles(settings.dataset, data_dir, /*synthetic_seed=*/12345);
+          LoadDatasetFiles(run.settings.dataset, data_dir, /*synthetic_seed=*/12345);
       if (!files.ok()) return files.status();
       loaded[data_key] = std::make_shared<DatasetFiles>(*std::move(files));
     }
@@ -223,10 +227,10 @@ absl::StatusOr<std::vector<Json>> RunAll(const Experiment& experiment, const std
     options.command_line = command_line;
     options.progress = writer ? &progress : nullptr;
     options.stop_check_every = absl::GetFlag(FLAGS_stop_check_every);
-    options.placement = PlacementOf(env);
     options.communicator = communicator;
-    absl::StatusOr<std::unique_ptr<Trainer>> trainer = Trainer::Create(
-        run.config, {experiment.name, run.arm.name, profile, run.seed}, *loaded[data_key], options);
+    absl::StatusOr<std::unique_ptr<Trainer>> trainer =
+        Trainer::Create(run.settings, {experiment.name, run.arm.name, profile, run.seed},
+                        *loaded[data_key], options);
     absl::StatusOr<Json> result = trainer.ok() ? (*trainer)->Run() : trainer.status();
     if (!result.ok()) {
       return absl::Status(result.status().code(),
@@ -264,12 +268,12 @@ int EvaluateFile(const Experiment& experiment, const std::vector<PlannedRun>& ru
   }
   const PlannedRun& run = runs.front();
   absl::StatusOr<DatasetFiles> files =
-      LoadDatasetFiles(ParseRunSettings(run.config)->dataset, data_dir, /*synthetic_seed=*/12345);
+      LoadDatasetFiles(run.settings.dataset, data_dir, /*synthetic_seed=*/12345);
   if (!files.ok()) return Fail(files.status());
   RunOptions options;
   options.command_line = command_line;
   absl::StatusOr<std::unique_ptr<Trainer>> trainer = Trainer::Create(
-      run.config, {experiment.name, run.arm.name, absl::GetFlag(FLAGS_profile), run.seed}, *files,
+      run.settings, {experiment.name, run.arm.name, absl::GetFlag(FLAGS_profile), run.seed}, *files,
       options);
   if (!trainer.ok()) return Fail(trainer.status());
   absl::StatusOr<Json> doc = (*trainer)->EvaluateFile(path);
@@ -292,10 +296,11 @@ int EvaluateFile(const Experiment& experiment, const std::vector<PlannedRun>& ru
   return 0;
 }
 
-// Every planned run of this invocation, resolved and checked before any
-// work starts; its result and checkpoint folders created.
+// Every planned run of this invocation, resolved, checked and parsed before
+// any work starts, the device resolved for this process's place in its job.
 absl::StatusOr<std::vector<PlannedRun>> Plan(const Experiment& experiment,
-                                             const std::string& out_dir) {
+                                             const std::string& out_dir,
+                                             const DistributedEnv& env) {
   const std::string profile = absl::GetFlag(FLAGS_profile);
   const std::string checkpoint_dir =
       UserOrWorkspacePath(absl::GetFlag(FLAGS_checkpoint_dir), "checkpoints");
@@ -305,14 +310,71 @@ absl::StatusOr<std::vector<PlannedRun>> Plan(const Experiment& experiment,
   if (!seeds.ok()) return seeds.status();
   auto overrides = CommandLineOverrides();
   if (!overrides.ok()) return overrides.status();
-  auto runs = PlanRuns(experiment, profile, *arms, *seeds, *overrides, out_dir, checkpoint_dir);
-  if (!runs.ok()) return runs.status();
-  const std::string run_dir = absl::StrCat(experiment.name, "/", profile);
-  for (const std::string& dir :
-       {absl::StrCat(out_dir, "/", run_dir), absl::StrCat(checkpoint_dir, "/", run_dir)}) {
-    if (absl::Status s = MakeDirectories(dir); !s.ok()) return s;
+  return PlanRuns(experiment, profile, *arms, *seeds, *overrides, out_dir, checkpoint_dir,
+                  PlacementOf(env));
+}
+
+// The folders of the runs' results and checkpoints.
+absl::Status MakeRunDirectories(const std::vector<PlannedRun>& runs) {
+  for (const PlannedRun& run : runs) {
+    for (const std::string& path : {run.result_path, run.checkpoint_path}) {
+      if (absl::Status s = MakeDirectories(path.substr(0, path.rfind('/'))); !s.ok()) return s;
+    }
   }
-  return runs;
+  return absl::OkStatus();
+}
+
+// What --resume would do with `run`'s checkpoint, for --print_config.
+Json CheckpointPlan(const PlannedRun& run) {
+  Json plan = {{"path", run.checkpoint_path}};
+  if (!FileExists(run.checkpoint_path)) {
+    plan["state"] = "absent: the run starts from scratch";
+    return plan;
+  }
+  absl::StatusOr<Json> meta = ReadCheckpointMeta(run.checkpoint_path);
+  if (!meta.ok()) {
+    plan["state"] = absl::StrCat("unreadable: ", meta.status().message());
+    return plan;
+  }
+  plan["epochs_done"] = (*meta)["epochs_done"];
+  plan["iteration"] = (*meta)["iteration"];
+  const absl::Status resumable = CheckResumable((*meta)["config"], run.settings.config);
+  if (!absl::GetFlag(FLAGS_resume)) {
+    plan["state"] = "present; without --resume the run starts over and replaces it";
+  } else if (resumable.ok()) {
+    plan["state"] =
+        absl::StrCat("--resume continues it after iteration ", (*meta)["iteration"].get<int64_t>());
+  } else {
+    plan["state"] = absl::StrCat("--resume refuses it: ", resumable.message());
+  }
+  return plan;
+}
+
+// --print_config: every planned run's configuration and plan, as JSON.
+int PrintConfig(const Experiment& experiment, const std::vector<PlannedRun>& runs) {
+  Json doc = {{"experiment", experiment.name},
+              {"profile", absl::GetFlag(FLAGS_profile)},
+              {"runs", Json::array()}};
+  for (const PlannedRun& run : runs) {
+    Json result = {{"path", run.result_path}};
+    if (!FileExists(run.result_path)) {
+      result["state"] = "absent";
+    } else if (absl::GetFlag(FLAGS_force)) {
+      result["state"] = "present; --force trains again and replaces it";
+    } else {
+      result["state"] = ReadResultFile(run.result_path).ok()
+                            ? "complete: the run is skipped (--force to train again)"
+                            : "present but not a valid result: the run trains again";
+    }
+    doc["runs"].push_back({{"arm", run.arm.name},
+                           {"seed", run.seed},
+                           {"device", run.settings.device.str()},
+                           {"result", result},
+                           {"checkpoint", CheckpointPlan(run)},
+                           {"config", run.settings.config}});
+  }
+  std::cout << doc.dump(2) << "\n";
+  return 0;
 }
 
 // The data-parallel job this process belongs to (world size 1: none): a
@@ -325,9 +387,9 @@ absl::StatusOr<std::unique_ptr<Communicator>> JoinJob(const DistributedEnv& env,
   if (absl::GetFlag(FLAGS_dist_timeout_s) < 1) {
     return absl::OutOfRangeError("--dist_timeout_s must be >= 1");
   }
-  const std::string device = runs.front().config["runtime"]["device"];
+  const std::string device = runs.front().settings.config["runtime"]["device"];
   for (const PlannedRun& run : runs) {
-    if (run.config["runtime"]["device"] != device) {
+    if (run.settings.device != runs.front().settings.device) {
       return absl::InvalidArgumentError(
           "data parallel: every run of one job must train on the same kind of device");
     }
@@ -335,10 +397,8 @@ absl::StatusOr<std::unique_ptr<Communicator>> JoinJob(const DistributedEnv& env,
   absl::StatusOr<CollectiveBackend> backend =
       ChooseBackend(device, requested, GlooAvailable(), NcclAvailable());
   if (!backend.ok()) return backend.status();
-  absl::StatusOr<torch::Device> where = ResolveDevice(device, PlacementOf(env));
-  if (!where.ok()) return where.status();
   return Communicator::Connect(env, std::chrono::seconds(absl::GetFlag(FLAGS_dist_timeout_s)),
-                               *backend, *where);
+                               *backend, runs.front().settings.device);
 }
 
 int Main(int argc, char** argv, const std::vector<char*>& positional) {
@@ -373,8 +433,12 @@ int Main(int argc, char** argv, const std::vector<char*>& positional) {
   std::signal(SIGXFSZ, SIG_IGN);
   std::signal(SIGPIPE, SIG_IGN);
   const std::string out_dir = UserOrWorkspacePath(absl::GetFlag(FLAGS_out_dir), "results");
-  absl::StatusOr<std::vector<PlannedRun>> runs = Plan(*experiment, out_dir);
+  absl::StatusOr<DistributedEnv> env = ReadDistributedEnv();
+  if (!env.ok()) return Fail(env.status());
+  absl::StatusOr<std::vector<PlannedRun>> runs = Plan(*experiment, out_dir, *env);
   if (!runs.ok()) return Fail(runs.status());
+  if (absl::GetFlag(FLAGS_print_config)) return PrintConfig(*experiment, *runs);
+  if (absl::Status s = MakeRunDirectories(*runs); !s.ok()) return Fail(s);
 
   const std::string data_dir = absl::GetFlag(FLAGS_data_dir).empty()
                                    ? DefaultDataDir()
@@ -394,8 +458,6 @@ int Main(int argc, char** argv, const std::vector<char*>& positional) {
   if (nproc < 0 || nproc > 256) {
     return Fail(absl::OutOfRangeError(absl::StrCat("--nproc=", nproc, " must be in 0..256")));
   }
-  absl::StatusOr<DistributedEnv> env = ReadDistributedEnv();
-  if (!env.ok()) return Fail(env.status());
   if (absl::Status s = CheckWorldSize(*runs, std::max(nproc, env->world_size)); !s.ok()) {
     return Fail(s);
   }

@@ -9,7 +9,9 @@
 //  - a checkpoint that cannot be written (a file-size limit) fails the run
 //    with the path and the reason, leaves no temporary file, and the
 //    previous checkpoint still resumes;
-//  - bad flags and configs fail with a clear message before any work.
+//  - bad flags and configs fail with a clear message before any work;
+//  - --print_config shows each run's configuration and what --resume would
+//    do, and trains nothing.
 #include <signal.h>
 
 #include <chrono>
@@ -27,6 +29,7 @@
 #include "lib/model/resnet.h"
 #include "lib/random/splitmix.h"
 #include "lib/testing/test_dir.h"
+#include "lib/training/run_settings.h"
 #include "nlohmann/json.hpp"
 
 namespace sdbench {
@@ -51,7 +54,7 @@ Json Deterministic(const std::string& dir) {
 }
 
 std::vector<torch::Tensor> FinalWeights(const std::string& dir) {
-  ResNetOptions options;
+  ResNetOptions options = PaperSettings().model;
   options.depth = 20;
   ResNet model(options);
   torch::serialize::InputArchive archive, model_archive;
@@ -247,19 +250,22 @@ TEST(RunnerTest, BadInputFailsClearlyBeforeAnyWork) {
   ExpectFailure({"--no_such_flag=1"}, "no_such_flag");
   ExpectFailure({"--epochs=ten"}, "'schedule.epochs' must be an integer");
   ExpectFailure({"--set=schedule.milestone_rounding=floor"},
-                "unknown lr milestone rounding 'floor'");
-  ExpectFailure({"--set=schedule.final_partial_window=best"}, "unknown final partial window rule");
+                "unknown schedule.milestone_rounding 'floor' (known: ceil, round)");
+  ExpectFailure({"--set=schedule.final_partial_window=best"},
+                "unknown schedule.final_partial_window 'best'");
   // Every --set counts, not only the last.
   ExpectFailure({"--set=schedule.milestone_rounding=floor", "--set=schedule.epochs=2"},
-                "unknown lr milestone rounding 'floor'");
+                "unknown schedule.milestone_rounding 'floor'");
   ExpectFailure({"--set", "model.widht=3", "--set=schedule.epochs=2"},
                 "unknown config key 'model.widht'");
   ExpectFailure({"--set=model.gate_mode=row", "--nproc=2"},
                 "model.gate_mode=row needs one process");
   ExpectFailure({"--depth=21"}, "model.depth = 21 is out of range");
   ExpectFailure({"--p_last=0"}, "model.p_last");
-  ExpectFailure({"--schedule=exponential"}, "unknown survival schedule 'exponential'");
-  ExpectFailure({"--set=model.shortcut=conv1x1"}, "unknown shortcut subsampling");
+  ExpectFailure({"--schedule=exponential"}, "unknown model.schedule 'exponential'");
+  ExpectFailure({"--set=model.shortcut=conv1x1"}, "unknown model.shortcut 'conv1x1'");
+  ExpectFailure({"--batch_size=31", "--nproc=2"},
+                "schedule.batch_size 31 is not divisible by the 2 processes");
   ExpectFailure({"--set=model.widht=3"}, "unknown config key 'model.widht'");
   ExpectFailure({"--profile=fast"}, "unknown profile 'fast'");
   ExpectFailure({"--arms=bogus"}, "unknown arm 'bogus'");
@@ -267,6 +273,55 @@ TEST(RunnerTest, BadInputFailsClearlyBeforeAnyWork) {
   // No machine has a 100th GPU: an error whether CUDA exists or not.
   ExpectFailure({"--device=cuda:99"}, "cuda:99");
   ExpectFailure({"--seeds=1,x"}, "--seeds");
+}
+
+// --print_config's JSON (stdout; the runner prints nothing else).
+Json PrintedPlan(const std::string& dir, std::vector<std::string> extra) {
+  extra.push_back("--print_config");
+  EXPECT_EQ(RunToCompletion(dir, extra), 0) << *ReadFileToString(dir + ".log");
+  return Json::parse(*ReadFileToString(dir + ".log"));
+}
+
+TEST(RunnerTest, PrintConfigShowsEachRunAndWhatResumeWouldDoAndTrainsNothing) {
+  const std::string dir = TestDir() + "/plan";
+  const Json plan = PrintedPlan(dir, {"--epochs=3", "--set=model.p_last=0.3"});
+  ASSERT_EQ(plan["runs"].size(), 1u);
+  const Json& run = plan["runs"][0];
+  EXPECT_EQ(run["arm"], "stochastic");
+  EXPECT_EQ(run["seed"], 1);
+  EXPECT_EQ(run["config"]["schedule"]["epochs"], 3);        // A flag.
+  EXPECT_EQ(run["config"]["model"]["p_last"], 0.3);         // --set.
+  EXPECT_EQ(run["config"]["schedule"]["batch_size"], 32);   // The experiment file.
+  EXPECT_EQ(run["config"]["optimizer"]["momentum"], 0.9);   // The paper's default.
+  EXPECT_EQ(run["config"]["model"]["schedule"], "linear");  // The arm.
+  EXPECT_EQ(run["device"], "cpu");
+  EXPECT_EQ(run["result"]["path"], ResultPath(dir));
+  EXPECT_EQ(run["result"]["state"], "absent");
+  EXPECT_EQ(run["checkpoint"]["path"], CheckpointPath(dir));
+  EXPECT_EQ(run["checkpoint"]["state"], "absent: the run starts from scratch");
+  EXPECT_FALSE(FileExists(ResultPath(dir)));
+  EXPECT_FALSE(FileExists(CheckpointPath(dir)));
+
+  // A run stopped mid-epoch: --resume continues it, also with other threads
+  // (speed only), and refuses another p_L, naming it; so does the runner.
+  StopAfterSteps(dir, {}, 3);
+  const Json same = PrintedPlan(dir, {"--resume", "--threads=2"})["runs"][0]["checkpoint"];
+  EXPECT_EQ(same["epochs_done"], 0);
+  EXPECT_NE(same["state"].get<std::string>().find("--resume continues it after iteration"),
+            std::string::npos)
+      << same;
+  const Json other = PrintedPlan(dir, {"--resume", "--p_last=0.3"})["runs"][0]["checkpoint"];
+  EXPECT_NE(other["state"].get<std::string>().find(
+                "--resume refuses it: the checkpoint was made with settings that change "
+                "training: model.p_last: checkpoint 0.5, this run 0.3"),
+            std::string::npos)
+      << other;
+  ASSERT_NE(RunToCompletion(dir, {"--resume", "--p_last=0.3"}), 0);
+  EXPECT_NE(ReadFileToString(dir + ".log")->find("model.p_last: checkpoint 0.5, this run 0.3"),
+            std::string::npos);
+  ASSERT_EQ(RunToCompletion(dir, {"--resume", "--threads=2"}), 0)
+      << *ReadFileToString(dir + ".log");
+  EXPECT_TRUE(Json::parse(*ReadFileToString(ResultPath(dir)))["provenance"]["resumed"].get<bool>());
 }
 
 TEST(RunnerTest, ListsArms) {

@@ -49,6 +49,7 @@
 #include "lib/io/process.h"
 #include "lib/model/resnet.h"
 #include "lib/results/provenance.h"
+#include "lib/training/run_settings.h"
 #include "lib/training/runtime.h"
 #include "nlohmann/json.hpp"
 
@@ -58,7 +59,7 @@ ABSL_FLAG(int, rounds, 5, "interleaved rounds per configuration");
 ABSL_FLAG(int, rounds_1202, 2, "rounds at depth >= 1000");
 ABSL_FLAG(int, steps, 3, "timed steps per configuration and round");
 ABSL_FLAG(int, warmup, 2, "untimed steps before them");
-ABSL_FLAG(int, batch, 128, "batch size");
+ABSL_FLAG(int, batch, sdbench::PaperSettings().batch_size, "batch size (default: the paper's)");
 ABSL_FLAG(int, threads, 0, "intra-op threads of every worker (0: all cores)");
 ABSL_FLAG(int, epoch_steps, 40, "steps of the input-pipeline measurement (0: skip it)");
 ABSL_FLAG(int, conv_reps, 7, "timed repetitions per convolution shape");
@@ -81,7 +82,7 @@ ABSL_FLAG(double, planted_slowdown, 0,
           "this fraction of the batch), to show the CI speed gate catches a slowdown");
 // Internal: run as a worker.
 ABSL_FLAG(std::string, worker, "", "internal: ours | plain | conv | epoch");
-ABSL_FLAG(int, depth, 110, "internal: worker depth");
+ABSL_FLAG(int, depth, sdbench::PaperSettings().model.depth, "internal: worker depth");
 ABSL_FLAG(std::string, mode, "constant", "internal: constant | stochastic");
 ABSL_FLAG(int, seed, 1, "internal: worker seed (gates); the round number");
 
@@ -387,7 +388,7 @@ absl::StatusOr<Json> BenchmarkDepth(int depth, const Json& targets,
   WorkerOptions stochastic;
   stochastic.depth = depth;
   stochastic.mode = "stochastic";
-  ResNet reference = *MakeResNet(WorkerModel(stochastic, false));
+  ResNet reference = *MakeResNet(WorkerSettings(stochastic, false).model);
   report["expected_active_blocks_stochastic"] = reference->expected_active_blocks();
   report["blocks"] = reference->num_blocks();
   AddRatios(configs, samples, rounds, &report);

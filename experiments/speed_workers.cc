@@ -14,9 +14,11 @@
 #include "lib/io/file_io.h"
 #include "lib/io/json_file.h"
 #include "lib/training/cuda_info.h"
+#include "lib/training/run_settings.h"
 #include "lib/training/runtime.h"
 #include "lib/training/sgd.h"
 #include "lib/training/step.h"
+#include "lib/training/training_setup.h"
 #include "nlohmann/json.hpp"
 
 namespace sdbench {
@@ -24,6 +26,10 @@ namespace {
 
 using Json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
+
+// The timed steps' rate: the paper's initial one (the rate does not change
+// a step's work).
+const double kLearningRate = PaperSettings().lr.lr;
 
 void Answer(const Json& answer) { std::cout << answer.dump() << std::endl; }
 
@@ -51,7 +57,7 @@ Json TimeSteps(ResNet& net, NesterovSgd& sgd, const ResNetOptions& model,
   double loss = 0;
   for (int i = 0; i < n; ++i) {
     const Clock::time_point start = Clock::now();
-    StepOutput out = TrainStep(net, sgd, images, labels, 0.1);
+    StepOutput out = TrainStep(net, sgd, images, labels, kLearningRate);
     if (planted_slowdown > 0) ExtraWork(net, images, labels, planted_slowdown);
     host.push_back(SecondsSince(start));
     SynchronizeDevice(images.device());
@@ -102,38 +108,42 @@ Json TimeConv(const ConvShape& shape, at::MemoryFormat format, int batch, int re
 
 }  // namespace
 
-ResNetOptions WorkerModel(const WorkerOptions& options, bool plain) {
-  ResNetOptions model;
-  model.depth = options.depth;
-  model.schedule =
+RunSettings WorkerSettings(const WorkerOptions& options, bool plain) {
+  RunSettings settings = PaperSettings();
+  settings.model.depth = options.depth;
+  settings.model.schedule =
       options.mode == "stochastic" ? SurvivalSchedule::kLinear : SurvivalSchedule::kConstant;
-  // Every round draws other gates, so the timed steps sample the survival
-  // distribution instead of repeating one short gate sequence.
-  model.init_seed = 1;
-  model.gate_seed = 1000 + options.seed;
-  model.memory_format = plain ? MemoryFormat::kContiguous : MemoryFormat::kChannelsLast;
-  return model;
+  settings.model.memory_format = plain ? MemoryFormat::kContiguous : MemoryFormat::kChannelsLast;
+  return settings;
 }
+
+namespace {
+
+// The worker's model and optimiser, as the trainer sets them up. Every round
+// draws other gates, so the timed steps sample the survival distribution
+// instead of repeating one short gate sequence.
+absl::StatusOr<TrainingSetup> WorkerSetup(const RunSettings& settings,
+                                          const WorkerOptions& options) {
+  return MakeTrainingSetup(settings, 10, /*init_seed=*/1, /*gate_seed=*/1000 + options.seed);
+}
+
+}  // namespace
 
 int RunStepWorker(const WorkerOptions& options, bool plain) {
   const int threads = *ConfigureThreads(options.threads);
   const std::string allocator = plain ? std::string("glibc defaults") : RetainFreedMemory();
-  const ResNetOptions model = WorkerModel(options, plain);
+  RunSettings settings = WorkerSettings(options, plain);
   absl::StatusOr<torch::Device> device = ParseDevice(options.device);
-  absl::StatusOr<ResNet> made =
-      device.ok() ? MakeResNet(model) : absl::StatusOr<ResNet>(device.status());
-  absl::Status kernels =
-      device.ok() ? ApplyKernelOptions(KernelOptions(), *device) : device.status();
-  if (!made.ok() || !kernels.ok()) {
-    std::cerr << "speed worker: " << (made.ok() ? kernels : made.status()).message() << "\n";
+  if (device.ok()) settings.device = *device;
+  absl::StatusOr<TrainingSetup> setup =
+      device.ok() ? WorkerSetup(settings, options) : absl::StatusOr<TrainingSetup>(device.status());
+  if (!setup.ok()) {
+    std::cerr << "speed worker: " << setup.status().message() << "\n";
     return 2;
   }
-  ResNet net = *made;
-  net->to(*device);
-  net->train();
-  SgdOptions sgd_options;
-  sgd_options.foreach = device->is_cuda();  // As the trainer runs it.
-  NesterovSgd sgd(net->parameters(), sgd_options);
+  const ResNetOptions& model = settings.model;
+  ResNet& net = setup->model;
+  NesterovSgd& sgd = *setup->sgd;
   torch::manual_seed(1);
   const torch::Tensor images = torch::randn({options.batch, 3, 32, 32}).to(*device);
   const torch::Tensor labels = torch::randint(0, 10, {options.batch}).to(*device);
@@ -192,7 +202,7 @@ namespace {
 absl::StatusOr<Dataset> EpochData(const WorkerOptions& options, std::string* data_dir,
                                   bool* synthetic) {
   *data_dir = options.data_dir.empty() ? DefaultDataDir() : options.data_dir;
-  DatasetOptions data;
+  DatasetOptions data = PaperSettings().dataset;
   data.synthetic = !FileExists(absl::StrCat(*data_dir, "/cifar10/data_batch_1.bin"));
   *synthetic = data.synthetic;
   const int64_t images = int64_t{options.batch} * (options.epoch_steps + 1);
@@ -221,18 +231,23 @@ int RunEpochWorker(const WorkerOptions& options) {
   LoaderOptions loader_options;
   loader_options.batch_size = options.batch;
   loader_options.augment = true;
+  loader_options.max_shift = PaperSettings().max_shift;
   loader_options.seed = 3;
   BatchLoader loader(dataset->train, dataset->normalization, loader_options);
   WorkerOptions stochastic = options;
   stochastic.mode = "stochastic";
-  ResNet net = *MakeResNet(WorkerModel(stochastic, false));
-  net->train();
-  NesterovSgd sgd(net->parameters(), SgdOptions());
+  absl::StatusOr<TrainingSetup> setup = WorkerSetup(WorkerSettings(stochastic, false), options);
+  if (!setup.ok()) {
+    std::cerr << "speed worker: " << setup.status().message() << "\n";
+    return 2;
+  }
+  ResNet& net = setup->model;
+  NesterovSgd& sgd = *setup->sgd;
   // Warm-up epoch fragment: first-touch allocations are not the pipeline's.
   loader.StartEpoch(0);
   for (int i = 0; i < 2; ++i) {
     std::optional<Batch> b = loader.Next();
-    TrainStep(net, sgd, b->images, b->labels, 0.1);
+    TrainStep(net, sgd, b->images, b->labels, kLearningRate);
   }
   loader.StartEpoch(1);
   double compute = 0.0, waiting = 0.0;
@@ -244,7 +259,7 @@ int RunEpochWorker(const WorkerOptions& options) {
     waiting += SecondsSince(t);
     if (!b) break;
     t = Clock::now();
-    TrainStep(net, sgd, b->images, b->labels, 0.1).loss.item<double>();
+    TrainStep(net, sgd, b->images, b->labels, kLearningRate).loss.item<double>();
     compute += SecondsSince(t);
   }
   const double wall = SecondsSince(start);

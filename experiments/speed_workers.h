@@ -14,13 +14,15 @@
 #include <string>
 
 #include "lib/model/resnet.h"
+#include "lib/training/run_settings.h"
 
 namespace sdbench {
 
+// Set from the speed benchmark's flags (speed_main.cc).
 struct WorkerOptions {
-  int depth = 110;
+  int depth = 0;
   std::string mode = "constant";  // constant | stochastic
-  int batch = 128;
+  int batch = 0;
   int threads = 0;             // 0: all cores.
   std::string device = "cpu";  // Step workers: cpu, cuda or cuda:K.
   int seed = 1;                // The round number: every round draws other gates.
@@ -33,9 +35,10 @@ struct WorkerOptions {
   double planted_slowdown = 0;
 };
 
-// The model a step worker times: "ours" (the default: channels-last) or
-// "plain" (NCHW); constant or stochastic (linear, p_L = 0.5) depth.
-ResNetOptions WorkerModel(const WorkerOptions& options, bool plain);
+// What a step worker trains: the paper's settings (PaperSettings()) at the
+// options' depth, "ours" (channels-last, the default) or "plain" (NCHW),
+// constant or stochastic (linear, p_L = 0.5) depth.
+RunSettings WorkerSettings(const WorkerOptions& options, bool plain);
 
 // Each returns the process's exit status.
 int RunStepWorker(const WorkerOptions& options, bool plain);

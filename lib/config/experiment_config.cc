@@ -1,113 +1,17 @@
 #include "lib/config/experiment_config.h"
 
-#include <cmath>
-#include <tuple>
-
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "lib/config/config_keys.h"
 #include "lib/io/file_io.h"
 
 namespace sdbench {
 
 const Json& DefaultConfig() {
-  static const Json* config = new Json(Json::parse(R"json({
-    "dataset": {
-      "name": "cifar10",
-      "cifar100_labels": "fine",
-      "cifar10_files": "all",
-      "validation": true,
-      "train_size": 45000,
-      "svhn_validation_per_class_train": 400,
-      "svhn_validation_per_class_extra": 200,
-      "train_subset": 0,
-      "validation_subset": 0,
-      "test_subset": 0,
-      "augment": true,
-      "max_shift": 4,
-      "normalization": "mean_image_raw_std",
-      "synthetic": false,
-      "synthetic_train_images": 256,
-      "synthetic_test_images": 64
-    },
-    "model": {
-      "depth": 110,
-      "schedule": "linear",
-      "p_last": 0.5,
-      "shortcut": "stride",
-      "bn_gamma_init": "uniform01",
-      "conv_bias": true,
-      "test_scaling": "paper",
-      "gate_mode": "batch"
-    },
-    "optimizer": {
-      "momentum": 0.9,
-      "weight_decay": 0.0001,
-      "nesterov": true,
-      "dropped_block_update": "decay_and_momentum"
-    },
-    "schedule": {
-      "epochs": 500,
-      "batch_size": 128,
-      "lr": 0.1,
-      "lr_milestones": [0.5, 0.75],
-      "lr_decay": 0.1,
-      "warmup_epochs": 0,
-      "warmup_lr": 0.01,
-      "eval_every_iterations": 0,
-      "final_partial_window": "record",
-      "milestone_rounding": "ceil",
-      "eval_batch_size": 128,
-      "max_steps_per_epoch": 0
-    },
-    "runtime": {
-      "device": "cpu",
-      "threads": 0,
-      "memory_format": "channels_last",
-      "precision": "fp32",
-      "tf32": true,
-      "cudnn_benchmark": true,
-      "deterministic": false,
-      "data_on_device": "auto"
-    }
-  })json"));
+  static const Json* config = new Json(DefaultsFromTable());
   return *config;
 }
-
-namespace {
-
-// The type's name with its article: "an integer", "a string".
-const char* TypeName(const Json& value) {
-  if (value.is_boolean()) return "a boolean";
-  if (value.is_number_integer()) return "an integer";
-  if (value.is_number()) return "a number";
-  if (value.is_string()) return "a string";
-  if (value.is_array()) return "a list";
-  if (value.is_object()) return "an object";
-  return "null";
-}
-
-// Whether `value` may replace `default_value`: same JSON type, except that an
-// integer may stand for a number, and lists must hold numbers.
-bool CompatibleType(const Json& default_value, const Json& value) {
-  if (default_value.is_number_float()) return value.is_number();
-  if (default_value.is_number_integer()) return value.is_number_integer();
-  if (default_value.is_array()) {
-    if (!value.is_array()) return false;
-    for (const Json& item : value) {
-      if (!item.is_number()) return false;
-    }
-    return true;
-  }
-  return default_value.type() == value.type();
-}
-
-absl::Status RangeError(absl::string_view path, const Json& value, absl::string_view expected) {
-  return absl::InvalidArgumentError(absl::StrCat("config value ", path, " = ", value.dump(),
-                                                 " is out of range: expected ", expected));
-}
-
-}  // namespace
 
 absl::Status SetByPath(Json& config, absl::string_view path, const Json& value,
                        absl::string_view where) {
@@ -118,24 +22,23 @@ absl::Status SetByPath(Json& config, absl::string_view path, const Json& value,
                      "' is not a config key (expected section.key, e.g. "
                      "schedule.epochs)"));
   }
-  const Json& defaults = DefaultConfig();
-  if (!defaults.contains(parts[0])) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where, ": unknown config section '", parts[0], "' in '", path, "'"));
-  }
-  const Json& section = defaults.at(parts[0]);
-  if (!section.contains(parts[1])) {
+  const ConfigKey* key = FindConfigKey(path);
+  if (key == nullptr) {
     std::vector<std::string> known;
-    for (const auto& item : section.items()) known.push_back(item.key());
+    for (const ConfigKey& k : ConfigKeys()) {
+      if (k.section == parts[0]) known.push_back(k.name);
+    }
+    if (known.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": unknown config section '", parts[0], "' in '", path, "'"));
+    }
     return absl::InvalidArgumentError(absl::StrCat(where, ": unknown config key '", path, "' (",
                                                    parts[0], " has: ", absl::StrJoin(known, ", "),
                                                    ")"));
   }
-  const Json& default_value = section.at(parts[1]);
-  if (!CompatibleType(default_value, value)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where, ": config key '", path, "' must be ", TypeName(default_value),
-                     default_value.is_array() ? " of numbers" : "", ", got ", value.dump()));
+  if (!HasKeyType(*key, value)) {
+    return absl::InvalidArgumentError(absl::StrCat(where, ": config key '", path, "' must be ",
+                                                   key->TypeName(), ", got ", value.dump()));
   }
   config[parts[0]][parts[1]] = value;
   return absl::OkStatus();
@@ -166,85 +69,9 @@ absl::Status ApplyOverrides(Json& config, const Json& overrides, absl::string_vi
   return absl::OkStatus();
 }
 
-namespace {
-
-// `path` ("section.key") of `c`, whose value must lie in [low, high] with
-// the bounds included or not as said; `expected` describes the range.
-absl::Status CheckNumber(const Json& c, const char* section, const char* key, double low,
-                         bool low_included, double high, bool high_included, const char* expected) {
-  const double v = c[section][key].get<double>();
-  const bool above = low_included ? v >= low : v > low;
-  const bool below = high_included ? v <= high : v < high;
-  if (above && below) return absl::OkStatus();
-  return RangeError(absl::StrCat(section, ".", key), c[section][key], expected);
-}
-
-absl::Status CheckModel(const Json& c) {
-  const int depth = c["model"]["depth"].get<int>();
-  if (depth < 8 || (depth - 2) % 6 != 0) {
-    return RangeError("model.depth", c["model"]["depth"],
-                      "6N+2 with N >= 1 (20, 56, 110, 152, 1202, ...)");
-  }
-  return CheckNumber(c, "model", "p_last", 0, false, 1, true, "a value in (0, 1]");
-}
-
-// Counts and sizes: integers with a lower bound.
-absl::Status CheckCounts(const Json& c) {
-  const std::tuple<const char*, const char*, int64_t> minima[] = {
-      {"schedule", "epochs", 1},
-      {"schedule", "batch_size", 1},
-      {"schedule", "eval_batch_size", 1},
-      {"schedule", "warmup_epochs", 0},
-      {"schedule", "eval_every_iterations", 0},
-      {"schedule", "max_steps_per_epoch", 0},
-      {"dataset", "train_size", 1},
-      {"dataset", "train_subset", 0},
-      {"dataset", "validation_subset", 0},
-      {"dataset", "test_subset", 0},
-      {"dataset", "max_shift", 0},
-      {"dataset", "synthetic_train_images", 2},
-      {"dataset", "synthetic_test_images", 1},
-      {"dataset", "svhn_validation_per_class_train", 0},
-      {"dataset", "svhn_validation_per_class_extra", 0},
-      {"runtime", "threads", 0}};
-  for (const auto& [section, key, low] : minima) {
-    const Json& v = c[section][key];
-    if (v.get<int64_t>() < low) {
-      return RangeError(absl::StrCat(section, ".", key), v, absl::StrCat(">= ", low));
-    }
-  }
-  if (c["dataset"]["max_shift"].get<int>() > 16) {
-    return RangeError("dataset.max_shift", c["dataset"]["max_shift"], "0..16");
-  }
-  return absl::OkStatus();
-}
-
-absl::Status CheckScheduleAndOptimizer(const Json& c) {
-  for (absl::Status s :
-       {CheckNumber(c, "schedule", "lr", 0, false, 10, false, "a value in (0, 10)"),
-        CheckNumber(c, "schedule", "warmup_lr", 0, false, 10, false, "a value in (0, 10)"),
-        CheckNumber(c, "schedule", "lr_decay", 0, false, 1, true, "a factor in (0, 1]"),
-        CheckNumber(c, "optimizer", "momentum", 0, true, 1, false, "[0, 1)"),
-        CheckNumber(c, "optimizer", "weight_decay", 0, true, 1, false, "[0, 1)")}) {
-    if (!s.ok()) return s;
-  }
-  double previous = 0.0;
-  for (const Json& m : c["schedule"]["lr_milestones"]) {
-    const double fraction = m.get<double>();
-    if (!(fraction > previous && fraction < 1.0)) {
-      return RangeError("schedule.lr_milestones", c["schedule"]["lr_milestones"],
-                        "increasing fractions of the epochs, each in (0, 1)");
-    }
-    previous = fraction;
-  }
-  return absl::OkStatus();
-}
-
-}  // namespace
-
 absl::Status ValidateRunConfig(const Json& c) {
-  for (absl::Status s : {CheckModel(c), CheckCounts(c), CheckScheduleAndOptimizer(c)}) {
-    if (!s.ok()) return s;
+  for (const ConfigKey& key : ConfigKeys()) {
+    if (absl::Status s = CheckKeyValue(key, c.at(key.section).at(key.name)); !s.ok()) return s;
   }
   return absl::OkStatus();
 }

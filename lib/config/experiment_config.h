@@ -7,10 +7,10 @@
 //     <- the arm's overrides (e.g. model.schedule = constant)
 //     <- command-line overrides (flags)
 //
-// The key set and types of DefaultConfig() are the schema: an unknown key or
-// a value of the wrong type is an error, and so is a value out of range
-// (ValidateRunConfig). An experiment lists its arms explicitly ("arms") or
-// as a grid ("grid": every combination of the listed values), or both.
+// The keys, their types, defaults and allowed values are the table of
+// config_keys.h: an unknown key or a value of the wrong type is an error, and
+// so is a value out of range or an unknown option name (ValidateRunConfig). An experiment lists its
+// arms explicitly ("arms") or as a grid ("grid": every combination of the listed values), or both.
 #ifndef SDBENCH_LIB_CONFIG_EXPERIMENT_CONFIG_H_
 #define SDBENCH_LIB_CONFIG_EXPERIMENT_CONFIG_H_
 
@@ -28,7 +28,8 @@ namespace sdbench {
 
 using Json = nlohmann::json;
 
-// The run-level config with the paper's defaults (no arms, seeds, profiles).
+// The run-level config with the paper's defaults (no arms, seeds, profiles):
+// every key of the table (config_keys.h) at its default.
 const Json& DefaultConfig();
 
 // Sets `path` ("a.b") in `config` to `value`, which must have the type of
@@ -43,9 +44,8 @@ absl::StatusOr<std::pair<std::string, Json>> ParseOverride(absl::string_view tex
 // Applies every key of a flat {"a.b": value} object.
 absl::Status ApplyOverrides(Json& config, const Json& overrides, absl::string_view where);
 
-// Range checks on a fully resolved run config. Option names ("linear",
-// "avg2x2") are checked where they are parsed, by the libraries that own
-// them (see lib/training/run_settings.h).
+// Every key's range, option names and rule (config_keys.h) on a fully
+// resolved run config.
 absl::Status ValidateRunConfig(const Json& config);
 
 struct Arm {

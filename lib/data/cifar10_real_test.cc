@@ -82,7 +82,9 @@ TEST_F(RealCifar10Test, PaperSplitSizesAndDeterminism) {
   std::vector<double> means = norm->channel_means();
   EXPECT_NEAR(means[0], 125.3, 0.5);
   LoaderOptions options;
+  options.batch_size = 128;
   options.augment = true;
+  options.max_shift = 4;
   options.seed = 1;
   BatchLoader a(split->train, norm, options), b(split->train, norm, options);
   a.StartEpoch(0);

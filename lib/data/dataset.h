@@ -15,21 +15,23 @@
 
 namespace sdbench {
 
+// From the run's configuration, section "dataset" (the paper's values:
+// PaperSettings().dataset, lib/training/run_settings.h); zero until set.
 struct DatasetOptions {
-  std::string name = "cifar10";  // cifar10 | cifar100 | svhn
-  Cifar100Labels cifar100_labels = Cifar100Labels::kFine;
-  Cifar10Files cifar10_files = Cifar10Files::kAll;
-  bool validation = true;
-  int64_t train_size = 45000;  // CIFAR: images kept for training.
-  int svhn_validation_per_class_train = 400;
-  int svhn_validation_per_class_extra = 200;
+  std::string name;  // cifar10 | cifar100 | svhn
+  Cifar100Labels cifar100_labels{};
+  Cifar10Files cifar10_files{};
+  bool validation = false;
+  int64_t train_size = 0;  // CIFAR: images kept for training.
+  int svhn_validation_per_class_train = 0;
+  int svhn_validation_per_class_extra = 0;
   int64_t train_subset = 0;       // > 0: train on the first K of the split.
   int64_t validation_subset = 0;  // > 0: validate on the first K.
   int64_t test_subset = 0;        // > 0: test on the first K (never paper).
-  NormalizationMode normalization = NormalizationMode::kMeanImageRawStd;
+  NormalizationMode normalization{};
   bool synthetic = false;  // Generated images in place of the files.
-  int64_t synthetic_train_images = 256;
-  int64_t synthetic_test_images = 64;
+  int64_t synthetic_train_images = 0;
+  int64_t synthetic_test_images = 0;
 };
 
 struct DatasetFiles {

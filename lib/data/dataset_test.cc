@@ -12,6 +12,7 @@
 #include "lib/data/synthetic.h"
 #include "lib/io/file_io.h"
 #include "lib/testing/test_dir.h"
+#include "lib/training/run_settings.h"
 
 namespace sdbench {
 namespace {
@@ -19,7 +20,7 @@ namespace {
 DatasetFiles SyntheticCifar10Files() {
   const std::string dir = TestDir() + "/data/cifar10";
   EXPECT_TRUE(WriteSyntheticCifar10(dir, 200, 7).ok());  // 1,000 train, 200 test.
-  DatasetOptions options;
+  DatasetOptions options = PaperSettings().dataset;
   absl::StatusOr<DatasetFiles> files = LoadDatasetFiles(options, TestDir() + "/data");
   EXPECT_TRUE(files.ok()) << files.status();
   return *files;
@@ -32,7 +33,7 @@ std::set<int64_t> Indices(const ImageView& view) {
 TEST(BuildDatasetTest, SeededSplitAndSubsets) {
   const DatasetFiles files = SyntheticCifar10Files();
   EXPECT_EQ(files.md5.size(), 6u);
-  DatasetOptions options;
+  DatasetOptions options = PaperSettings().dataset;
   options.train_size = 900;
   absl::StatusOr<Dataset> full = BuildDataset(files, options, 1);
   ASSERT_TRUE(full.ok()) << full.status();
@@ -77,7 +78,7 @@ TEST(BuildDatasetTest, FirstBatchReadsOneTrainingBatchAndAPartialTestFile) {
       WriteFileAtomically(dir + "/test_batch.bin", test->substr(0, 50 * kCifar10RecordBytes)).ok());
   for (int b = 2; b <= 5; ++b)
     ASSERT_EQ(std::remove(absl::StrCat(dir, "/data_batch_", b, ".bin").c_str()), 0);
-  DatasetOptions options;
+  DatasetOptions options = PaperSettings().dataset;
   absl::StatusOr<DatasetFiles> all = LoadDatasetFiles(options, TestDir() + "/first_batch");
   ASSERT_FALSE(all.ok());  // The paper's file set needs every batch.
   EXPECT_NE(all.status().message().find("data_batch_2.bin"), std::string::npos) << all.status();
@@ -105,7 +106,7 @@ TEST(BuildDatasetTest, FirstBatchReadsOneTrainingBatchAndAPartialTestFile) {
 
 TEST(BuildDatasetTest, NoValidationSplitTrainsOnEverything) {
   const DatasetFiles files = SyntheticCifar10Files();
-  DatasetOptions options;
+  DatasetOptions options = PaperSettings().dataset;
   options.validation = false;
   absl::StatusOr<Dataset> d = BuildDataset(files, options, 3);
   ASSERT_TRUE(d.ok());
@@ -120,7 +121,7 @@ TEST(BuildDatasetTest, SvhnSplitTakesPerClassQuotasFromTrainAndExtra) {
   if (!SvhnSupported()) GTEST_SKIP() << "this build has no libmatio (SVHN support off)";
   const std::string dir = TestDir() + "/svhn_data/svhn";
   ASSERT_TRUE(WriteSyntheticSvhn(dir, 300, 200, 50, 9).ok());
-  DatasetOptions options;
+  DatasetOptions options = PaperSettings().dataset;
   options.name = "svhn";
   options.svhn_validation_per_class_train = 4;
   options.svhn_validation_per_class_extra = 2;
@@ -144,7 +145,7 @@ TEST(BuildDatasetTest, SvhnSplitTakesPerClassQuotasFromTrainAndExtra) {
 }
 
 TEST(BuildDatasetTest, MissingFilesNameTheDirectoryAndTheFix) {
-  DatasetOptions options;
+  DatasetOptions options = PaperSettings().dataset;
   absl::StatusOr<DatasetFiles> files = LoadDatasetFiles(options, TestDir() + "/nowhere");
   ASSERT_FALSE(files.ok());
   EXPECT_NE(files.status().message().find("nowhere/cifar10"), std::string::npos);

@@ -61,6 +61,7 @@ TEST_F(DeviceBatchesTest, RankSlicesAndMidEpochStartsEqualTheCpuLoaders) {
   options.batch_size = 64;
   options.augment = true;
   options.seed = 3;
+  options.max_shift = 4;
   options.world_size = 2;
   for (int rank : {0, 1}) {
     options.rank = rank;

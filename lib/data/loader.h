@@ -29,11 +29,13 @@
 
 namespace sdbench {
 
+// batch_size, augment and max_shift come from the run's configuration
+// (schedule.batch_size, dataset.augment, dataset.max_shift).
 struct LoaderOptions {
-  int64_t batch_size = 128;  // The global batch (all ranks together).
+  int64_t batch_size = 0;  // The global batch (all ranks together).
   bool shuffle = true;
   bool augment = false;
-  int max_shift = 4;
+  int max_shift = 0;
   uint64_t seed = 0;
   int rank = 0;
   int world_size = 1;

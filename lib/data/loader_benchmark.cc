@@ -11,6 +11,7 @@
 
 #include "lib/data/loader.h"
 #include "lib/data/synthetic.h"
+#include "lib/training/run_settings.h"
 
 namespace sdbench {
 namespace {
@@ -34,7 +35,10 @@ const Fixture& Data() {
 
 void BM_Pipeline(benchmark::State& state) {
   const Fixture& data = Data();
+  // The paper's batch and shifts.
   LoaderOptions options;
+  options.batch_size = PaperSettings().batch_size;
+  options.max_shift = PaperSettings().max_shift;
   options.augment = state.range(0) != 0;
   options.prefetch_batches = 0;  // Measure the work itself, on this thread.
   BatchLoader loader(data.view, data.norm, options);

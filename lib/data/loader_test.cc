@@ -12,6 +12,15 @@
 namespace sdbench {
 namespace {
 
+// This test's loader: batches of 128 (300 images: two full, one of 44),
+// shifts of up to 4 pixels when augmenting.
+LoaderOptions Batches128() {
+  LoaderOptions options;
+  options.batch_size = 128;
+  options.max_shift = 4;
+  return options;
+}
+
 class LoaderTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -33,7 +42,7 @@ class LoaderTest : public ::testing::Test {
 };
 
 TEST_F(LoaderTest, BatchSizesKeepTheLastPartialBatch) {
-  LoaderOptions options;
+  LoaderOptions options = Batches128();
   std::vector<Batch> batches = Epoch(options, 0);
   ASSERT_EQ(batches.size(), 3u);
   EXPECT_EQ(batches[0].images.sizes(), (std::vector<int64_t>{128, 3, 32, 32}));
@@ -44,7 +53,7 @@ TEST_F(LoaderTest, BatchSizesKeepTheLastPartialBatch) {
 }
 
 TEST_F(LoaderTest, EveryImageOncePerEpochWithItsLabel) {
-  LoaderOptions options;
+  LoaderOptions options = Batches128();
   BatchLoader loader(view_, norm_, options);
   std::vector<int64_t> order = loader.EpochOrder(3);
   EXPECT_EQ(std::set<int64_t>(order.begin(), order.end()).size(), 300u);
@@ -60,7 +69,7 @@ TEST_F(LoaderTest, EveryImageOncePerEpochWithItsLabel) {
 }
 
 TEST_F(LoaderTest, SeededOrderDependsOnEpochAndSeed) {
-  LoaderOptions options;
+  LoaderOptions options = Batches128();
   options.seed = 5;
   BatchLoader a(view_, norm_, options);
   EXPECT_EQ(a.EpochOrder(0), a.EpochOrder(0));
@@ -74,7 +83,7 @@ TEST_F(LoaderTest, SeededOrderDependsOnEpochAndSeed) {
 }
 
 TEST_F(LoaderTest, SameSeedSameBatchesWithOrWithoutPrefetch) {
-  LoaderOptions options;
+  LoaderOptions options = Batches128();
   options.augment = true;
   options.seed = 9;
   std::vector<Batch> prefetched = Epoch(options, 2);
@@ -95,7 +104,7 @@ TEST_F(LoaderTest, SameSeedSameBatchesWithOrWithoutPrefetch) {
 // A run resumed mid-epoch starts the epoch at a later batch and sees
 // exactly the batches an uninterrupted epoch has from there on.
 TEST_F(LoaderTest, StartingAtALaterBatchContinuesTheSameEpoch) {
-  LoaderOptions options;
+  LoaderOptions options = Batches128();
   options.augment = true;
   options.seed = 5;
   options.batch_size = 64;
@@ -115,7 +124,7 @@ TEST_F(LoaderTest, StartingAtALaterBatchContinuesTheSameEpoch) {
 }
 
 TEST_F(LoaderTest, RanksShareTheGlobalBatchDisjointly) {
-  LoaderOptions options;
+  LoaderOptions options = Batches128();
   options.augment = true;
   options.seed = 3;
   std::vector<Batch> single = Epoch(options, 1);
@@ -134,7 +143,7 @@ TEST_F(LoaderTest, RanksShareTheGlobalBatchDisjointly) {
 }
 
 TEST_F(LoaderTest, RestartingOrDestroyingMidEpochDoesNotHang) {
-  LoaderOptions options;
+  LoaderOptions options = Batches128();
   options.prefetch_batches = 1;
   {
     BatchLoader loader(view_, norm_, options);
@@ -151,7 +160,7 @@ TEST_F(LoaderTest, RestartingOrDestroyingMidEpochDoesNotHang) {
 }
 
 TEST_F(LoaderTest, RejectsBadOptions) {
-  LoaderOptions options;
+  LoaderOptions options = Batches128();
   options.world_size = 3;  // 128 is not a multiple of 3.
   EXPECT_THROW(BatchLoader(view_, norm_, options), std::invalid_argument);
   options.world_size = 2;

@@ -58,7 +58,7 @@ const char* NormalizationModeName(NormalizationMode mode);
 // normalised[i] = (pixel[i] - mean[i]) * scale[i], i over the 3,072 values
 // of an image (channel-major).
 struct Normalization {
-  NormalizationMode mode = NormalizationMode::kMeanImageRawStd;
+  NormalizationMode mode{};
   std::vector<float> mean;   // 3072
   std::vector<float> scale;  // 3072
 

@@ -19,6 +19,7 @@
 #include "lib/distributed/process_groups.h"
 #include "lib/model/resnet.h"
 #include "lib/testing/test_dir.h"
+#include "lib/training/run_settings.h"
 #include "lib/training/runtime.h"
 #include "lib/training/sgd.h"
 #include "lib/training/step.h"
@@ -32,7 +33,7 @@ constexpr int kSteps = 4;
 constexpr int kGlobalBatch = 16;
 
 ResNetOptions Model() {
-  ResNetOptions options;
+  ResNetOptions options = PaperSettings().model;
   options.depth = 20;
   options.p_last = 0.3;  // Plenty of dropped blocks in 4 steps.
   options.init_seed = 21;
@@ -64,7 +65,7 @@ int RunRank(int rank, int port, const std::string& out) {
   }
   ResNet net = *MakeResNet(Model());
   net->train();
-  NesterovSgd sgd(net->parameters(), SgdOptions());
+  NesterovSgd sgd(net->parameters(), PaperSettings().sgd);
   const std::vector<torch::Tensor> batches = Batches();
   Json log = {{"gates", Json::array()}, {"bytes", Json::array()}};
   const int half = kGlobalBatch / 2;
@@ -147,8 +148,8 @@ TEST(DistributedTest, TwoRanksEqualOneProcessAveragingTwoHalves) {
   ResNet b = *MakeResNet(Model());
   a->train();
   b->train();
-  NesterovSgd sgd_a(a->parameters(), SgdOptions());
-  NesterovSgd sgd_b(b->parameters(), SgdOptions());
+  NesterovSgd sgd_a(a->parameters(), PaperSettings().sgd);
+  NesterovSgd sgd_b(b->parameters(), PaperSettings().sgd);
   const std::vector<torch::Tensor> batches = Batches();
   Json logs[2];
   for (int rank = 0; rank < 2; ++rank) {

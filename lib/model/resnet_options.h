@@ -58,19 +58,23 @@ const char* GateModeName(GateMode value);
 absl::StatusOr<MemoryFormat> ParseMemoryFormat(absl::string_view name);
 const char* MemoryFormatName(MemoryFormat value);
 
+// The fields a run's configuration sets start at zero, not at the paper's
+// values: those are the key table's (lib/config/config_keys.h), typed by
+// PaperSettings() in lib/training/run_settings.h. An unset depth or p_L is
+// refused by ValidateResNetOptions.
 struct ResNetOptions {
-  int depth = 110;  // 6N+2.
+  int depth = 0;  // 6N+2.
   int num_classes = 10;
-  ShortcutSubsampling shortcut = ShortcutSubsampling::kStride;
-  BnGammaInit bn_gamma_init = BnGammaInit::kUniform01;
-  bool conv_bias = true;
-  SurvivalSchedule schedule = SurvivalSchedule::kLinear;
-  double p_last = 0.5;  // p_L.
-  TestScaling test_scaling = TestScaling::kPaper;
-  GateMode gate_mode = GateMode::kBatch;
+  ShortcutSubsampling shortcut{};
+  BnGammaInit bn_gamma_init{};
+  bool conv_bias = false;
+  SurvivalSchedule schedule{};
+  double p_last = 0;  // p_L.
+  TestScaling test_scaling{};
+  GateMode gate_mode{};
   uint64_t init_seed = 0;  // Weight initialisation.
   uint64_t gate_seed = 0;  // The gate sampler.
-  MemoryFormat memory_format = MemoryFormat::kChannelsLast;
+  MemoryFormat memory_format{};
 };
 
 // Checks depth = 6N+2 (N >= 1), classes >= 1, p_L in (0, 1].

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "lib/training/run_settings.h"
 
 namespace sdbench {
 namespace {
@@ -17,7 +18,7 @@ using torch::indexing::None;
 using torch::indexing::Slice;
 
 ResNetOptions Options(int depth) {
-  ResNetOptions options;
+  ResNetOptions options = PaperSettings().model;
   options.depth = depth;
   return options;
 }
@@ -199,18 +200,18 @@ void ExpectEvaluationMatchesHandComputation(ResNetOptions options) {
 }
 
 TEST(ResNetTest, EvaluationEqualsHandComputedScaledSum) {
-  ExpectEvaluationMatchesHandComputation(ResNetOptions());
+  ExpectEvaluationMatchesHandComputation(PaperSettings().model);
 }
 
 TEST(ResNetTest, EvaluationWithAverageShortcutAndOtherPLast) {
-  ResNetOptions options;
+  ResNetOptions options = PaperSettings().model;
   options.shortcut = ShortcutSubsampling::kAvg2x2;
   options.p_last = 0.2;
   ExpectEvaluationMatchesHandComputation(options);
 }
 
 TEST(ResNetTest, InvertedScalingDoesNotScaleAtTestTime) {
-  ResNetOptions options;
+  ResNetOptions options = PaperSettings().model;
   options.test_scaling = TestScaling::kInverted;
   ExpectEvaluationMatchesHandComputation(options);
 }

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "lib/config/config_keys.h"
 #include "lib/io/file_io.h"
 
 namespace sdbench {
@@ -103,6 +104,14 @@ absl::Status LoadCheckpoint(const std::string& path, ResNet& model, NesterovSgd&
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(path, device);
+    c10::IValue meta_value;
+    archive.read("meta", meta_value);
+    Json meta = Json::parse(meta_value.toStringRef());
+    // Before any tensor: another model's tensors would not even load.
+    if (absl::Status same = CheckResumable(meta["config"], config); !same.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          path, ": ", same.message(), "; rerun without --resume (or with --force) to start over"));
+    }
     torch::serialize::InputArchive model_archive;
     archive.read("model", model_archive);
     model->load(model_archive);
@@ -113,20 +122,25 @@ absl::Status LoadCheckpoint(const std::string& path, ResNet& model, NesterovSgd&
       torch::NoGradGuard no_grad;
       buffers[i].copy_(saved);
     }
-    c10::IValue meta_value;
-    archive.read("meta", meta_value);
-    Json meta = Json::parse(meta_value.toStringRef());
-    if (meta["config"] != config) {
-      return absl::FailedPreconditionError(
-          absl::StrCat(path,
-                       ": checkpoint was made with a different config; rerun without "
-                       "--resume (or with --force) to start over"));
-    }
     StateFromJson(meta, state);
   } catch (const std::exception& e) {
     return absl::DataLossError(absl::StrCat(path, ": unreadable checkpoint: ", e.what()));
   }
   return model->gate_sampler().RestoreState(state->gate_state);
+}
+
+absl::StatusOr<Json> ReadCheckpointMeta(const std::string& path) {
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path, torch::Device(torch::kCPU));
+    c10::IValue meta_value;
+    archive.read("meta", meta_value);
+    return Json::parse(meta_value.toStringRef());
+  } catch (const std::exception& e) {
+    const std::string what = e.what();
+    return absl::DataLossError(
+        absl::StrCat(path, ": unreadable checkpoint: ", what.substr(0, what.find('\n'))));
+  }
 }
 
 absl::StatusOr<Json> LoadCheckpointModel(const std::string& path, ResNet& model,

@@ -64,10 +64,18 @@ absl::Status SaveCheckpoint(const std::string& path, ResNet& model, NesterovSgd&
 
 // Restores what SaveCheckpoint wrote, with tensors mapped to `device`
 // (a checkpoint saved on one device loads on another). An error when the
-// file is unreadable or truncated, or when it was made with another config.
+// file is unreadable or truncated, or when its config differs from `config`
+// in a key that changes training (CheckResumable, lib/config/config_keys.h:
+// a key added since, at what its absence meant, does not block; speed and
+// placement keys may differ); the error names each such key.
 absl::Status LoadCheckpoint(const std::string& path, ResNet& model, NesterovSgd& sgd,
                             RunState* state, const nlohmann::json& config,
                             const torch::Device& device);
+
+// What a checkpoint holds besides tensors, as stored: "epochs_done",
+// "iteration", "config", ... (for planning: runner --print_config). A
+// DataLoss error when the file is unreadable.
+absl::StatusOr<nlohmann::json> ReadCheckpointMeta(const std::string& path);
 
 // The model of a checkpoint alone (parameters and BN statistics), for an
 // evaluation: reads the config the checkpoint was made with, asks `accept`

@@ -4,12 +4,16 @@
 
 #include <cstdlib>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "lib/config/experiment_config.h"
 #include "lib/io/file_io.h"
 #include "lib/io/json_file.h"
 #include "lib/testing/test_dir.h"
+#include "lib/training/run_settings.h"
 
 namespace sdbench {
 namespace {
@@ -17,7 +21,7 @@ namespace {
 using Json = nlohmann::json;
 
 ResNet SmallNet(uint64_t init_seed) {
-  ResNetOptions options;
+  ResNetOptions options = PaperSettings().model;
   options.depth = 8;
   options.init_seed = init_seed;
   options.gate_seed = init_seed;
@@ -37,7 +41,7 @@ struct Trained {
   NesterovSgd sgd;
   RunState state;
   explicit Trained(torch::Device on = torch::kCPU)
-      : device(on), net(SmallNetOn(1, on)), sgd(net->parameters(), SgdOptions()) {
+      : device(on), net(SmallNetOn(1, on)), sgd(net->parameters(), PaperSettings().sgd) {
     torch::manual_seed(0);
     torch::Tensor images = torch::randn({4, 3, 32, 32}).to(device);
     torch::Tensor labels = torch::tensor({0, 1, 2, 3}).to(device);
@@ -70,7 +74,7 @@ TEST(CheckpointTest, RoundTripRestoresEverything) {
   EXPECT_FALSE(FileExists(TemporaryPathFor(path)));
 
   ResNet net = SmallNet(2);  // Other weights to start with.
-  NesterovSgd sgd(net->parameters(), SgdOptions());
+  NesterovSgd sgd(net->parameters(), PaperSettings().sgd);
   RunState state;
   absl::Status loaded = LoadCheckpoint(path, net, sgd, &state, kConfig, torch::kCPU);
   ASSERT_TRUE(loaded.ok()) << loaded;
@@ -102,13 +106,89 @@ TEST(CheckpointTest, AnotherConfigIsRefused) {
   const std::string path = TestDir() + "/other_config.pt";
   ASSERT_TRUE(SaveCheckpoint(path, trained.net, trained.sgd, trained.state, kConfig).ok());
   ResNet net = SmallNet(1);
-  NesterovSgd sgd(net->parameters(), SgdOptions());
+  NesterovSgd sgd(net->parameters(), PaperSettings().sgd);
   RunState state;
   absl::Status loaded =
       LoadCheckpoint(path, net, sgd, &state, {{"model", {{"depth", 20}}}}, torch::kCPU);
   ASSERT_FALSE(loaded.ok());
-  EXPECT_NE(loaded.message().find("different config"), std::string::npos) << loaded;
+  EXPECT_EQ(loaded.code(), absl::StatusCode::kFailedPrecondition) << loaded;
+  EXPECT_NE(loaded.message().find("model.depth: checkpoint 8, this run 20"), std::string::npos)
+      << loaded;
   EXPECT_NE(loaded.message().find(path), std::string::npos);
+}
+
+// lib/training/testdata/before_milestone_rounding.pt: a checkpoint written by
+// sdbench 14ad935 (2026-11-27) for the experiment in the .json beside it,
+// before schedule.milestone_rounding, schedule.final_partial_window and six
+// dataset and runtime keys existed (testdata/README.md).
+constexpr char kOldFixture[] = "lib/training/testdata/before_milestone_rounding";
+
+// Today's resolved configuration of the fixture's experiment, with `overrides`.
+RunSettings FixtureSettings(const std::vector<std::pair<std::string, Json>>& overrides) {
+  absl::StatusOr<Experiment> experiment = LoadExperiment(absl::StrCat(kOldFixture, ".json"));
+  EXPECT_TRUE(experiment.ok()) << experiment.status();
+  absl::StatusOr<Json> config =
+      ResolveRunConfig(*experiment, "paper", experiment->arms[0], overrides);
+  EXPECT_TRUE(config.ok()) << config.status();
+  absl::StatusOr<RunSettings> settings = ParseRunSettings(*config);
+  EXPECT_TRUE(settings.ok()) << settings.status();
+  return *settings;
+}
+
+absl::Status LoadOldFixture(const RunSettings& settings, RunState* state) {
+  ResNet net = *MakeResNet(settings.model);
+  NesterovSgd sgd(net->parameters(), settings.sgd);
+  return LoadCheckpoint(absl::StrCat(kOldFixture, ".pt"), net, sgd, state, settings.config,
+                        torch::kCPU);
+}
+
+TEST(CheckpointTest, AKeyAddedSinceBlocksAResumeOnlyWhereItsAbsenceMeantOtherwise) {
+  // The fixture really predates the keys.
+  absl::StatusOr<Json> meta = ReadCheckpointMeta(absl::StrCat(kOldFixture, ".pt"));
+  ASSERT_TRUE(meta.ok()) << meta.status();
+  EXPECT_FALSE((*meta)["config"]["schedule"].contains("milestone_rounding"));
+  EXPECT_FALSE((*meta)["config"]["runtime"].contains("precision"));
+  EXPECT_FALSE((*meta)["config"]["dataset"].contains("cifar10_files"));
+  EXPECT_EQ((*meta)["epochs_done"], 2);
+
+  // Today's defaults: milestones rounded up where the old code rounded, the
+  // final partial window no candidate where it was one, another normalisation:
+  // each named.
+  RunState state;
+  absl::Status today = LoadOldFixture(FixtureSettings({}), &state);
+  ASSERT_FALSE(today.ok());
+  EXPECT_EQ(today.code(), absl::StatusCode::kFailedPrecondition) << today;
+  EXPECT_NE(today.message().find("schedule.milestone_rounding: checkpoint \"round\" (made "
+                                 "before the key existed), this run \"ceil\""),
+            std::string::npos)
+      << today;
+  EXPECT_NE(today.message().find("schedule.final_partial_window"), std::string::npos) << today;
+  // A present key whose default changed since (959fbd0) differs as a value.
+  EXPECT_NE(today.message().find("dataset.normalization: checkpoint \"mean_image_scalar_std\""),
+            std::string::npos)
+      << today;
+  EXPECT_EQ(today.message().find("runtime.precision"), std::string::npos) << today;
+
+  // The old behaviour asked for: the six other new keys, at the defaults
+  // their absence meant, do not block; a thread count may change.
+  const std::vector<std::pair<std::string, Json>> as_before = {
+      {"dataset.normalization", "mean_image_scalar_std"},
+      {"schedule.milestone_rounding", "round"},
+      {"schedule.final_partial_window", "candidate"},
+      {"runtime.threads", 2}};
+  absl::Status resumed = LoadOldFixture(FixtureSettings(as_before), &state);
+  ASSERT_TRUE(resumed.ok()) << resumed;
+  EXPECT_EQ(state.epochs_done, 2);
+  EXPECT_EQ(state.evaluations.size(), 2u);
+  EXPECT_EQ(state.metrics.size(), 2u);  // Made from the evaluations: the file had none.
+
+  // A key that changes training still blocks, named.
+  std::vector<std::pair<std::string, Json>> other = as_before;
+  other.push_back({"model.p_last", 0.2});
+  absl::Status changed = LoadOldFixture(FixtureSettings(other), &state);
+  ASSERT_FALSE(changed.ok());
+  EXPECT_NE(changed.message().find("model.p_last: checkpoint 0.5, this run 0.2"), std::string::npos)
+      << changed;
 }
 
 TEST(CheckpointTest, TruncatedOrMissingFilesAreClearErrors) {
@@ -118,7 +198,7 @@ TEST(CheckpointTest, TruncatedOrMissingFilesAreClearErrors) {
   const std::string bytes = *ReadFileToString(path);
   ASSERT_TRUE(WriteFileAtomically(path, bytes.substr(0, bytes.size() / 2)).ok());
   ResNet net = SmallNet(1);
-  NesterovSgd sgd(net->parameters(), SgdOptions());
+  NesterovSgd sgd(net->parameters(), PaperSettings().sgd);
   RunState state;
   absl::Status loaded = LoadCheckpoint(path, net, sgd, &state, kConfig, torch::kCPU);
   ASSERT_FALSE(loaded.ok());
@@ -199,7 +279,7 @@ TEST(CheckpointTest, ACheckpointSavedOnAGpuLoadsOnTheCpu) {
   ASSERT_GE(RelocateStorages(saved, moved, "cpu", "cuda:0"), 1);
 
   ResNet net = SmallNet(2);
-  NesterovSgd sgd(net->parameters(), SgdOptions());
+  NesterovSgd sgd(net->parameters(), PaperSettings().sgd);
   RunState state;
   absl::Status loaded = LoadCheckpoint(moved, net, sgd, &state, kConfig, torch::kCPU);
   ASSERT_TRUE(loaded.ok()) << loaded;
@@ -225,7 +305,7 @@ TEST(CheckpointTest, ACheckpointSavedOnTheCpuLoadsOnAGpu) {
   ASSERT_TRUE(SaveCheckpoint(path, trained.net, trained.sgd, trained.state, kConfig).ok());
   const torch::Device gpu(torch::kCUDA, 0);
   ResNet net = SmallNetOn(2, gpu);
-  NesterovSgd sgd(net->parameters(), SgdOptions());
+  NesterovSgd sgd(net->parameters(), PaperSettings().sgd);
   RunState state;
   absl::Status loaded = LoadCheckpoint(path, net, sgd, &state, kConfig, gpu);
   ASSERT_TRUE(loaded.ok()) << loaded;
@@ -267,7 +347,7 @@ TEST(CheckpointTest, TheGpuFixtureLoadsOnTheCpu) {
   absl::StatusOr<nlohmann::json> recorded = ReadJsonFile(absl::StrCat(kCudaFixture, ".json"));
   ASSERT_TRUE(recorded.ok()) << recorded.status();
   ResNet net = SmallNet(2);
-  NesterovSgd sgd(net->parameters(), SgdOptions());
+  NesterovSgd sgd(net->parameters(), PaperSettings().sgd);
   RunState state;
   absl::Status loaded =
       LoadCheckpoint(absl::StrCat(kCudaFixture, ".pt"), net, sgd, &state, kConfig, torch::kCPU);

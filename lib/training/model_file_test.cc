@@ -7,6 +7,7 @@
 #include "lib/io/file_io.h"
 #include "lib/testing/test_dir.h"
 #include "lib/training/checkpoint.h"
+#include "lib/training/run_settings.h"
 
 namespace sdbench {
 namespace {
@@ -14,7 +15,7 @@ namespace {
 using Json = nlohmann::json;
 
 ResNet Net(uint64_t seed, int depth = 8, bool conv_bias = true) {
-  ResNetOptions options;
+  ResNetOptions options = PaperSettings().model;
   options.depth = depth;
   options.conv_bias = conv_bias;
   options.init_seed = seed;
@@ -102,7 +103,7 @@ TEST(ModelFileTest, WithoutConvBiasesTheFileHoldsZerosAndLoadsBack) {
 TEST(ModelFileTest, ACheckpointLoadsItsModel) {
   const std::string path = TestDir() + "/run.pt";
   ResNet trained = Net(1);
-  NesterovSgd sgd(trained->parameters(), SgdOptions());
+  NesterovSgd sgd(trained->parameters(), PaperSettings().sgd);
   RunState state;
   state.gate_state = trained->gate_sampler().SaveState();
   ASSERT_TRUE(SaveCheckpoint(path, trained, sgd, state, SomeConfig(8)).ok());
@@ -161,7 +162,7 @@ TEST(ModelFileTest, BadFilesAreClearErrors) {
   ResNet eight = Net(3);
   file = LoadModelFile(deep, eight, torch::kCPU, AcceptAll);
   ASSERT_FALSE(file.ok());
-  ResNetOptions hundred;
+  ResNetOptions hundred = PaperSettings().model;
   hundred.depth = 8;
   hundred.num_classes = 100;
   ResNet wider = *MakeResNet(hundred);

@@ -1,7 +1,12 @@
 #include "lib/training/run_settings.h"
 
+#include <cstdio>
+#include <cstdlib>
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "lib/base/named_enum.h"
+#include "lib/config/experiment_config.h"
 #include "lib/random/splitmix.h"
 #include "lib/training/runtime.h"
 
@@ -97,8 +102,8 @@ absl::Status ParseDataset(const Json& dataset, RunSettings* settings) {
   return ParseOption(dataset["normalization"], ParseNormalizationMode, &options.normalization);
 }
 
-absl::Status ParseRuntime(const Json& runtime, RunSettings* settings) {
-  settings->device = runtime["device"];
+absl::Status ParseRuntime(const Json& runtime, const RankPlacement& placement,
+                          RunSettings* settings) {
   settings->threads = runtime["threads"];
   KernelOptions& kernels = settings->kernels;
   kernels.tf32 = runtime["tf32"];
@@ -109,10 +114,11 @@ absl::Status ParseRuntime(const Json& runtime, RunSettings* settings) {
         ParseOption(runtime["data_on_device"], ParseDataPlacement, &settings->data_on_device)}) {
     if (!status.ok()) return status;
   }
-  if (absl::StatusOr<c10::Device> device = ParseDevice(settings->device); !device.ok()) {
-    return device.status();
-  }
-  if (kernels.precision == Precision::kBf16 && settings->device == "cpu") {
+  absl::StatusOr<c10::Device> device =
+      ResolveDevice(runtime["device"].get<std::string>(), placement);
+  if (!device.ok()) return device.status();
+  settings->device = *device;
+  if (kernels.precision == Precision::kBf16 && settings->device.is_cpu()) {
     return absl::InvalidArgumentError(
         "runtime.precision=bf16 is a GPU option (CUDA autocast): use --device=cuda, or fp32");
   }
@@ -153,16 +159,44 @@ Json RunSeeds::ToJson() const {
           {"gates", gates}};
 }
 
-absl::StatusOr<RunSettings> ParseRunSettings(const Json& config) {
+absl::StatusOr<RunSettings> ParseRunSettings(const Json& config, const RankPlacement& placement) {
   RunSettings settings;
+  settings.config = config;
   for (absl::Status status :
        {ParseModel(config["model"], config["runtime"], &settings.model),
         ParseOptimizer(config["optimizer"], &settings.sgd),
         ParseSchedule(config["schedule"], &settings), ParseDataset(config["dataset"], &settings),
-        ParseRuntime(config["runtime"], &settings)}) {
+        ParseRuntime(config["runtime"], placement, &settings)}) {
     if (!status.ok()) return status;
   }
   return settings;
+}
+
+const RunSettings& PaperSettings() {
+  static const RunSettings* paper = [] {
+    absl::StatusOr<RunSettings> settings = ParseRunSettings(DefaultConfig());
+    if (!settings.ok()) {  // The key table's defaults are tested to parse.
+      std::fprintf(stderr, "sdbench: the default configuration does not parse: %s\n",
+                   std::string(settings.status().message()).c_str());
+      std::abort();
+    }
+    return new RunSettings(*std::move(settings));
+  }();
+  return *paper;
+}
+
+absl::Status CheckWorldSize(const RunSettings& settings, int world_size) {
+  if (world_size > 1 && settings.model.gate_mode == GateMode::kRow) {
+    return absl::InvalidArgumentError(
+        "model.gate_mode=row needs one process: every rank would draw the same per-sample "
+        "gates for different samples");
+  }
+  if (settings.batch_size % world_size != 0) {
+    return absl::InvalidArgumentError(absl::StrCat("schedule.batch_size ", settings.batch_size,
+                                                   " is not divisible by the ", world_size,
+                                                   " processes (the batch is the global batch)"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace sdbench

@@ -39,7 +39,8 @@ TEST(ParseRunSettingsTest, DefaultsAreThePapers) {
   EXPECT_EQ(s->dataset.normalization, NormalizationMode::kMeanImageRawStd);
   EXPECT_TRUE(s->augment);
   EXPECT_EQ(s->max_shift, 4);
-  EXPECT_EQ(s->device, "cpu");
+  EXPECT_TRUE(s->device.is_cpu());
+  EXPECT_EQ(s->config, DefaultConfig());  // Kept for results and checkpoints.
   EXPECT_EQ(s->threads, 0);
   EXPECT_EQ(s->kernels.precision, Precision::kFp32);
   EXPECT_TRUE(s->kernels.tf32);

@@ -52,12 +52,14 @@ enum class Precision {
 absl::StatusOr<Precision> ParsePrecision(absl::string_view name);
 const char* PrecisionName(Precision precision);
 
+// From the run's configuration, section "runtime" (PaperSettings().kernels,
+// lib/training/run_settings.h); off until set.
 struct KernelOptions {
-  Precision precision = Precision::kFp32;
+  Precision precision{};
   // TF32 for convolutions (cuDNN), as PyTorch allows by default; matrix
   // products stay fp32 (the classifier is tiny).
-  bool tf32 = true;
-  bool cudnn_benchmark = true;  // cuDNN picks the fastest algorithm per shape.
+  bool tf32 = false;
+  bool cudnn_benchmark = false;  // cuDNN picks the fastest algorithm per shape.
   // Deterministic kernels only (cuDNN, and torch's deterministic mode): the
   // only way a resumed GPU run repeats an uninterrupted one bit for bit.
   bool deterministic = false;

@@ -18,21 +18,23 @@
 namespace sdbench {
 
 enum class MilestoneRounding {
-  kCeil,   // "ceil": the original code (default).
+  kCeil,   // "ceil": the original code.
   kRound,  // "round": round(f * E), at least epoch 2.
 };
 
 absl::StatusOr<MilestoneRounding> ParseMilestoneRounding(absl::string_view name);
 const char* MilestoneRoundingName(MilestoneRounding value);
 
+// From the run's configuration (the paper's: PaperSettings().lr, in
+// lib/training/run_settings.h); zero until set.
 struct LrSchedule {
-  int epochs = 500;
-  double lr = 0.1;
-  std::vector<double> milestones = {0.5, 0.75};  // Fractions of `epochs`.
-  double decay = 0.1;
+  int epochs = 0;
+  double lr = 0;
+  std::vector<double> milestones;  // Fractions of `epochs`.
+  double decay = 0;
   int warmup_epochs = 0;
-  double warmup_lr = 0.01;
-  MilestoneRounding rounding = MilestoneRounding::kCeil;
+  double warmup_lr = 0;
+  MilestoneRounding rounding{};
 
   // The epochs at whose start the rate drops.
   std::vector<int> MilestoneEpochs() const;

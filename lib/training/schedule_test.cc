@@ -1,12 +1,13 @@
 #include "lib/training/schedule.h"
 
 #include "gtest/gtest.h"
+#include "lib/training/run_settings.h"
 
 namespace sdbench {
 namespace {
 
 TEST(LrScheduleTest, CifarPaperSchedule) {
-  LrSchedule s;  // 500 epochs, 0.1, /10 at 0.5 and 0.75.
+  LrSchedule s = PaperSettings().lr;  // 500 epochs, 0.1, /10 at 0.5 and 0.75.
   EXPECT_EQ(s.MilestoneEpochs(), (std::vector<int>{250, 375}));
   for (int e : {1, 100, 249}) EXPECT_DOUBLE_EQ(s.LearningRate(e), 0.1) << e;
   for (int e : {250, 300, 374}) EXPECT_NEAR(s.LearningRate(e), 0.01, 1e-15) << e;
@@ -14,7 +15,7 @@ TEST(LrScheduleTest, CifarPaperSchedule) {
 }
 
 TEST(LrScheduleTest, SvhnSchedule) {
-  LrSchedule s;
+  LrSchedule s = PaperSettings().lr;
   s.epochs = 50;
   s.milestones = {0.6, 0.7};
   EXPECT_EQ(s.MilestoneEpochs(), (std::vector<int>{30, 35}));
@@ -24,7 +25,7 @@ TEST(LrScheduleTest, SvhnSchedule) {
 }
 
 TEST(LrScheduleTest, Warmup1202) {
-  LrSchedule s;
+  LrSchedule s = PaperSettings().lr;
   s.epochs = 300;
   s.warmup_epochs = 10;
   s.warmup_lr = 0.01;
@@ -36,7 +37,7 @@ TEST(LrScheduleTest, Warmup1202) {
 }
 
 TEST(LrScheduleTest, ReducedProfileKeepsFractions) {
-  LrSchedule s;
+  LrSchedule s = PaperSettings().lr;
   s.epochs = 20;
   EXPECT_EQ(s.MilestoneEpochs(), (std::vector<int>{10, 15}));
   EXPECT_DOUBLE_EQ(s.LearningRate(9), 0.1);
@@ -46,7 +47,7 @@ TEST(LrScheduleTest, ReducedProfileKeepsFractions) {
 // PAPER_SPEC 3: the first decayed epoch is ceil(f x E) (the original tests
 // epoch >= f x E); the earlier rule rounded and never decayed epoch 1.
 TEST(LrScheduleTest, MilestoneRulesDifferOnlyForShortOrOddSchedules) {
-  LrSchedule s;
+  LrSchedule s = PaperSettings().lr;
   s.epochs = 15;  // The quickstart.
   EXPECT_EQ(s.MilestoneEpochs(), (std::vector<int>{8, 12}));
   s.rounding = MilestoneRounding::kRound;
@@ -58,14 +59,14 @@ TEST(LrScheduleTest, MilestoneRulesDifferOnlyForShortOrOddSchedules) {
     EXPECT_EQ(ceil_rule.MilestoneEpochs(), round_rule.MilestoneEpochs()) << epochs;
   }
   // Products a hair above an integer stay at it: 0.7 * 10 = 7.000000000000001.
-  LrSchedule odd;
+  LrSchedule odd = PaperSettings().lr;
   odd.epochs = 10;
   odd.milestones = {0.7};
   EXPECT_EQ(odd.MilestoneEpochs(), (std::vector<int>{7}));
 }
 
 TEST(LrScheduleTest, ShortSchedules) {
-  LrSchedule s;
+  LrSchedule s = PaperSettings().lr;
   s.epochs = 1;  // The original: epoch 1 >= 0.5 and >= 0.75: decayed twice.
   EXPECT_NEAR(s.LearningRate(1), 0.001, 1e-15);
   s.epochs = 2;

@@ -15,11 +15,13 @@ enum class DroppedBlockUpdate {
 absl::StatusOr<DroppedBlockUpdate> ParseDroppedBlockUpdate(absl::string_view name);
 const char* DroppedBlockUpdateName(DroppedBlockUpdate value);
 
+// From the run's configuration (the paper's: PaperSettings().sgd, in
+// lib/training/run_settings.h); zero until set.
 struct SgdOptions {
-  double momentum = 0.9;
-  double weight_decay = 1e-4;
-  bool nesterov = true;
-  DroppedBlockUpdate dropped_block_update = DroppedBlockUpdate::kDecayAndMomentum;
+  double momentum = 0;
+  double weight_decay = 0;
+  bool nesterov = false;
+  DroppedBlockUpdate dropped_block_update{};
   // One multi-tensor (foreach) operation per step of the update instead of
   // a handful per parameter: the same arithmetic, far fewer kernel launches
   // on a GPU (where the trainer turns it on).

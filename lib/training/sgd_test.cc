@@ -4,6 +4,7 @@
 
 #include "gtest/gtest.h"
 #include "lib/model/resnet.h"
+#include "lib/training/run_settings.h"
 
 namespace sdbench {
 namespace {
@@ -18,7 +19,7 @@ TEST(NesterovSgdTest, MatchesLibTorchSgdWhenAllGradientsExist) {
   torch::Tensor ours_b = b0.clone().requires_grad_();
   torch::Tensor ref_w = w0.clone().requires_grad_();
   torch::Tensor ref_b = b0.clone().requires_grad_();
-  NesterovSgd ours({ours_w, ours_b}, SgdOptions());
+  NesterovSgd ours({ours_w, ours_b}, PaperSettings().sgd);
   torch::optim::SGD reference(
       {ref_w, ref_b},
       torch::optim::SGDOptions(0.1).momentum(0.9).dampening(0).weight_decay(1e-4).nesterov(true));
@@ -41,7 +42,7 @@ TEST(NesterovSgdTest, MatchesLibTorchSgdWhenAllGradientsExist) {
 
 TEST(NesterovSgdTest, HandComputedFirstTwoSteps) {
   torch::Tensor w = torch::tensor({2.0}, torch::kDouble).requires_grad_();
-  NesterovSgd sgd({w}, SgdOptions());
+  NesterovSgd sgd({w}, PaperSettings().sgd);
   // Step 1: g = 3 (loss 3w): d = 3 + 2e-4, buf = d, w -= 0.1 * (d + 0.9 d).
   (3 * w).sum().backward();
   sgd.Step(0.1);
@@ -59,7 +60,7 @@ TEST(NesterovSgdTest, HandComputedFirstTwoSteps) {
 
 TEST(NesterovSgdTest, SkipModeLeavesParametersWithoutGradientAlone) {
   torch::Tensor w = torch::tensor({2.0}, torch::kDouble).requires_grad_();
-  SgdOptions options;
+  SgdOptions options = PaperSettings().sgd;
   options.dropped_block_update = DroppedBlockUpdate::kSkip;
   NesterovSgd sgd({w}, options);
   (3 * w).sum().backward();
@@ -74,7 +75,7 @@ TEST(NesterovSgdTest, SkipModeLeavesParametersWithoutGradientAlone) {
 
 TEST(NesterovSgdTest, ZeroGradClearsGradients) {
   torch::Tensor w = torch::ones({2}).requires_grad_();
-  NesterovSgd sgd({w}, SgdOptions());
+  NesterovSgd sgd({w}, PaperSettings().sgd);
   w.sum().backward();
   ASSERT_TRUE(w.grad().defined());
   sgd.ZeroGrad();
@@ -93,7 +94,7 @@ TEST(NesterovSgdTest, NesterovOffIsPlainMomentum) {
   torch::Tensor w0 = torch::randn({4, 2}, torch::kDouble);
   torch::Tensor ours_w = w0.clone().requires_grad_();
   torch::Tensor ref_w = w0.clone().requires_grad_();
-  SgdOptions options;
+  SgdOptions options = PaperSettings().sgd;
   options.nesterov = false;
   NesterovSgd ours({ours_w}, options);
   torch::optim::SGD reference(
@@ -130,7 +131,7 @@ TEST(NesterovSgdTest, ForeachUpdateEqualsThePerParameterOne) {
         a.push_back(w.clone().requires_grad_());
         b.push_back(w.clone().requires_grad_());
       }
-      SgdOptions options;
+      SgdOptions options = PaperSettings().sgd;
       options.nesterov = nesterov;
       options.dropped_block_update = dropped;
       NesterovSgd per_parameter(a, options);
@@ -166,10 +167,10 @@ struct DroppedStep {
 };
 
 DroppedStep RunDroppedStep(DroppedBlockUpdate mode) {
-  ResNetOptions options;
+  ResNetOptions options = PaperSettings().model;
   options.depth = 8;
   ResNet net = *MakeResNet(options);
-  SgdOptions sgd_options;
+  SgdOptions sgd_options = PaperSettings().sgd;
   sgd_options.dropped_block_update = mode;
   NesterovSgd sgd(net->parameters(), sgd_options);
   torch::Tensor images = torch::randn({4, 3, 32, 32});

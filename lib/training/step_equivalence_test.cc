@@ -20,6 +20,7 @@
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
 #include "lib/model/resnet.h"
+#include "lib/training/run_settings.h"
 #include "lib/training/runtime.h"
 #include "lib/training/sgd.h"
 #include "lib/training/step.h"
@@ -131,7 +132,7 @@ struct Comparison {
 // of the reference, from the same weights, in `dtype`.
 Comparison RunBoth(torch::Dtype dtype, double lr, bool foreach = false) {
   RetainFreedMemory();
-  ResNetOptions options;
+  ResNetOptions options = PaperSettings().model;
   options.depth = 20;
   options.init_seed = 5;
   ResNet net = *MakeResNet(options);
@@ -149,7 +150,7 @@ Comparison RunBoth(torch::Dtype dtype, double lr, bool foreach = false) {
   }
   const torch::Tensor initial = net->named_parameters()["block2.conv1.weight"].detach().clone();
   Reference reference(net, options.depth);
-  SgdOptions sgd_options;
+  SgdOptions sgd_options = PaperSettings().sgd;
   sgd_options.foreach = foreach;
   NesterovSgd sgd(net->parameters(), sgd_options);
   torch::manual_seed(11);
@@ -186,7 +187,7 @@ Comparison RunBoth(torch::Dtype dtype, double lr, bool foreach = false) {
 }
 
 TEST(StepEquivalenceTest, DefaultModelIsChannelsLast) {
-  EXPECT_EQ(ResNetOptions().memory_format, MemoryFormat::kChannelsLast);
+  EXPECT_EQ(PaperSettings().model.memory_format, MemoryFormat::kChannelsLast);
 }
 
 // In double precision the two paths must agree to rounding, tensor by

@@ -11,9 +11,11 @@
 #include <string>
 
 #include "lib/model/resnet.h"
+#include "lib/training/run_settings.h"
 #include "lib/training/runtime.h"
 #include "lib/training/sgd.h"
 #include "lib/training/step.h"
+#include "lib/training/training_setup.h"
 
 namespace sdbench {
 namespace {
@@ -21,17 +23,18 @@ namespace {
 constexpr int kBatch = 128;
 
 void BM_TrainStep(benchmark::State& state, int depth, bool stochastic) {
-  ResNetOptions options;
-  options.depth = depth;
-  options.schedule = stochastic ? SurvivalSchedule::kLinear : SurvivalSchedule::kConstant;
-  ResNet net = *MakeResNet(options);
-  net->train();
-  NesterovSgd sgd(net->parameters(), SgdOptions());
+  // The paper's run at this depth, built as the trainer builds it.
+  RunSettings settings = PaperSettings();
+  settings.model.depth = depth;
+  settings.model.schedule = stochastic ? SurvivalSchedule::kLinear : SurvivalSchedule::kConstant;
+  TrainingSetup setup = *MakeTrainingSetup(settings, 10, /*init_seed=*/0, /*gate_seed=*/0);
+  ResNet& net = setup.model;
+  NesterovSgd& sgd = *setup.sgd;
   torch::Tensor images = torch::randn({kBatch, 3, 32, 32});
   torch::Tensor labels = torch::randint(0, 10, {kBatch});
   double active_blocks = 0;
   for (auto _ : state) {
-    TrainStep(net, sgd, images, labels, 0.1);
+    TrainStep(net, sgd, images, labels, settings.lr.lr);
     active_blocks += net->last_active_blocks();
   }
   state.counters["images_per_s"] = benchmark::Counter(

@@ -18,6 +18,7 @@
 #include "lib/training/model_file.h"
 #include "lib/training/runtime.h"
 #include "lib/training/step.h"
+#include "lib/training/training_setup.h"
 
 namespace sdbench {
 namespace {
@@ -36,60 +37,36 @@ double ConvWeightNorm(ResNet& model) {
 }
 
 // What the settings cannot do in this run's circumstances.
-absl::Status CheckCircumstances(const RunSettings& s, const torch::Device& device,
-                                const Communicator* communicator) {
-  const int world_size = communicator != nullptr ? communicator->world_size() : 1;
+absl::Status CheckCircumstances(const RunSettings& s, const Communicator* communicator) {
   if (communicator != nullptr &&
-      (communicator->backend() == CollectiveBackend::kNccl) != device.is_cuda()) {
+      (communicator->backend() == CollectiveBackend::kNccl) != s.device.is_cuda()) {
     return absl::FailedPreconditionError(
-        absl::StrCat("data parallel: training on ", device.str(), " with a ",
+        absl::StrCat("data parallel: training on ", s.device.str(), " with a ",
                      CollectiveBackendName(communicator->backend()),
                      " process group (Gloo is for CPUs, NCCL for GPUs)"));
   }
-  if (world_size > 1 && s.model.gate_mode == GateMode::kRow) {
-    return absl::InvalidArgumentError(
-        "model.gate_mode=row needs one process: every rank would draw the same "
-        "per-sample gates for different samples");
-  }
-  if (s.batch_size % world_size != 0) {
-    return absl::InvalidArgumentError(absl::StrCat("schedule.batch_size ", s.batch_size,
-                                                   " is not divisible by the ", world_size,
-                                                   " processes (the batch is the global batch)"));
-  }
-  return absl::OkStatus();
+  return CheckWorldSize(s, communicator != nullptr ? communicator->world_size() : 1);
 }
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const Json& config,
+absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const RunSettings& settings,
                                                          const RunIdentity& identity,
                                                          const DatasetFiles& files,
                                                          const RunOptions& options) {
-  absl::StatusOr<RunSettings> settings = ParseRunSettings(config);
-  if (!settings.ok()) return settings.status();
-  const int world_size = options.communicator != nullptr ? options.communicator->world_size() : 1;
-  RankPlacement placement = options.placement;
-  placement.world_size = world_size;
-  absl::StatusOr<torch::Device> device = ResolveDevice(settings->device, placement);
-  if (!device.ok()) return device.status();
-  std::unique_ptr<Trainer> trainer(
-      new Trainer(config, identity, options, *std::move(settings), *device));
-  if (absl::Status s = CheckCircumstances(trainer->settings_, *device, options.communicator);
-      !s.ok()) {
-    return s;
-  }
+  if (absl::Status s = CheckCircumstances(settings, options.communicator); !s.ok()) return s;
+  std::unique_ptr<Trainer> trainer(new Trainer(settings, identity, options));
   if (absl::Status s = trainer->Build(files); !s.ok()) return s;
   return trainer;
 }
 
-Trainer::Trainer(const Json& config, const RunIdentity& identity, const RunOptions& options,
-                 RunSettings settings, torch::Device device)
-    : config_(config),
-      identity_(identity),
+Trainer::Trainer(const RunSettings& settings, const RunIdentity& identity,
+                 const RunOptions& options)
+    : identity_(identity),
       options_(options),
-      settings_(std::move(settings)),
+      settings_(settings),
       seeds_(RunSeeds::Derive(identity.seed)),
-      device_(device),
+      device_(settings.device),
       communicator_(options.communicator),
       world_size_(communicator_ != nullptr ? communicator_->world_size() : 1),
       rank_(communicator_ != nullptr ? communicator_->rank() : 0),
@@ -100,21 +77,13 @@ absl::Status Trainer::Build(const DatasetFiles& files) {
   if (!threads.ok()) return threads.status();
   threads_ = *threads;
   allocator_ = RetainFreedMemory();
-  if (absl::Status s = ApplyKernelOptions(settings_.kernels, device_); !s.ok()) return s;
   ResetPeakDeviceMemory(device_);
   if (absl::Status s = BuildData(files); !s.ok()) return s;
-  ResNetOptions model_options = settings_.model;
-  model_options.num_classes = dataset_.num_classes;
-  model_options.init_seed = seeds_.init;
-  model_options.gate_seed = seeds_.gates;
-  absl::StatusOr<ResNet> model = MakeResNet(model_options);
-  if (!model.ok()) return model.status();
-  model_ = *model;
-  (*model_)->to(device_);
-  (*model_)->train();
-  SgdOptions sgd = settings_.sgd;
-  sgd.foreach = device_.is_cuda();  // Fewer launches; the CPU keeps its loop.
-  sgd_ = std::make_unique<NesterovSgd>((*model_)->parameters(), sgd);
+  absl::StatusOr<TrainingSetup> setup =
+      MakeTrainingSetup(settings_, dataset_.num_classes, seeds_.init, seeds_.gates);
+  if (!setup.ok()) return setup.status();
+  model_ = setup->model;
+  sgd_ = std::move(setup->sgd);
   return RestoreOrStart();
 }
 
@@ -168,8 +137,8 @@ absl::Status Trainer::RestoreOrStart() {
   state_.start_time = NowIso8601();
   if (options_.resume && !options_.checkpoint_path.empty() &&
       FileExists(options_.checkpoint_path)) {
-    absl::Status loaded =
-        LoadCheckpoint(options_.checkpoint_path, *model_, *sgd_, &state_, config_, device_);
+    absl::Status loaded = LoadCheckpoint(options_.checkpoint_path, *model_, *sgd_, &state_,
+                                         settings_.config, device_);
     if (!loaded.ok()) return loaded;
     resumed_ = true;
     if (options_.progress != nullptr) {
@@ -435,7 +404,7 @@ absl::Status Trainer::Checkpoint() {
     }
   }
   if (options_.checkpoint_path.empty() || rank_ != 0) return absl::OkStatus();
-  return SaveCheckpoint(options_.checkpoint_path, *model_, *sgd_, state_, config_);
+  return SaveCheckpoint(options_.checkpoint_path, *model_, *sgd_, state_, settings_.config);
 }
 
 void Trainer::ReportStep(const EpochLog& log, int64_t step, const torch::Tensor& loss,
@@ -493,7 +462,7 @@ RunFacts Trainer::Facts() {
 
 Json Trainer::Result() {
   ResNet& model = *model_;
-  return AssembleResult(identity_, config_, seeds_, state_,
+  return AssembleResult(identity_, settings_.config, seeds_, state_,
                         SummarizeRun(state_, settings_, model->expected_active_blocks()),
                         RunProvenance(Facts(), state_.start_time));
 }
@@ -507,7 +476,7 @@ absl::StatusOr<Json> Trainer::EvaluateFile(const std::string& path) {
               identity_.seed,
               " (the seed draws the validation split): give --seeds=", f.run["seed"].dump()));
         }
-        return CheckSameModelAndData(path, f.config, config_);
+        return CheckSameModelAndData(path, f.config, settings_.config);
       });
   if (!file.ok()) return file.status();
   absl::StatusOr<std::string> md5 = Md5OfFile(path);
@@ -539,7 +508,7 @@ absl::StatusOr<Json> Trainer::EvaluateFile(const std::string& path) {
 }
 
 absl::Status Trainer::SaveWeights(const std::string& path) {
-  return sdbench::SaveWeights(path, *model_, *dataset_.normalization, config_,
+  return sdbench::SaveWeights(path, *model_, *dataset_.normalization, settings_.config,
                               {{"experiment", identity_.experiment},
                                {"arm", identity_.arm},
                                {"profile", identity_.profile},

@@ -54,10 +54,6 @@ struct RunOptions {
   // may split unevenly over the ranks; their mean gradients are then still
   // weighted equally (DDP does the same).
   Communicator* communicator = nullptr;
-  // The rank's place on its node (its world_size is the communicator's):
-  // with runtime.device=cuda it picks the GPU (GpuOfRank in runtime.h); an
-  // explicit cuda:K wins.
-  RankPlacement placement;
   // Data parallel: the ranks agree on a stop request every this many steps
   // (one small collective; none in between).
   int stop_check_every = 10;
@@ -67,9 +63,11 @@ struct RunOptions {
 
 class Trainer {
  public:
-  // Checks the settings against the run's circumstances, builds the data,
-  // the model and the optimiser, and restores a checkpoint when resuming.
-  static absl::StatusOr<std::unique_ptr<Trainer>> Create(const nlohmann::json& config,
+  // `settings` were parsed for this process (ParseRunSettings: its device
+  // resolved for its rank). Checks them against the run's circumstances,
+  // builds the data, the model and the optimiser, and restores a checkpoint
+  // when resuming.
+  static absl::StatusOr<std::unique_ptr<Trainer>> Create(const RunSettings& settings,
                                                          const RunIdentity& identity,
                                                          const DatasetFiles& files,
                                                          const RunOptions& options);
@@ -88,8 +86,7 @@ class Trainer {
   absl::Status SaveWeights(const std::string& path);
 
  private:
-  Trainer(const nlohmann::json& config, const RunIdentity& identity, const RunOptions& options,
-          RunSettings settings, torch::Device device);
+  Trainer(const RunSettings& settings, const RunIdentity& identity, const RunOptions& options);
   absl::Status Build(const DatasetFiles& files);
   // The run's split, subsets, normalisation and loaders.
   absl::Status BuildData(const DatasetFiles& files);
@@ -139,7 +136,6 @@ class Trainer {
   RunFacts Facts();
   nlohmann::json Result();
 
-  const nlohmann::json config_;
   const RunIdentity identity_;
   const RunOptions options_;
   const RunSettings settings_;
