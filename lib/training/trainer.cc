@@ -77,13 +77,16 @@ absl::Status Trainer::Build(const DatasetFiles& files) {
   if (!threads.ok()) return threads.status();
   threads_ = *threads;
   allocator_ = RetainFreedMemory();
-  ResetPeakDeviceMemory(device_);
-  if (absl::Status s = BuildData(files); !s.ok()) return s;
+  // The kernel choices, model and optimiser before the data: the kernel
+  // choices before any CUDA work (a deterministic run's cuBLAS workspace is
+  // set before CUDA starts). Neither depends on the other's random streams.
   absl::StatusOr<TrainingSetup> setup =
-      MakeTrainingSetup(settings_, dataset_.num_classes, seeds_.init, seeds_.gates);
+      MakeTrainingSetup(settings_, files.train->num_classes, seeds_.init, seeds_.gates);
   if (!setup.ok()) return setup.status();
   model_ = setup->model;
   sgd_ = std::move(setup->sgd);
+  ResetPeakDeviceMemory(device_);
+  if (absl::Status s = BuildData(files); !s.ok()) return s;
   return RestoreOrStart();
 }
 
