@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "lib/config/config_keys.h"
 #include "lib/io/process.h"
 #include "lib/results/result_file.h"
 
@@ -90,7 +91,7 @@ namespace {
 
 // A run's batches: recorded, or inferred for files from before the fields.
 struct Batches {
-  int64_t world = 1, global = kPaperBatchNormBatch, bn = kPaperBatchNormBatch;
+  int64_t world = 1, global = PaperBatchNormBatch(), bn = PaperBatchNormBatch();
 };
 
 Batches BatchesOf(const Json& result) {
@@ -98,12 +99,14 @@ Batches BatchesOf(const Json& result) {
   b.world = std::max<int64_t>(NumberAt(result, "provenance.world_size").value_or(1), 1);
   b.global =
       NumberAt(result, "provenance.distributed.global_batch")
-          .value_or(NumberAt(result, "config.schedule.batch_size").value_or(kPaperBatchNormBatch));
+          .value_or(NumberAt(result, "config.schedule.batch_size").value_or(PaperBatchNormBatch()));
   b.bn = NumberAt(result, "provenance.distributed.bn_batch").value_or(b.global / b.world);
   return b;
 }
 
 }  // namespace
+
+int PaperBatchNormBatch() { return FindConfigKey("schedule.batch_size")->default_value.get<int>(); }
 
 int BatchNormBatch(const Json& result) { return static_cast<int>(BatchesOf(result).bn); }
 
@@ -111,7 +114,7 @@ std::string FiledProfile(const Json& result) {
   const std::string profile = result["profile"];
   if (profile == "smoke") return profile;  // Never analysed.
   const Batches b = BatchesOf(result);
-  if (b.bn == b.global && (profile != "paper" || b.bn == kPaperBatchNormBatch)) return profile;
+  if (b.bn == b.global && (profile != "paper" || b.bn == PaperBatchNormBatch())) return profile;
   return absl::StrCat(profile, ", BN over ", b.bn, " of ", b.global, " (", b.world,
                       b.world == 1 ? " rank)" : " ranks)");
 }

@@ -63,9 +63,9 @@ double StudentT975(double df);
 // A value inside a result by dot path ("summary.median_step_seconds").
 std::optional<double> NumberAt(const nlohmann::json& result, const std::string& path);
 
-// The paper's BatchNorm batch: the batch of 128, on one GPU (PAPER_SPEC.md,
-// section "Training").
-constexpr int kPaperBatchNormBatch = 128;
+// The paper's BatchNorm batch: its whole batch (schedule.batch_size's
+// default, 128), on one GPU (PAPER_SPEC.md, section "Training").
+int PaperBatchNormBatch();
 
 // The images BatchNorm normalised over in a run's training:
 // provenance.distributed.bn_batch, or for files from before that field the

@@ -65,8 +65,8 @@ void BM_NormalizeAndAugment(benchmark::State& state) {
   std::mt19937_64 engine(1);
   int64_t i = 0;
   for (auto _ : state) {
-    NormalizeAndAugment(data.view.image(i++ % 10000), *data.norm, DrawAugmentation(engine),
-                        out.data());
+    NormalizeAndAugment(data.view.image(i++ % 10000), *data.norm,
+                        DrawAugmentation(engine, PaperSettings().max_shift), out.data());
     benchmark::DoNotOptimize(out.data());
   }
   state.counters["images_per_s"] =

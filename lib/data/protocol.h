@@ -80,7 +80,7 @@ struct Augmentation {
 // Draws dx, dy uniform in {-max_shift..max_shift} and a flip with p = 1/2
 // from a 64-bit random word source.
 template <typename Engine>
-Augmentation DrawAugmentation(Engine& engine, int max_shift = 4) {
+Augmentation DrawAugmentation(Engine& engine, int max_shift) {
   const uint64_t bits = engine();
   const int span = 2 * max_shift + 1;
   Augmentation a;

@@ -207,7 +207,7 @@ TEST_F(AugmentationTest, FlipTwiceIsIdentity) {
 TEST_F(AugmentationTest, FusedPathEqualsShiftThenFlip) {
   std::mt19937_64 engine(3);
   for (int trial = 0; trial < 200; ++trial) {
-    Augmentation a = DrawAugmentation(engine);
+    Augmentation a = DrawAugmentation(engine, 4);
     std::vector<float> reference(kImageBytes);
     ShiftAndFlip(plain_.data(), a, reference.data());
     EXPECT_EQ(Augmented(a), reference) << "dx=" << a.dx << " dy=" << a.dy << " flip=" << a.flip;
@@ -220,7 +220,7 @@ TEST(DrawAugmentationTest, UniformShiftsAndFairFlips) {
   int flips = 0;
   const int draws = 90000;
   for (int i = 0; i < draws; ++i) {
-    Augmentation a = DrawAugmentation(engine);
+    Augmentation a = DrawAugmentation(engine, 4);
     ASSERT_GE(a.dx, -4);
     ASSERT_LE(a.dx, 4);
     ASSERT_GE(a.dy, -4);
