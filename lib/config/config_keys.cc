@@ -387,11 +387,7 @@ absl::Status CheckResumable(const Json& stored, const Json& current) {
     const bool present = Has(stored, key);
     const Json& before = present ? stored[key.section][key.name] : key.ValueWhenAbsent();
     const Json& now = Has(current, key) ? current[key.section][key.name] : key.ValueWhenAbsent();
-    if (before == now) continue;
-    // 1 and 1.0 are the same number.
-    if (before.is_number() && now.is_number() && before.get<double>() == now.get<double>()) {
-      continue;
-    }
+    if (before == now) continue;  // nlohmann::json compares 1 and 1.0 as numbers: equal.
     differences.push_back(absl::StrCat(key.path(), ": checkpoint ", before.dump(),
                                        present ? "" : " (made before the key existed)",
                                        ", this run ", now.dump()));
