@@ -77,6 +77,13 @@ void StateFromJson(const Json& meta, RunState* state) {
   }
 }
 
+// What SaveCheckpoint stored besides tensors (throws as the archive does).
+Json ReadMeta(torch::serialize::InputArchive& archive) {
+  c10::IValue meta_value;
+  archive.read("meta", meta_value);
+  return Json::parse(meta_value.toStringRef());
+}
+
 }  // namespace
 
 absl::Status SaveCheckpoint(const std::string& path, ResNet& model, NesterovSgd& sgd,
@@ -104,9 +111,7 @@ absl::Status LoadCheckpoint(const std::string& path, ResNet& model, NesterovSgd&
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(path, device);
-    c10::IValue meta_value;
-    archive.read("meta", meta_value);
-    Json meta = Json::parse(meta_value.toStringRef());
+    const Json meta = ReadMeta(archive);
     // Before any tensor: another model's tensors would not even load.
     if (absl::Status same = CheckResumable(meta["config"], config); !same.ok()) {
       return absl::FailedPreconditionError(absl::StrCat(
@@ -133,9 +138,7 @@ absl::StatusOr<Json> ReadCheckpointMeta(const std::string& path) {
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(path, torch::Device(torch::kCPU));
-    c10::IValue meta_value;
-    archive.read("meta", meta_value);
-    return Json::parse(meta_value.toStringRef());
+    return ReadMeta(archive);
   } catch (const std::exception& e) {
     const std::string what = e.what();
     return absl::DataLossError(
@@ -150,9 +153,7 @@ absl::StatusOr<Json> LoadCheckpointModel(const std::string& path, ResNet& model,
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(path, device);
-    c10::IValue meta_value;
-    archive.read("meta", meta_value);
-    config = Json::parse(meta_value.toStringRef())["config"];
+    config = ReadMeta(archive)["config"];
     if (absl::Status s = accept(config); !s.ok()) return s;
     torch::serialize::InputArchive model_archive;
     archive.read("model", model_archive);
