@@ -115,24 +115,28 @@ function(sdbench_sh_test name)
   _sdbench_add_test(${prefix}_${name} bash "${CMAKE_CURRENT_SOURCE_DIR}/${A_SCRIPT}" ${A_ARGS})
 endfunction()
 
-# sdbench_experiment(NAME CONFIG file.json [DEFAULT_ARGS ...]): the
-# counterpart of experiment.bzl: build/experiments/NAME runs the experiment
-# as `bazel run //experiments:NAME` does (results, checkpoints and data in
-# the source tree unless flags say otherwise), and NAME_smoke_test.
-function(sdbench_experiment name)
-  cmake_parse_arguments(A "" "CONFIG" "DEFAULT_ARGS" ${ARGN})
+# sdbench_experiments(): the counterpart of experiment.bzl: every NAME.json
+# in this folder is an experiment; build/<folder>/NAME runs it as `bazel run
+# //experiments:NAME` does (results, checkpoints and data in the source tree
+# unless flags say otherwise), and NAME_smoke_test runs its smoke profile.
+# A new config file is found at the next build (CONFIGURE_DEPENDS).
+function(sdbench_experiments)
   _sdbench_package(package prefix)
-  string(REPLACE ";" " " default_args "${A_DEFAULT_ARGS}")
-  set(SDBENCH_EXPERIMENT_CONFIG "${CMAKE_CURRENT_SOURCE_DIR}/${A_CONFIG}")
-  sdbench_link_data(${package}/${A_CONFIG})
-  set(SDBENCH_EXPERIMENT_ARGS "${default_args}")
-  configure_file("${PROJECT_SOURCE_DIR}/cmake/experiment.sh.in"
-                 "${CMAKE_CURRENT_BINARY_DIR}/${name}" @ONLY
-                 FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ
-                                  GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
-  _sdbench_add_test(${prefix}_${name}_smoke_test bash
-                    "${CMAKE_CURRENT_SOURCE_DIR}/smoke_test.sh" experiments/runner
-                    "${package}/${A_CONFIG}" lib/results/validate)
+  file(GLOB configs CONFIGURE_DEPENDS RELATIVE "${CMAKE_CURRENT_SOURCE_DIR}"
+       "${CMAKE_CURRENT_SOURCE_DIR}/*.json")
+  sdbench_link_data(${package}/presets)
+  foreach(config ${configs})
+    string(REGEX REPLACE "\\.json$" "" name "${config}")
+    set(SDBENCH_EXPERIMENT_CONFIG "${CMAKE_CURRENT_SOURCE_DIR}/${config}")
+    sdbench_link_data(${package}/${config})
+    configure_file("${PROJECT_SOURCE_DIR}/cmake/experiment.sh.in"
+                   "${CMAKE_CURRENT_BINARY_DIR}/${name}" @ONLY
+                   FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ
+                                    GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
+    _sdbench_add_test(${prefix}_${name}_smoke_test bash
+                      "${CMAKE_CURRENT_SOURCE_DIR}/smoke_test.sh" experiments/runner
+                      "${package}/${config}" lib/results/validate)
+  endforeach()
 endfunction()
 
 # Links a source file or folder into the build folder at the same path.

@@ -1,33 +1,41 @@
-"""One macro turns an experiment config into its Bazel targets.
+"""Every experiment config in a folder becomes its Bazel targets.
 
-An experiment is data (a JSON config in this folder) plus a name:
-  NAME             `bazel run //experiments:NAME -- [runner flags]`
+An experiment is data: experiments/NAME.json (over the shared fragments in
+experiments/presets/ it names). `sdbench_experiments()` gives each file
+  NAME             `bazel run //experiments:NAME -- [runner flags]`, or
+                   bazel-bin/experiments/NAME [runner flags] started directly
   NAME_smoke_test  runs every arm on synthetic data for a few steps (the
                    config's "smoke" profile) and validates the result files.
 """
 
-def sdbench_experiment(name, config, default_args = [], smoke_size = "medium"):
+def sdbench_experiment(name, config):
     """Declares the run target and the smoke test of one experiment.
 
     Args:
-      name: the experiment's target name.
-      config: the JSON config file (label).
-      default_args: runner flags the target passes first (a user's own flags
-        come later and win), e.g. ["--profile=reduced"].
-      smoke_size: Bazel test size of the smoke test.
+      name: the experiment's target name (the config file's stem).
+      config: the JSON config file, in this package.
     """
+
+    # The launcher carries the config's path itself, so the program runs
+    # the same from `bazel run` and when started directly.
+    native.genrule(
+        name = name + "_launcher",
+        srcs = ["//experiments:run_experiment.sh"],
+        outs = [name + "_launcher.sh"],
+        cmd = "sed 's|@CONFIG@|%s/%s|' $< > $@" % (native.package_name(), config),
+    )
     native.sh_binary(
         name = name,
-        srcs = ["//experiments:run_experiment.sh"],
-        args = ["$(rootpath %s)" % config] + default_args,
+        srcs = [name + "_launcher.sh"],
         data = [
             config,
+            "//experiments:presets",
             "//experiments:runner",
         ],
     )
     native.sh_test(
         name = name + "_smoke_test",
-        size = smoke_size,
+        size = "medium",
         srcs = ["//experiments:smoke_test.sh"],
         args = [
             "$(rootpath //experiments:runner)",
@@ -36,7 +44,13 @@ def sdbench_experiment(name, config, default_args = [], smoke_size = "medium"):
         ],
         data = [
             config,
+            "//experiments:presets",
             "//experiments:runner",
             "//lib/results:validate",
         ],
     )
+
+def sdbench_experiments(configs):
+    """Declares the targets of every config in `configs` (file names)."""
+    for config in configs:
+        sdbench_experiment(name = config[:-len(".json")], config = config)

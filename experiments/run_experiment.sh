@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# Starts the runner on an experiment config; used by every experiment target.
-# Usage: run_experiment.sh CONFIG [runner flags...]
+# The launcher of one experiment (experiment.bzl writes a copy per config
+# with its path in place of @CONFIG@): starts the runner on that config,
+# from `bazel run` or directly (bazel-bin/experiments/NAME [runner flags]).
 set -euo pipefail
 root="${RUNFILES_DIR:-$0.runfiles}/sdbench"
 [ -d "$root" ] || root="$PWD"
-config="$1"
-shift
-exec "$root/experiments/runner" --config="$root/$config" "$@"
+exec "$root/experiments/runner" --config="$root/@CONFIG@" "$@"

@@ -91,31 +91,46 @@ absl::Status CheckWorldSize(const std::vector<PlannedRun>& runs, int world_size)
 
 namespace {
 
-// "stochastic vs constant: ..." from the finished results, or "" unless both
-// arms are there.
-std::string ArmComparison(const std::vector<Json>& results) {
+// "ARM vs REFERENCE: ..." for every other arm with results, in the order
+// they come, from the finished results; "" when the reference arm has none.
+std::string ArmComparisons(const std::vector<Json>& results, const std::string& reference) {
   std::map<std::string, std::vector<const Json*>> by_arm;
-  for (const Json& r : results) by_arm[r["arm"].get<std::string>()].push_back(&r);
-  if (by_arm["constant"].empty() || by_arm["stochastic"].empty()) return "";
+  std::vector<std::string> order;
+  for (const Json& r : results) {
+    const std::string arm = r["arm"].get<std::string>();
+    if (by_arm[arm].empty()) order.push_back(arm);
+    by_arm[arm].push_back(&r);
+  }
+  if (by_arm[reference].empty()) return "";
   auto mean = [&by_arm](const std::string& arm, const char* field) {
     double sum = 0;
     for (const Json* r : by_arm[arm]) sum += (*r)["summary"][field].get<double>();
     return sum / by_arm[arm].size();
   };
   const char* error = "test_error_at_best_validation_percent";
-  const double difference = mean("stochastic", error) - mean("constant", error);
-  const double time_ratio =
-      mean("stochastic", "total_train_seconds") / mean("constant", "total_train_seconds");
-  return absl::StrFormat(
-      "stochastic vs constant depth%s: test error %+.2f points (%s), training time %.2fx\n",
-      by_arm["constant"].size() > 1 || by_arm["stochastic"].size() > 1 ? " (means over seeds)" : "",
-      difference, difference < 0 ? "stochastic better" : "constant better", time_ratio);
+  std::string lines;
+  for (const std::string& arm : order) {
+    if (arm == reference) continue;
+    const double difference = mean(arm, error) - mean(reference, error);
+    const double time_ratio =
+        mean(arm, "total_train_seconds") / mean(reference, "total_train_seconds");
+    const std::string verdict =
+        difference == 0 ? "equal" : absl::StrCat(difference < 0 ? arm : reference, " better");
+    absl::StrAppend(
+        &lines,
+        absl::StrFormat(
+            "%s vs %s%s: test error %+.2f points (%s), training time %.2fx\n", arm, reference,
+            by_arm[reference].size() > 1 || by_arm[arm].size() > 1 ? " (means over seeds)" : "",
+            difference, verdict, time_ratio));
+  }
+  return lines;
 }
 
 }  // namespace
 
 std::string SummaryTable(const std::string& experiment, const std::string& profile,
-                         const std::vector<Json>& results, const std::string& reading) {
+                         const std::vector<Json>& results, const std::string& reference_arm,
+                         const std::string& reading) {
   std::string table = absl::StrFormat("\n%s, %s profile\n", experiment, profile);
   absl::StrAppend(&table,
                   absl::StrFormat("| %-24s | %4s | %9s | %14s | %10s | %9s | %8s | %15s |\n", "arm",
@@ -137,7 +152,7 @@ std::string SummaryTable(const std::string& experiment, const std::string& profi
                     s["images_per_second"].get<double>(), s["observed_active_blocks"].get<double>(),
                     s["expected_active_blocks"].get<double>()));
   }
-  absl::StrAppend(&table, ArmComparison(results));
+  absl::StrAppend(&table, ArmComparisons(results, reference_arm));
   if (!reading.empty()) absl::StrAppend(&table, reading, "\n");
   return table;
 }

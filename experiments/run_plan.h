@@ -47,13 +47,13 @@ absl::StatusOr<std::vector<PlannedRun>> PlanRuns(
 // run_settings.h), naming the arm.
 absl::Status CheckWorldSize(const std::vector<PlannedRun>& runs, int world_size);
 
-// The runner's closing table: one row per finished result; where both a
-// "constant" and a "stochastic" arm finished, a line comparing them (mean
-// test error at best validation, training time); then `reading` (the
-// experiment's text for this profile) when not empty.
+// The runner's closing table: one row per finished result; for every other
+// arm with results, a line comparing it with `reference_arm` (mean test error
+// at best validation, training time) when that arm has results too; then
+// `reading` (the experiment's text for this profile) when not empty.
 std::string SummaryTable(const std::string& experiment, const std::string& profile,
                          const std::vector<nlohmann::json>& results,
-                         const std::string& reading = "");
+                         const std::string& reference_arm, const std::string& reading = "");
 
 }  // namespace sdbench
 

@@ -113,7 +113,7 @@ TEST(SummaryTableTest, OneRowPerResult) {
               {"images_per_second", 727.0},
               {"observed_active_blocks", 6.52},
               {"expected_active_blocks", 6.5}}}};
-  const std::string table = SummaryTable("quickstart", "reduced", {r});
+  const std::string table = SummaryTable("quickstart", "reduced", {r}, "constant");
   EXPECT_NE(table.find("quickstart, reduced profile"), std::string::npos);
   EXPECT_NE(table.find("| stochastic               |    3 |     12.00 |         45.63% |"
                        "     46.43% |      2:45 |      727 |   6.52 /   6.50 |"),
@@ -121,8 +121,8 @@ TEST(SummaryTableTest, OneRowPerResult) {
       << table;
 }
 
-// Both arms: a line comparing them (means over seeds), then the reading.
-TEST(SummaryTableTest, ComparesTheArmsAndAddsTheReading) {
+// Every other arm against the reference (means over seeds), then the reading.
+TEST(SummaryTableTest, ComparesEveryArmWithTheReferenceAndAddsTheReading) {
   auto result = [](const std::string& arm, int seed, double error, double seconds) {
     return Json{{"arm", arm},
                 {"seed", seed},
@@ -136,20 +136,34 @@ TEST(SummaryTableTest, ComparesTheArmsAndAddsTheReading) {
                   {"expected_active_blocks", 9.0}}}};
   };
   // Constant 33 and 35 (mean 34), stochastic 30 (one seed): -4 points;
-  // time 150 / mean(200, 200) = 0.75.
-  const std::string table =
-      SummaryTable("demo", "reduced",
-                   {result("constant", 1, 33, 200), result("constant", 2, 35, 200),
-                    result("stochastic", 1, 30, 150)},
-                   "Paper: 6.41% vs 5.25%.");
-  EXPECT_NE(table.find("stochastic vs constant depth (means over seeds): test error -4.00 points "
-                       "(stochastic better), training time 0.75x\nPaper: 6.41% vs 5.25%.\n"),
+  // time 150 / mean(200, 200) = 0.75. Uniform 36 in 160 s: +2, 0.80x.
+  const std::vector<Json> results = {result("constant", 1, 33, 200),
+                                     result("stochastic", 1, 30, 150),
+                                     result("constant", 2, 35, 200), result("uniform", 1, 36, 160)};
+  const std::string table = SummaryTable("demo", "reduced", results, "constant", "Paper: 6.41%.");
+  EXPECT_NE(table.find("stochastic vs constant (means over seeds): test error -4.00 points "
+                       "(stochastic better), training time 0.75x\n"
+                       "uniform vs constant (means over seeds): test error +2.00 points "
+                       "(constant better), training time 0.80x\nPaper: 6.41%.\n"),
             std::string::npos)
       << table;
-  // One arm only: no comparison, and no reading unless given.
-  const std::string one = SummaryTable("demo", "reduced", {result("constant", 1, 33, 200)});
-  EXPECT_EQ(one.find("stochastic vs constant"), std::string::npos);
-  EXPECT_EQ(one.back(), '\n');
+  // Another reference: stochastic (30, 150 s) against uniform (36, 160 s).
+  const std::string other = SummaryTable("demo", "reduced", results, "uniform");
+  EXPECT_NE(other.find("constant vs uniform (means over seeds): test error -2.00 points (constant "
+                       "better), training time 1.25x\nstochastic vs uniform: test error -6.00 "
+                       "points (stochastic better), training time 0.94x\n"),
+            std::string::npos)
+      << other;
+  const std::string tie =
+      SummaryTable("demo", "smoke", {result("a", 1, 50, 100), result("b", 1, 50, 100)}, "a");
+  EXPECT_NE(tie.find("b vs a: test error +0.00 points (equal), training time 1.00x\n"),
+            std::string::npos)
+      << tie;
+  // The reference arm has no result: no comparison, and no reading unless given.
+  const std::string none =
+      SummaryTable("demo", "reduced", {result("stochastic", 1, 33, 200)}, "constant");
+  EXPECT_EQ(none.find(" vs "), std::string::npos) << none;
+  EXPECT_EQ(none.back(), '\n');
 }
 
 }  // namespace

@@ -39,7 +39,8 @@
 #include "lib/training/trainer.h"
 
 ABSL_FLAG(std::string, config, "", "experiment config (JSON); set by the target");
-ABSL_FLAG(std::string, profile, "paper", "paper | reduced | smoke");
+ABSL_FLAG(std::string, profile, "",
+          "paper | reduced | smoke (default: the experiment's default_profile, else paper)");
 ABSL_FLAG(std::string, arms, "", "comma-separated arm names to run (default: all)");
 ABSL_FLAG(int, arm_index, -1, "run only the arm with this index (see --list_arms)");
 ABSL_FLAG(bool, list_arms, false, "print the experiment's arms, one per line, and exit");
@@ -97,6 +98,12 @@ ABSL_FLAG(
 
 namespace sdbench {
 namespace {
+
+// --profile, else the experiment's default profile.
+std::string ProfileOf(const Experiment& experiment) {
+  const std::string flag = absl::GetFlag(FLAGS_profile);
+  return flag.empty() ? experiment.default_profile : flag;
+}
 
 using Json = nlohmann::json;
 
@@ -273,7 +280,7 @@ int EvaluateFile(const Experiment& experiment, const std::vector<PlannedRun>& ru
   RunOptions options;
   options.command_line = command_line;
   absl::StatusOr<std::unique_ptr<Trainer>> trainer = Trainer::Create(
-      run.settings, {experiment.name, run.arm.name, absl::GetFlag(FLAGS_profile), run.seed}, *files,
+      run.settings, {experiment.name, run.arm.name, ProfileOf(experiment), run.seed}, *files,
       options);
   if (!trainer.ok()) return Fail(trainer.status());
   absl::StatusOr<Json> doc = (*trainer)->EvaluateFile(path);
@@ -301,7 +308,7 @@ int EvaluateFile(const Experiment& experiment, const std::vector<PlannedRun>& ru
 absl::StatusOr<std::vector<PlannedRun>> Plan(const Experiment& experiment,
                                              const std::string& out_dir,
                                              const DistributedEnv& env) {
-  const std::string profile = absl::GetFlag(FLAGS_profile);
+  const std::string profile = ProfileOf(experiment);
   const std::string checkpoint_dir =
       UserOrWorkspacePath(absl::GetFlag(FLAGS_checkpoint_dir), "checkpoints");
   auto arms = SelectArms(experiment, absl::GetFlag(FLAGS_arm_index), absl::GetFlag(FLAGS_arms));
@@ -352,9 +359,8 @@ Json CheckpointPlan(const PlannedRun& run) {
 
 // --print_config: every planned run's configuration and plan, as JSON.
 int PrintConfig(const Experiment& experiment, const std::vector<PlannedRun>& runs) {
-  Json doc = {{"experiment", experiment.name},
-              {"profile", absl::GetFlag(FLAGS_profile)},
-              {"runs", Json::array()}};
+  Json doc = {
+      {"experiment", experiment.name}, {"profile", ProfileOf(experiment)}, {"runs", Json::array()}};
   for (const PlannedRun& run : runs) {
     Json result = {{"path", run.result_path}};
     if (!FileExists(run.result_path)) {
@@ -470,7 +476,7 @@ int Main(int argc, char** argv, const std::vector<char*>& positional) {
   if (!communicator.ok()) return Fail(communicator.status());
 
   // Rank 0 alone writes result files and checkpoints, and prints.
-  const std::string profile = absl::GetFlag(FLAGS_profile);
+  const std::string profile = ProfileOf(*experiment);
   const bool writer = env->rank == 0;
   if (writer) {
     std::cerr << absl::StrFormat(
@@ -491,7 +497,7 @@ int Main(int argc, char** argv, const std::vector<char*>& positional) {
   if (!finished.ok()) return Fail(finished.status());
   if (writer) {
     auto reading = experiment->reading.find(profile);
-    std::cout << SummaryTable(experiment->name, profile, *finished,
+    std::cout << SummaryTable(experiment->name, profile, *finished, experiment->reference_arm,
                               reading == experiment->reading.end() ? "" : reading->second);
   }
   return 0;

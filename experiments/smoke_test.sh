@@ -27,11 +27,11 @@ fi
 "$validate" $files
 # shellcheck disable=SC2086
 python3 - "$config" $files <<'PY'
-import json, math, sys
-config = json.load(open(sys.argv[1]))
+import json, math, os, sys
+name = os.path.basename(sys.argv[1])[:-len(".json")]  # An experiment's name is its file's.
 for path in sys.argv[2:]:
     r = json.load(open(path))
-    assert r["experiment"] == config["experiment"] and r["profile"] == "smoke", path
+    assert r["experiment"] == name and r["profile"] == "smoke", (path, name)
     model = r["config"]["model"]
     blocks = 3 * (model["depth"] - 2) // 6
     for e in r["evaluations"]:

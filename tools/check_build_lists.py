@@ -56,7 +56,7 @@ def bazel_sources(package):
                                        "sh_binary", "filegroup", "genrule", "alias")}
         env.update(load=lambda *a, **k: None, package=lambda **k: None,
                    exports_files=lambda *a, **k: None, glob=lambda *a, **k: [],
-                   sdbench_experiment=lambda **k: None,
+                   sdbench_experiments=lambda *a, **k: None,
                    LIBTORCH=_Struct(has_cuda=cuda, has_gloo=gloo, has_nccl=nccl,
                                     source="", root=""))
         path = os.path.join(ROOT, package, "BUILD")

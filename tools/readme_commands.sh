@@ -170,11 +170,13 @@ text = "\n".join(open(page).read() for page in sys.argv[1:])
 found = []
 in_block = False
 pending = ""
+data_block = False  # A ```json block is a file's text, not commands.
 for line in text.splitlines():
     if line.strip().startswith("```"):
         in_block = not in_block
+        data_block = in_block and line.strip() != "```" and line.strip()[3:] not in ("bash", "sh")
         continue
-    if not in_block:
+    if not in_block or data_block:
         continue
     command = re.split(r"\s{2,}#", line)[0].strip()
     if not command or command.startswith("#"):
@@ -248,6 +250,56 @@ for command in "${documented[@]}"; do
     failed+=("$command")
   fi
 done
+
+# Example experiment files (a ```json block right after a paragraph whose
+# last line names `experiments/NAME.json`): each is written into a copy of experiments/'
+# presets and run at its smoke profile, by Bazel's runner and, given a
+# CMake folder, by CMake's.
+mkdir -p "$tmp/examples/experiments"
+cp -r experiments/presets "$tmp/examples/experiments/"
+mapfile -t examples < <(python3 - "$tmp/examples/experiments" docs/*.md <<'PY'
+import os, re, sys
+for page in sys.argv[2:]:
+    lines = open(page).read().splitlines()
+    for i, line in enumerate(lines):
+        if line.strip() != "```json" or i == 0:
+            continue
+        before = next((l for l in reversed(lines[:i]) if l.strip()), "")
+        named = re.findall(r"`experiments/(\w+)\.json`", before)
+        if not named:
+            continue
+        end = lines.index("```", i + 1)
+        path = os.path.join(sys.argv[1], named[-1] + ".json")
+        open(path, "w").write("\n".join(lines[i + 1:end]) + "\n")
+        print(page + ": " + path)
+PY
+)
+for example in "${examples[@]}"; do
+  file="${example#*: }"
+  name="$(basename "$file" .json)"
+  echo "== the example experiment ${example%%: *} shows, experiments/$name.json, at its smoke profile"
+  runners=("bazel run //experiments:runner --")
+  [ -n "$cmake_build" ] && runners+=("$cmake_build/experiments/runner")
+  for runner in "${runners[@]}"; do
+    echo "   as: $runner --config=$file --profile=smoke"
+    $list && continue
+    out="$tmp/examples/out_$(echo "$runner" | md5sum | cut -c1-8)"
+    if $runner --config="$file" --profile=smoke --out_dir="$out" --checkpoint_dir="$out/ck" \
+         --data_dir="$out/no_data" > "$tmp/log" 2>&1 &&
+       [ "$(find "$out/$name/smoke" -name '*.json' | wc -l)" -ge 2 ]; then
+      echo "   passed: $(grep -c ' vs ' "$tmp/log") comparison line(s) with its reference arm"
+      ran=$((ran + 1))
+    else
+      echo "   FAILED; the end of its output:"
+      tail -n 20 "$tmp/log" | sed 's/^/   | /'
+      failed+=("the example experiments/$name.json ($runner)")
+    fi
+  done
+done
+if [ ${#examples[@]} -eq 0 ]; then
+  echo "readme_commands.sh: docs/ shows no example experiment file any more" >&2
+  failed+=("the example experiment file")
+fi
 $list && exit 0
 
 # Counts the README states about the tree, checked against the tree: the

@@ -1,8 +1,10 @@
 #include "lib/config/experiment_config.h"
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "lib/config/config_keys.h"
 #include "lib/io/file_io.h"
 
@@ -204,7 +206,19 @@ absl::Status ParseTopLevelKey(absl::string_view source, const std::string& key, 
                               Experiment* experiment) {
   if (key == "experiment") {
     if (!value.is_string()) return Invalid(source, "'experiment' must be a string");
-    experiment->name = value.get<std::string>();
+    if (value.get<std::string>() != experiment->name) {
+      return Invalid(source, absl::StrCat("names itself '", value.get<std::string>(),
+                                          "', but an experiment's name is its file's ('",
+                                          experiment->name, "'): remove the 'experiment' key"));
+    }
+  } else if (key == "default_profile" || key == "reference_arm") {
+    if (!value.is_string() || value.get<std::string>().empty()) {
+      return Invalid(source, absl::StrCat("'", key, "' must be a non-empty string"));
+    }
+    (key == "default_profile" ? experiment->default_profile : experiment->reference_arm) =
+        value.get<std::string>();
+  } else if (key == "presets") {
+    // Merged before the keys are read (MergePresets).
   } else if (key == "description") {
     experiment->description = value.is_string() ? value.get<std::string>() : "";
   } else if (key == "reading") {
@@ -227,23 +241,40 @@ absl::Status ParseTopLevelKey(absl::string_view source, const std::string& key, 
   } else if (key != "grid") {
     return Invalid(source,
                    absl::StrCat("unknown top-level key '", key,
-                                "' (known: experiment, description, reading, seeds, arms, grid, "
-                                "profiles, dataset, model, optimizer, schedule, runtime)"));
+                                "' (known: presets, description, reading, seeds, arms, grid, "
+                                "reference_arm, profiles, default_profile, dataset, model, "
+                                "optimizer, schedule, runtime)"));
   }
   return absl::OkStatus();
 }
 
 // What must hold of the whole experiment: a name, arms with distinct
-// names, a valid base config.
-absl::Status CheckExperiment(absl::string_view source, const Experiment& experiment) {
-  if (experiment.name.empty()) return Invalid(source, "'experiment' (its name) is required");
+// names, a reference arm among them, a default profile it defines, a valid
+// base config. Sets the reference arm when the file names none.
+absl::Status CheckExperiment(absl::string_view source, Experiment& experiment) {
+  if (experiment.name.empty()) return Invalid(source, "the file's name gives no experiment name");
   if (experiment.arms.empty()) return Invalid(source, "no arms (give 'arms' or 'grid')");
+  std::vector<std::string> names;
   for (size_t i = 0; i < experiment.arms.size(); ++i) {
     for (size_t j = 0; j < i; ++j) {
       if (experiment.arms[i].name == experiment.arms[j].name) {
         return Invalid(source, absl::StrCat("two arms are named '", experiment.arms[i].name, "'"));
       }
     }
+    names.push_back(experiment.arms[i].name);
+  }
+  if (experiment.reference_arm.empty()) {
+    experiment.reference_arm =
+        absl::c_linear_search(names, "constant") ? "constant" : experiment.arms[0].name;
+  } else if (!absl::c_linear_search(names, experiment.reference_arm)) {
+    return Invalid(source,
+                   absl::StrCat("reference_arm '", experiment.reference_arm,
+                                "' is not one of its arms (", absl::StrJoin(names, ", "), ")"));
+  }
+  const std::string& profile = experiment.default_profile;
+  if (profile != "paper" && !experiment.profiles.contains(profile)) {
+    return Invalid(source, absl::StrCat("default_profile '", profile, "' is not one of its ",
+                                        "profiles (paper, or one under 'profiles')"));
   }
   if (absl::Status s = ValidateRunConfig(experiment.base); !s.ok()) {
     return Invalid(source, s.message());
@@ -253,22 +284,75 @@ absl::Status CheckExperiment(absl::string_view source, const Experiment& experim
 
 }  // namespace
 
-absl::StatusOr<Experiment> ParseExperiment(absl::string_view source_name, absl::string_view text) {
+namespace {
+
+// The file over its presets (each a merge patch, in order), or the file
+// itself when it names none.
+absl::StatusOr<Json> MergePresets(absl::string_view source, const Json& file,
+                                  const PresetReader& read, std::vector<std::string>* applied) {
+  if (!file.contains("presets")) return file;
+  const Json& names = file["presets"];
+  if (!names.is_array()) return Invalid(source, "'presets' must be a list of preset names");
+  Json merged = Json::object();
+  for (const Json& name : names) {
+    if (!name.is_string() || name.get<std::string>().empty()) {
+      return Invalid(source, "'presets' must be a list of preset names");
+    }
+    if (!read) return Invalid(source, "names presets, but none can be read here");
+    absl::StatusOr<std::string> text = read(name.get<std::string>());
+    if (!text.ok()) {
+      return Invalid(source, absl::StrCat("preset '", name.get<std::string>(),
+                                          "': ", text.status().message()));
+    }
+    const std::string where = absl::StrCat(source, ": preset '", name.get<std::string>(), "'");
+    Json preset = Json::parse(*text, nullptr, /*allow_exceptions=*/false);
+    if (preset.is_discarded() || !preset.is_object()) {
+      return Invalid(where, "not a JSON object");
+    }
+    for (const char* key : {"experiment", "presets", "default_profile"}) {
+      if (preset.contains(key)) {
+        return Invalid(where, absl::StrCat("'", key, "' belongs to an experiment file"));
+      }
+    }
+    merged.merge_patch(preset);
+    applied->push_back(name.get<std::string>());
+  }
+  Json own = file;
+  own.erase("presets");
+  merged.merge_patch(own);
+  return merged;
+}
+
+// "experiments/cifar10_110.json" -> "cifar10_110".
+std::string StemOf(absl::string_view path) {
+  absl::string_view base = path.substr(path.find_last_of('/') + 1);
+  absl::ConsumeSuffix(&base, ".json");
+  return std::string(base);
+}
+
+}  // namespace
+
+absl::StatusOr<Experiment> ParseExperiment(absl::string_view source_name, absl::string_view text,
+                                           const PresetReader& presets) {
   Json file = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (file.is_discarded()) return Invalid(source_name, "not valid JSON");
   if (!file.is_object()) return Invalid(source_name, "must be a JSON object");
   Experiment experiment;
+  experiment.name = StemOf(source_name);
   experiment.base = DefaultConfig();
   experiment.seeds = {1};
   experiment.profiles = Json::object();
-  for (const auto& item : file.items()) {
+  absl::StatusOr<Json> merged = MergePresets(source_name, file, presets, &experiment.presets);
+  if (!merged.ok()) return merged.status();
+  for (const auto& item : merged->items()) {
     if (absl::Status s = ParseTopLevelKey(source_name, item.key(), item.value(), &experiment);
         !s.ok()) {
       return s;
     }
   }
-  if (file.contains("grid")) {
-    if (absl::Status s = ExpandGrid(source_name, file["grid"], experiment.base, &experiment.arms);
+  if (merged->contains("grid")) {
+    if (absl::Status s =
+            ExpandGrid(source_name, (*merged)["grid"], experiment.base, &experiment.arms);
         !s.ok()) {
       return s;
     }
@@ -277,10 +361,18 @@ absl::StatusOr<Experiment> ParseExperiment(absl::string_view source_name, absl::
   return experiment;
 }
 
+std::string PresetFolder(const std::string& config_path) {
+  const size_t slash = config_path.find_last_of('/');
+  return slash == std::string::npos ? "presets" : config_path.substr(0, slash) + "/presets";
+}
+
 absl::StatusOr<Experiment> LoadExperiment(const std::string& path) {
   absl::StatusOr<std::string> text = ReadFileToString(path);
   if (!text.ok()) return text.status();
-  return ParseExperiment(path, *text);
+  const std::string folder = PresetFolder(path);
+  return ParseExperiment(path, *text, [&folder](const std::string& name) {
+    return ReadFileToString(absl::StrCat(folder, "/", name, ".json"));
+  });
 }
 
 absl::StatusOr<Json> ResolveRunConfig(

@@ -14,6 +14,7 @@
 #ifndef SDBENCH_LIB_CONFIG_EXPERIMENT_CONFIG_H_
 #define SDBENCH_LIB_CONFIG_EXPERIMENT_CONFIG_H_
 
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -53,7 +54,16 @@ struct Arm {
   Json overrides;  // Flat {"a.b": value}.
 };
 
-// An experiment file, parsed and checked.
+// An experiment file, parsed and checked. Its name is the file's (its stem:
+// experiments/NAME.json is experiment NAME), so a copy of a file is a new
+// experiment whose results land apart; an "experiment" key, where a file
+// still has one, must say the same.
+//
+// "presets": ["constant_vs_stochastic", "smoke"] names shared fragments of
+// an experiment file (experiments/presets/NAME.json beside the file), each
+// merged under the file in order as a JSON merge patch (RFC 7386): objects
+// merge key by key, anything else (a list of arms, a value) is replaced, and
+// null removes a key. So a file says only what differs from its presets.
 struct Experiment {
   std::string name;
   std::string description;
@@ -64,10 +74,27 @@ struct Experiment {
   // What to tell the user after a run, by profile ({"reduced": "..."}): the
   // paper's reference numbers and how to read this run's result.
   std::map<std::string, std::string> reading;
+  // The profile a run takes when the command line names none
+  // ("default_profile"; "paper" when absent).
+  std::string default_profile = "paper";
+  // The arm every other arm is compared with ("reference_arm"; when absent,
+  // the arm named "constant", else the first arm).
+  std::string reference_arm;
+  std::vector<std::string> presets;  // As applied, in order.
 };
 
-absl::StatusOr<Experiment> ParseExperiment(absl::string_view source_name, absl::string_view text);
+// The text of the preset `name`, or an error naming where it was looked for.
+using PresetReader = std::function<absl::StatusOr<std::string>(const std::string& name)>;
+
+// `source_name` is the file's path (its stem is the experiment's name);
+// `presets` reads the presets the file names (none may be named without it).
+absl::StatusOr<Experiment> ParseExperiment(absl::string_view source_name, absl::string_view text,
+                                           const PresetReader& presets = nullptr);
+// Reads `path` and its presets from the folder "presets" beside it.
 absl::StatusOr<Experiment> LoadExperiment(const std::string& path);
+
+// The folder of `config_path`'s presets.
+std::string PresetFolder(const std::string& config_path);
 
 // The resolved config of one run: base <- profile <- arm <- command line.
 // "paper" is always a valid profile (no overrides).

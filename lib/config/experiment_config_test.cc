@@ -1,6 +1,8 @@
 #include "lib/config/experiment_config.h"
 
+#include <map>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -106,8 +108,10 @@ TEST(ExperimentConfigTest, WrongTypesAreErrors) {
                   .status(),
               "list of numbers");
   ExpectError(ParseExperiment("x.json", "{not json").status(), "not valid JSON");
-  ExpectError(ParseExperiment("x.json", R"({"arms": [{"name": "a"}]})").status(),
-              "'experiment' (its name) is required");
+  ExpectError(ParseExperiment("x.json", R"({"experiment": "y", "arms": [{"name": "a"}]})").status(),
+              "x.json: names itself 'y', but an experiment's name is its file's ('x')");
+  ExpectError(ParseExperiment(".json", R"({"arms": [{"name": "a"}]})").status(),
+              "the file's name gives no experiment name");
   ExpectError(ParseExperiment("x.json", R"({"experiment": "x"})").status(), "no arms");
   ExpectError(ParseExperiment("x.json", R"({"experiment": "x", "arms": [{"name": "a"}],
       "reading": "text"})")
@@ -147,6 +151,90 @@ TEST(ExperimentConfigTest, OutOfRangeValuesAreErrors) {
               "schedule.lr");
   ExpectError(ResolveRunConfig(*experiment, "paper", arm, {{"runtime.threads", -1}}).status(),
               "runtime.threads");
+}
+
+TEST(ExperimentConfigTest, TheNameIsTheFilesStem) {
+  auto e = ParseExperiment("some/where/cifar10_110_pl02.json", R"({"arms": [{"name": "a"}]})");
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->name, "cifar10_110_pl02");
+}
+
+// Presets merge under the file in order (JSON merge patch): objects key by
+// key, lists replaced, null removes; the file wins over every preset.
+TEST(ExperimentConfigTest, PresetsMergeUnderTheFileInOrder) {
+  const std::map<std::string, std::string> presets = {
+      {"two_arms", R"({"arms": [{"name": "constant", "model.schedule": "constant"},
+                                {"name": "stochastic", "model.schedule": "linear",
+                                 "model.p_last": 0.5}]})"},
+      {"smoke", R"({"profiles": {"smoke": {"schedule.epochs": 2, "schedule.batch_size": 16,
+                                           "runtime.threads": 1}},
+                    "model": {"depth": 20}})"},
+      {"deeper", R"({"model": {"depth": 56}, "seeds": [1, 2]})"}};
+  PresetReader read = [&presets](const std::string& name) -> absl::StatusOr<std::string> {
+    auto it = presets.find(name);
+    if (it == presets.end()) return absl::NotFoundError("cannot open presets/" + name + ".json");
+    return it->second;
+  };
+  auto e = ParseExperiment("e.json", R"({
+      "presets": ["two_arms", "smoke", "deeper"],
+      "profiles": {"smoke": {"schedule.batch_size": 8, "runtime.threads": null}},
+      "schedule": {"epochs": 30}})",
+                           read);
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->presets, (std::vector<std::string>{"two_arms", "smoke", "deeper"}));
+  ASSERT_EQ(e->arms.size(), 2u);
+  EXPECT_EQ(e->arms[1].overrides["model.p_last"], 0.5);
+  EXPECT_EQ(e->base["model"]["depth"], 56);  // The later preset wins.
+  EXPECT_EQ(e->base["schedule"]["epochs"], 30);
+  EXPECT_EQ(e->seeds, (std::vector<int>{1, 2}));
+  EXPECT_EQ(e->profiles["smoke"],
+            Json::parse(R"({"schedule.epochs": 2, "schedule.batch_size": 8})"));
+  EXPECT_EQ(e->reference_arm, "constant");
+  EXPECT_EQ(e->default_profile, "paper");
+
+  // The file's own arms replace the preset's list.
+  auto own = ParseExperiment("e.json", R"({"presets": ["two_arms"],
+      "arms": [{"name": "linear", "model.schedule": "linear"}]})",
+                             read);
+  ASSERT_TRUE(own.ok()) << own.status();
+  ASSERT_EQ(own->arms.size(), 1u);
+  EXPECT_EQ(own->reference_arm, "linear");  // No "constant": the first arm.
+
+  ExpectError(ParseExperiment("e.json", R"({"presets": ["two_arms", "nope"]})", read).status(),
+              "e.json: preset 'nope': cannot open presets/nope.json");
+  ExpectError(ParseExperiment("e.json", R"({"presets": "two_arms"})", read).status(),
+              "'presets' must be a list of preset names");
+  ExpectError(ParseExperiment("e.json", R"({"presets": ["two_arms"]})").status(),
+              "names presets, but none can be read here");
+  PresetReader bad = [](const std::string& name) -> absl::StatusOr<std::string> {
+    return name == "broken" ? "[1, 2]" : R"({"presets": ["x"]})";
+  };
+  ExpectError(ParseExperiment("e.json", R"({"presets": ["broken"]})", bad).status(),
+              "e.json: preset 'broken': not a JSON object");
+  ExpectError(ParseExperiment("e.json", R"({"presets": ["nested"]})", bad).status(),
+              "'presets' belongs to an experiment file");
+}
+
+TEST(ExperimentConfigTest, DefaultProfileAndReferenceArmAreChecked) {
+  auto e = ParseExperiment("e.json", R"({"default_profile": "reduced",
+      "reference_arm": "linear",
+      "profiles": {"reduced": {"schedule.epochs": 3}},
+      "arms": [{"name": "constant", "model.schedule": "constant"},
+               {"name": "linear", "model.schedule": "linear"}]})");
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->default_profile, "reduced");
+  EXPECT_EQ(e->reference_arm, "linear");
+  ExpectError(ParseExperiment("e.json", R"({"default_profile": "reduced",
+      "arms": [{"name": "a"}]})")
+                  .status(),
+              "default_profile 'reduced' is not one of its profiles");
+  ExpectError(ParseExperiment("e.json", R"({"reference_arm": "uniform",
+      "arms": [{"name": "a"}, {"name": "b"}]})")
+                  .status(),
+              "reference_arm 'uniform' is not one of its arms (a, b)");
+  ExpectError(
+      ParseExperiment("e.json", R"({"reference_arm": 3, "arms": [{"name": "a"}]})").status(),
+      "'reference_arm' must be a non-empty string");
 }
 
 TEST(ExperimentConfigTest, ParsesCommandLineOverrides) {
