@@ -1,6 +1,8 @@
 // Tables and the regression gate on hand-made result files.
 #include <cstdlib>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "analysis/regress.h"
 #include "analysis/result_set.h"
@@ -202,10 +204,48 @@ TEST(TablesTest, StochasticMinusConstantWithItsInterval) {
     }
   }
   RenderedTables t = RenderTables(Paper(), results);
-  EXPECT_TRUE(Contains(t.markdown,
-                       "| cifar10_small_data | reduced | 42.00 ± 2.00 (n=3) | 37.00 ± 1.00 (n=3) "
-                       "| -5.00 | [-9.16, -0.84] (df 2.9) |"))
+  EXPECT_TRUE(
+      Contains(t.markdown,
+               "| cifar10_small_data | reduced | constant | stochastic | 42.00 ± 2.00 (n=3) "
+               "| 37.00 ± 1.00 (n=3) | -5.00 | [-9.16, -0.84] (df 2.9) |"))
       << t.markdown;
+}
+
+// The reference arm the results record: every other arm against it. Linear
+// 30, 32 (mean 31); uniform 35, 37 (36): +5.00, and Welch with sd sqrt(2) a
+// side, df 2: 5 -+ 4.303 * sqrt(2/2 + 2/2) = [-1.09, +11.09].
+TEST(TablesTest, EveryArmAgainstTheReferenceArmTheResultsName) {
+  ResultSet results;
+  const std::map<std::string, std::vector<double>> errors = {
+      {"linear", {30, 32}}, {"uniform", {35, 37}}, {"constant", {40, 41}}};
+  for (const auto& [arm, values] : errors) {
+    for (int i = 0; i < 2; ++i) {
+      FakeRun run;
+      run.experiment = "schedules";
+      run.profile = "reduced";
+      run.arm = arm;
+      run.seed = i + 1;
+      run.test_errors = {60, values[i]};
+      nlohmann::json result = MakeFakeResult(run);
+      result["reference_arm"] = "linear";
+      results.Add(result);
+    }
+  }
+  EXPECT_EQ(results.ReferenceArm("schedules", "reduced"), "linear");
+  RenderedTables t = RenderTables(Paper(), results);
+  EXPECT_TRUE(Contains(t.markdown,
+                       "| schedules | reduced | linear | uniform | 31.00 ± 1.41 (n=2) | "
+                       "36.00 ± 1.41 (n=2) | +5.00 | [-1.09, +11.09] (df 2.0) |"))
+      << t.markdown;
+  EXPECT_TRUE(Contains(t.markdown,
+                       "| schedules | reduced | linear | constant | 31.00 ± 1.41 (n=2) "
+                       "| 40.50 ± 0.71 (n=2) | +9.50 |"))
+      << t.markdown;
+  EXPECT_FALSE(Contains(t.markdown, "| linear | linear |")) << t.markdown;
+  // A file from before the field: constant depth is the reference.
+  ResultSet old;
+  old.Add(MakeFakeResult(FakeRun()));
+  EXPECT_EQ(old.ReferenceArm("cifar10_110", "paper"), "constant");
 }
 
 TEST(TablesTest, SmokeRunsAreNeverShown) {

@@ -157,6 +157,17 @@ std::vector<std::string> ResultSet::Arms(const std::string& experiment,
   return arms;
 }
 
+std::string ResultSet::ReferenceArm(const std::string& experiment,
+                                    const std::string& profile) const {
+  for (const auto& [key, runs] : runs_) {
+    if (key.experiment != experiment || key.profile != profile) continue;
+    for (const nlohmann::json& run : runs) {
+      if (run.contains("reference_arm")) return run["reference_arm"].get<std::string>();
+    }
+  }
+  return "constant";
+}
+
 std::optional<ResultLocation> ParseResultLocation(const std::string& relative_path) {
   std::vector<std::string> parts = absl::StrSplit(relative_path, '/');
   if (parts.size() != 3 || parts[0].empty() || parts[1].empty()) return std::nullopt;

@@ -95,6 +95,11 @@ class ResultSet {
   // Every arm of an experiment present under `profile`.
   std::vector<std::string> Arms(const std::string& experiment, const std::string& profile) const;
 
+  // The arm the experiment's other arms are compared with under `profile`:
+  // the "reference_arm" its results record, or "constant" where none does
+  // (files written before the field existed).
+  std::string ReferenceArm(const std::string& experiment, const std::string& profile) const;
+
   size_t size() const { return count_; }
   bool empty() const { return count_ == 0; }
 

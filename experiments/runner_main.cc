@@ -235,9 +235,9 @@ absl::StatusOr<std::vector<Json>> RunAll(const Experiment& experiment, const std
     options.progress = writer ? &progress : nullptr;
     options.stop_check_every = absl::GetFlag(FLAGS_stop_check_every);
     options.communicator = communicator;
-    absl::StatusOr<std::unique_ptr<Trainer>> trainer =
-        Trainer::Create(run.settings, {experiment.name, run.arm.name, profile, run.seed},
-                        *loaded[data_key], options);
+    absl::StatusOr<std::unique_ptr<Trainer>> trainer = Trainer::Create(
+        run.settings, {experiment.name, run.arm.name, profile, run.seed, experiment.reference_arm},
+        *loaded[data_key], options);
     absl::StatusOr<Json> result = trainer.ok() ? (*trainer)->Run() : trainer.status();
     if (!result.ok()) {
       return absl::Status(result.status().code(),
@@ -280,8 +280,9 @@ int EvaluateFile(const Experiment& experiment, const std::vector<PlannedRun>& ru
   RunOptions options;
   options.command_line = command_line;
   absl::StatusOr<std::unique_ptr<Trainer>> trainer = Trainer::Create(
-      run.settings, {experiment.name, run.arm.name, ProfileOf(experiment), run.seed}, *files,
-      options);
+      run.settings,
+      {experiment.name, run.arm.name, ProfileOf(experiment), run.seed, experiment.reference_arm},
+      *files, options);
   if (!trainer.ok()) return Fail(trainer.status());
   absl::StatusOr<Json> doc = (*trainer)->EvaluateFile(path);
   if (!doc.ok()) return Fail(doc.status());

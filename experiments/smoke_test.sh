@@ -29,9 +29,11 @@ fi
 python3 - "$config" $files <<'PY'
 import json, math, os, sys
 name = os.path.basename(sys.argv[1])[:-len(".json")]  # An experiment's name is its file's.
-for path in sys.argv[2:]:
-    r = json.load(open(path))
+results = {path: json.load(open(path)) for path in sys.argv[2:]}
+arms = {r["arm"] for r in results.values()}
+for path, r in results.items():
     assert r["experiment"] == name and r["profile"] == "smoke", (path, name)
+    assert r["reference_arm"] in arms, (path, r["reference_arm"], arms)
     model = r["config"]["model"]
     blocks = 3 * (model["depth"] - 2) // 6
     for e in r["evaluations"]:

@@ -71,6 +71,10 @@ absl::Status ValidateTopLevel(const Json& r, absl::string_view source) {
     return Invalid(source, absl::StrCat("schema_version ", r["schema_version"].dump(),
                                         " is not the supported ", kResultSchemaVersion));
   }
+  if (r.contains("reference_arm") &&
+      (!r["reference_arm"].is_string() || r["reference_arm"].get<std::string>().empty())) {
+    return Invalid(source, "field reference_arm must be a non-empty string");
+  }
   const std::string profile = r["profile"];
   if (profile != "paper" && profile != "reduced" && profile != "smoke") {
     return Invalid(source, absl::StrCat("profile '", profile, "' is not paper, reduced or smoke"));

@@ -76,6 +76,15 @@ TEST(ResultFileTest, EachKindOfDefectIsNamed) {
   r["epochs"] = Json::array();
   ExpectInvalid(r, "no evaluations or epochs");
 
+  // The reference arm is optional (older files lack it), a name when given.
+  r = ValidResult();
+  r["reference_arm"] = "uniform";
+  EXPECT_TRUE(ValidateResult(r, "r.json").ok());
+  r["reference_arm"] = "";
+  ExpectInvalid(r, "field reference_arm must be a non-empty string");
+  r["reference_arm"] = 3;
+  ExpectInvalid(r, "field reference_arm must be a non-empty string");
+
   // A data-parallel run's batches must add up.
   FakeRun two_ranks;
   two_ranks.world_size = 2;

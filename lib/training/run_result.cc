@@ -85,6 +85,7 @@ Json AssembleResult(const RunIdentity& identity, const Json& config, const RunSe
   result["arm"] = identity.arm;
   result["profile"] = identity.profile;
   result["seed"] = identity.seed;
+  if (!identity.reference_arm.empty()) result["reference_arm"] = identity.reference_arm;
   result["status"] = "complete";
   result["config"] = config;
   result["seeds"] = seeds.ToJson();

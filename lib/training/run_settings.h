@@ -91,6 +91,9 @@ struct RunIdentity {
   std::string arm;
   std::string profile;
   int seed = 1;
+  // The experiment's arm every other arm is compared with (its
+  // "reference_arm"); empty: not recorded.
+  std::string reference_arm;
 };
 
 }  // namespace sdbench
