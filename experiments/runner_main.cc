@@ -30,6 +30,7 @@
 #include "lib/distributed/process_groups.h"
 #include "lib/io/file_io.h"
 #include "lib/io/process.h"
+#include "lib/results/build_stamp.h"
 #include "lib/results/result_file.h"
 #include "lib/training/checkpoint.h"
 #include "lib/training/metrics_log.h"
@@ -232,6 +233,8 @@ absl::StatusOr<std::vector<Json>> RunAll(const Experiment& experiment, const std
     options.metrics_path = MetricsPathFor(run.checkpoint_path);
     options.resume = absl::GetFlag(FLAGS_resume);
     options.command_line = command_line;
+    options.built = BuiltFrom();
+    options.built = BuiltFrom();
     options.progress = writer ? &progress : nullptr;
     options.stop_check_every = absl::GetFlag(FLAGS_stop_check_every);
     options.communicator = communicator;

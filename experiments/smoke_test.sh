@@ -34,6 +34,10 @@ arms = {r["arm"] for r in results.values()}
 for path, r in results.items():
     assert r["experiment"] == name and r["profile"] == "smoke", (path, name)
     assert r["reference_arm"] in arms, (path, r["reference_arm"], arms)
+    # The runner names the commit it was built from (lib/results/build_stamp.h).
+    git = r["provenance"]["git"]
+    assert git["from"] in ("build stamp (bazel)", "build stamp (cmake)") or \
+        git["commit"] == "unknown", (path, git)
     model = r["config"]["model"]
     blocks = 3 * (model["depth"] - 2) // 6
     for e in r["evaluations"]:

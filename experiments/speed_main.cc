@@ -48,6 +48,7 @@
 #include "lib/io/json_file.h"
 #include "lib/io/process.h"
 #include "lib/model/resnet.h"
+#include "lib/results/build_stamp.h"
 #include "lib/results/provenance.h"
 #include "lib/training/run_settings.h"
 #include "lib/training/runtime.h"
@@ -414,7 +415,7 @@ absl::StatusOr<Json> BenchmarkDepth(int depth, const Json& targets,
       peer_torch = samples[i].ready["torch"].get<std::string>();
     }
   }
-  report["provenance"] = {{"git", GitProvenance()},
+  report["provenance"] = {{"git", SourceProvenance(BuiltFrom())},
                           {"machine", MachineAndLibTorchProvenance()},
                           {"threads", samples[0].ready.value("threads", 0)},
                           {"gpu", samples[0].ready.value("gpu", Json())},

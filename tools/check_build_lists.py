@@ -71,7 +71,7 @@ def cmake_sources(package):
         return set()
     text = re.sub(r"#.*", "", open(path).read())
     return {os.path.normpath(os.path.join(package, name))
-            for name in re.findall(r"(?<![\w/.$])([\w./-]+\.(?:cc|h))\b", text)}
+            for name in re.findall(r"(?<![\w/.${}])([\w./-]+\.(?:cc|h))\b", text)}
 
 
 def main():

@@ -61,6 +61,25 @@ Json GitProvenance(const std::string& dir) {
   return StampProvenance(tree + "/SOURCE_STAMP.json", git);
 }
 
+Json SourceProvenance(const std::optional<BuildStamp>& built, const std::string& dir) {
+  Json checkout = GitProvenance(dir);
+  if (!built.has_value() || built->commit == "unknown") {
+    checkout["from"] = "checkout at run time";
+    return checkout;
+  }
+  const Json dirty = built->dirty == "true"    ? Json(true)
+                     : built->dirty == "false" ? Json(false)
+                                               : Json(nullptr);
+  Json git = {{"commit", built->commit},
+              {"dirty", dirty},
+              {"from", absl::StrCat("build stamp (", built->tool, ")")}};
+  if (checkout["commit"] != git["commit"] || checkout["dirty"] != git["dirty"]) {
+    git["checkout"] = {{"commit", checkout["commit"]}, {"dirty", checkout["dirty"]}};
+    if (checkout.contains("stamp")) git["checkout"]["stamp"] = checkout["stamp"];
+  }
+  return git;
+}
+
 Json MachineProvenance() {
   char host[256] = {};
   gethostname(host, sizeof(host) - 1);

@@ -5,8 +5,10 @@
 #ifndef SDBENCH_LIB_RESULTS_PROVENANCE_H_
 #define SDBENCH_LIB_RESULTS_PROVENANCE_H_
 
+#include <optional>
 #include <string>
 
+#include "lib/results/build_stamp.h"
 #include "nlohmann/json.hpp"
 
 namespace sdbench {
@@ -18,6 +20,15 @@ namespace sdbench {
 // <tree>/SOURCE_STAMP.json, with "stamp" (where it came from) added; else
 // commit "unknown" and dirty null. `dir` overrides the tree.
 nlohmann::json GitProvenance(const std::string& dir = "");
+
+// "provenance.git" of a result: the commit the binary was built from
+// (`built`, its build stamp: {"commit", "dirty", "from": "build stamp
+// (bazel)"}), with the checkout's {"commit", "dirty"} beside it as
+// "checkout" only when the checkout (GitProvenance(dir)) says otherwise.
+// Without a stamp (nullopt, or its commit unknown): GitProvenance(dir) with
+// "from": "checkout at run time".
+nlohmann::json SourceProvenance(const std::optional<BuildStamp>& built,
+                                const std::string& dir = "");
 
 // Host name, CPU model, logical CPUs, compiler.
 nlohmann::json MachineProvenance();

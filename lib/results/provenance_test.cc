@@ -121,6 +121,36 @@ TEST_F(OutsideGitTest, TheVariableNamesTheStamp) {
   EXPECT_EQ(GitProvenance(tree)["commit"], "unknown");  // Named but missing: not the tree's.
 }
 
+// The build stamp names the commit; the checkout only beside it, when it
+// differs.
+TEST_F(InsideGitTest, TheBuildStampNamesTheCommitAndTheCheckoutOnlyWhenItDiffers) {
+  const std::string tree = TestDir() + "/repo_built";
+  const std::string head = CommittedRepository(tree);
+  nlohmann::json same = SourceProvenance(BuildStamp{head, "false", "bazel"}, tree);
+  EXPECT_EQ(same,
+            nlohmann::json({{"commit", head}, {"dirty", false}, {"from", "build stamp (bazel)"}}));
+
+  const std::string other(40, 'a');
+  nlohmann::json older = SourceProvenance(BuildStamp{other, "true", "cmake"}, tree);
+  EXPECT_EQ(older["commit"], other);
+  EXPECT_EQ(older["dirty"], true);
+  EXPECT_EQ(older["from"], "build stamp (cmake)");
+  EXPECT_EQ(older["checkout"], nlohmann::json({{"commit", head}, {"dirty", false}}));
+
+  ASSERT_TRUE(WriteFileAtomically(tree + "/f.txt", "edited after the build").ok());
+  nlohmann::json edited = SourceProvenance(BuildStamp{head, "false", "bazel"}, tree);
+  EXPECT_EQ(edited["commit"], head);
+  EXPECT_EQ(edited["checkout"], nlohmann::json({{"commit", head}, {"dirty", true}}));
+
+  // No stamp, or one that knows nothing: the checkout's state, saying so.
+  nlohmann::json none = SourceProvenance(std::nullopt, tree);
+  EXPECT_EQ(none["commit"], head);
+  EXPECT_EQ(none["from"], "checkout at run time");
+  EXPECT_FALSE(none.contains("checkout"));
+  EXPECT_EQ(SourceProvenance(BuildStamp{"unknown", "unknown", "cmake"}, tree)["commit"], head);
+  EXPECT_TRUE(SourceProvenance(BuildStamp{head, "unknown", "bazel"}, tree)["dirty"].is_null());
+}
+
 TEST(ProvenanceTest, TimeAndMachine) {
   EXPECT_TRUE(std::regex_match(NowIso8601(), std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")));
   nlohmann::json machine = MachineProvenance();

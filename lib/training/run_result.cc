@@ -60,7 +60,7 @@ Json RunProvenance(const RunFacts& facts, const std::string& start_time) {
       {"bn_batch", per_rank_batch},  // The statistics above: per rank.
       {"gradient_bytes_reduced_per_step", facts.gradient_bytes_reduced_per_step},
       {"gradient_bytes_all_parameters", facts.gradient_bytes_all_parameters}};
-  return {{"git", GitProvenance()},
+  return {{"git", SourceProvenance(facts.built)},
           {"machine", MachineAndLibTorchProvenance()},
           {"device", facts.device},
           {"device_model", facts.device_model},

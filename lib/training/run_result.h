@@ -4,9 +4,11 @@
 #define SDBENCH_LIB_TRAINING_RUN_RESULT_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "lib/results/build_stamp.h"
 #include "lib/training/checkpoint.h"
 #include "lib/training/run_settings.h"
 #include "nlohmann/json.hpp"
@@ -34,9 +36,12 @@ struct RunFacts {
   nlohmann::json kernels;  // KernelOptionsJson and where the data are augmented.
   nlohmann::json gpu;      // GpuProvenance with the peak memory; null on the CPU.
   std::vector<std::string> command_line;
+  std::optional<BuildStamp> built;  // The program's build stamp, if it has one.
 };
 
-// "provenance": git, machine, LibTorch, the run's facts, start and end time.
+// "provenance": the source (SourceProvenance: the build stamp, the checkout
+// beside it where it differs), machine, LibTorch, the run's facts, start and
+// end time.
 nlohmann::json RunProvenance(const RunFacts& facts, const std::string& start_time);
 
 // The result document.

@@ -460,6 +460,7 @@ RunFacts Trainer::Facts() {
   if (device_.is_cuda()) facts.gpu["peak_memory_bytes"] = PeakDeviceMemoryBytes(device_);
   facts.dataset = dataset_provenance_;
   facts.command_line = options_.command_line;
+  facts.built = options_.built;
   return facts;
 }
 

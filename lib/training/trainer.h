@@ -25,6 +25,7 @@
 #include "lib/data/dataset.h"
 #include "lib/data/loader.h"
 #include "lib/model/resnet.h"
+#include "lib/results/build_stamp.h"
 #include "lib/training/checkpoint.h"
 #include "lib/training/evaluation.h"
 #include "lib/training/metrics_log.h"
@@ -58,6 +59,9 @@ struct RunOptions {
   // (one small collective; none in between).
   int stop_check_every = 10;
   std::vector<std::string> command_line;
+  // The commit the program was built from (lib/results/build_stamp.h), for
+  // provenance.git; nullopt: the checkout's state at run time is recorded.
+  std::optional<BuildStamp> built;
   ProgressReporter* progress = nullptr;  // Optional.
 };
 
