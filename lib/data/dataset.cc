@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "lib/data/svhn.h"
 #include "lib/data/synthetic.h"
 #include "lib/io/file_io.h"
@@ -31,15 +32,16 @@ std::string DefaultDataDir() {
 
 namespace {
 
-absl::Status LoadCifar10(const std::string& dir, Cifar10Files which, DatasetFiles* files) {
-  absl::StatusOr<TrainTestSets> sets = ReadCifar10(dir, which);
+absl::Status LoadCifar10(const std::string& dir, const DatasetOptions& options,
+                         DatasetFiles* files) {
+  absl::StatusOr<TrainTestSets> sets = ReadCifar10(dir, options.cifar10_files);
   if (!sets.ok()) {
     return absl::Status(sets.status().code(),
                         absl::StrCat(sets.status().message(),
                                      " (prepare CIFAR-10 with tools/setup.sh, "
                                      "or point --data_dir elsewhere)"));
   }
-  for (const std::string& name : Cifar10FileNames(which)) {
+  for (const std::string& name : Cifar10FileNames(options.cifar10_files)) {
     if (absl::Status s = AddMd5(dir, name, files); !s.ok()) return s;
   }
   files->train = std::make_shared<const ImageSet>(std::move(sets->train));
@@ -47,8 +49,9 @@ absl::Status LoadCifar10(const std::string& dir, Cifar10Files which, DatasetFile
   return absl::OkStatus();
 }
 
-absl::Status LoadCifar100(const std::string& dir, Cifar100Labels labels, DatasetFiles* files) {
-  absl::StatusOr<TrainTestSets> sets = ReadCifar100(dir, labels);
+absl::Status LoadCifar100(const std::string& dir, const DatasetOptions& options,
+                          DatasetFiles* files) {
+  absl::StatusOr<TrainTestSets> sets = ReadCifar100(dir, options.cifar100_labels);
   if (!sets.ok()) return sets.status();
   for (const char* name : {"train.bin", "test.bin"}) {
     if (absl::Status s = AddMd5(dir, name, files); !s.ok()) return s;
@@ -59,7 +62,7 @@ absl::Status LoadCifar100(const std::string& dir, Cifar100Labels labels, Dataset
 }
 
 // SVHN's train set followed by its extra set, and the test set.
-absl::Status LoadSvhn(const std::string& dir, DatasetFiles* files) {
+absl::Status LoadSvhn(const std::string& dir, const DatasetOptions&, DatasetFiles* files) {
   absl::StatusOr<ImageSet> train = ReadSvhnMat(dir + "/train_32x32.mat");
   if (!train.ok()) return train.status();
   absl::StatusOr<ImageSet> extra = ReadSvhnMat(dir + "/extra_32x32.mat");
@@ -76,17 +79,46 @@ absl::Status LoadSvhn(const std::string& dir, DatasetFiles* files) {
   return absl::OkStatus();
 }
 
+int TenClasses(const DatasetOptions&) { return 10; }
+
+int Cifar100Classes(const DatasetOptions& options) {
+  return options.cifar100_labels == Cifar100Labels::kFine ? 100 : 20;
+}
+
 }  // namespace
+
+const std::vector<DatasetSpec>& DatasetRegistry() {
+  static const auto* registry = new std::vector<DatasetSpec>{
+      {"cifar10", "CIFAR-10",
+       "the binary version's data_batch_1..5.bin and test_batch.bin (tools/setup.sh prepares them)",
+       TenClasses, LoadCifar10, ValidationRule::kHeldOutTrainImages},
+      {"cifar100", "CIFAR-100", "the binary version's train.bin and test.bin", Cifar100Classes,
+       LoadCifar100, ValidationRule::kHeldOutTrainImages},
+      {"svhn", "SVHN", "format 2: train_32x32.mat, extra_32x32.mat and test_32x32.mat", TenClasses,
+       LoadSvhn, ValidationRule::kPerClassFromTrainAndExtra},
+  };
+  return *registry;
+}
+
+absl::StatusOr<const DatasetSpec*> FindDataset(const std::string& name) {
+  std::vector<std::string> known;
+  for (const DatasetSpec& spec : DatasetRegistry()) {
+    if (name == spec.name) return &spec;
+    known.push_back(spec.name);
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown dataset '", name, "' (known: ", absl::StrJoin(known, ", "), ")"));
+}
 
 absl::StatusOr<DatasetFiles> LoadDatasetFiles(const DatasetOptions& options,
                                               const std::string& data_dir,
                                               uint64_t synthetic_seed) {
+  absl::StatusOr<const DatasetSpec*> spec = FindDataset(options.name);
+  if (!spec.ok()) return spec.status();
   DatasetFiles files;
   files.name = options.name;
-  const int classes = options.name == "cifar100"
-                          ? (options.cifar100_labels == Cifar100Labels::kFine ? 100 : 20)
-                          : 10;
   if (options.synthetic) {
+    const int classes = (*spec)->classes(options);
     ImageSet train = SyntheticImages(options.synthetic_train_images, classes, synthetic_seed);
     files.svhn_train_count = train.size() / 2;  // SVHN: half "train", half "extra".
     files.train = std::make_shared<const ImageSet>(std::move(train));
@@ -96,25 +128,16 @@ absl::StatusOr<DatasetFiles> LoadDatasetFiles(const DatasetOptions& options,
     return files;
   }
   files.directory = absl::StrCat(data_dir, "/", options.name);
-  absl::Status loaded;
-  if (options.name == "cifar10") {
-    loaded = LoadCifar10(files.directory, options.cifar10_files, &files);
-  } else if (options.name == "cifar100") {
-    loaded = LoadCifar100(files.directory, options.cifar100_labels, &files);
-  } else if (options.name == "svhn") {
-    loaded = LoadSvhn(files.directory, &files);
-  } else {
-    loaded = absl::InvalidArgumentError(
-        absl::StrCat("unknown dataset '", options.name, "' (known: cifar10, cifar100, svhn)"));
-  }
-  if (!loaded.ok()) return loaded;
+  if (absl::Status s = (*spec)->load(files.directory, options, &files); !s.ok()) return s;
   return files;
 }
 
 absl::StatusOr<Dataset> BuildDataset(const DatasetFiles& files, const DatasetOptions& options,
                                      uint64_t split_seed) {
+  absl::StatusOr<const DatasetSpec*> spec = FindDataset(files.name);
+  if (!spec.ok()) return spec.status();
   absl::StatusOr<TrainValidationSplit> split =
-      files.name == "svhn" && options.validation
+      (*spec)->validation == ValidationRule::kPerClassFromTrainAndExtra && options.validation
           ? SplitSvhn(files.train, files.svhn_train_count, split_seed,
                       options.svhn_validation_per_class_train,
                       options.svhn_validation_per_class_extra)

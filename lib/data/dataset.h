@@ -7,7 +7,9 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "lib/data/cifar.h"
 #include "lib/data/image_set.h"
@@ -39,16 +41,45 @@ struct DatasetFiles {
   std::string directory;                  // Empty for synthetic data.
   std::shared_ptr<const ImageSet> train;  // SVHN: train then extra.
   std::shared_ptr<const ImageSet> test;
-  int64_t svhn_train_count = 0;            // SVHN: images of train_32x32.mat.
+  // kPerClassFromTrainAndExtra: how many of `train` are the train set's
+  // (SVHN: images of train_32x32.mat; the rest are extra_32x32.mat's).
+  int64_t svhn_train_count = 0;
   std::map<std::string, std::string> md5;  // File name -> MD5.
 };
+
+// How a dataset's validation images are drawn (lib/data/protocol.h).
+enum class ValidationRule {
+  kHeldOutTrainImages,         // CIFAR: the last of the shuffled training images.
+  kPerClassFromTrainAndExtra,  // SVHN: per class, from the train and extra sets.
+};
+
+// One dataset sdbench reads: everything that differs between datasets, in
+// one place (DatasetRegistry()). Adding a dataset is one entry here and its
+// reader; dataset.name's allowed names (lib/config/config_keys.cc) are
+// checked against the registry by dataset_test.
+struct DatasetSpec {
+  const char* name;   // dataset.name, and the folder under the data root.
+  const char* title;  // "CIFAR-10", as the paper writes it.
+  const char* files;  // What the folder must hold, in words (for errors and docs).
+  // Classes under these options (CIFAR-100: 100 fine or 20 coarse labels).
+  int (*classes)(const DatasetOptions& options);
+  // Reads the folder into `files` (train, test, checksums).
+  absl::Status (*load)(const std::string& dir, const DatasetOptions& options, DatasetFiles* files);
+  ValidationRule validation;
+};
+
+// Every dataset, in the order the paper's Table 1 gives them.
+const std::vector<DatasetSpec>& DatasetRegistry();
+
+// The dataset named `name`, or an error listing the known names.
+absl::StatusOr<const DatasetSpec*> FindDataset(const std::string& name);
 
 // The dataset root when none is given: $SDBENCH_DATA_DIR (tools/setup.sh
 // writes it into .bazelrc.local for tests), else <workspace>/data.
 std::string DefaultDataDir();
 
-// Reads cifar10 (data_dir/cifar10), cifar100 (data_dir/cifar100) or svhn
-// (data_dir/svhn), or generates synthetic data of the same shape.
+// Reads the registered dataset options.name from data_dir/NAME, or
+// generates synthetic data of the same shape.
 absl::StatusOr<DatasetFiles> LoadDatasetFiles(const DatasetOptions& options,
                                               const std::string& data_dir,
                                               uint64_t synthetic_seed = 0);

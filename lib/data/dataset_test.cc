@@ -5,9 +5,12 @@
 
 #include <cstdio>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "lib/config/config_keys.h"
 #include "lib/data/svhn.h"
 #include "lib/data/synthetic.h"
 #include "lib/io/file_io.h"
@@ -28,6 +31,34 @@ DatasetFiles SyntheticCifar10Files() {
 
 std::set<int64_t> Indices(const ImageView& view) {
   return {view.indices.begin(), view.indices.end()};
+}
+
+// The registry is the one list of datasets: the config key allows exactly
+// its names, and each entry says its classes and validation rule.
+TEST(DatasetRegistryTest, OneEntryPerDatasetTheConfigKeyAllows) {
+  std::vector<std::string> names;
+  for (const DatasetSpec& spec : DatasetRegistry()) names.push_back(spec.name);
+  const ConfigKey* key = FindConfigKey("dataset.name");
+  ASSERT_NE(key, nullptr);
+  EXPECT_EQ(key->names, names);
+  EXPECT_EQ(names, (std::vector<std::string>{"cifar10", "cifar100", "svhn"}));
+
+  DatasetOptions options = PaperSettings().dataset;
+  EXPECT_EQ((*FindDataset("cifar10"))->classes(options), 10);
+  EXPECT_EQ((*FindDataset("svhn"))->classes(options), 10);
+  options.cifar100_labels = Cifar100Labels::kFine;
+  EXPECT_EQ((*FindDataset("cifar100"))->classes(options), 100);
+  options.cifar100_labels = Cifar100Labels::kCoarse;
+  EXPECT_EQ((*FindDataset("cifar100"))->classes(options), 20);
+  EXPECT_EQ((*FindDataset("cifar100"))->validation, ValidationRule::kHeldOutTrainImages);
+  EXPECT_EQ((*FindDataset("svhn"))->validation, ValidationRule::kPerClassFromTrainAndExtra);
+
+  absl::StatusOr<const DatasetSpec*> unknown = FindDataset("mnist");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.status().message(), "unknown dataset 'mnist' (known: cifar10, cifar100, svhn)");
+  options.name = "mnist";
+  options.synthetic = true;
+  EXPECT_EQ(LoadDatasetFiles(options, "/nowhere").status().message(), unknown.status().message());
 }
 
 TEST(BuildDatasetTest, SeededSplitAndSubsets) {

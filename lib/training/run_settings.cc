@@ -72,9 +72,8 @@ absl::Status ParseSchedule(const Json& schedule, RunSettings* settings) {
 absl::Status ParseDataset(const Json& dataset, RunSettings* settings) {
   DatasetOptions& options = settings->dataset;
   options.name = dataset["name"];
-  if (options.name != "cifar10" && options.name != "cifar100" && options.name != "svhn") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("unknown dataset '", options.name, "' (known: cifar10, cifar100, svhn)"));
+  if (absl::StatusOr<const DatasetSpec*> spec = FindDataset(options.name); !spec.ok()) {
+    return spec.status();
   }
   const std::string labels = dataset["cifar100_labels"];
   if (labels != "fine" && labels != "coarse") {
