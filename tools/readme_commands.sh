@@ -219,6 +219,17 @@ if [ "$problems" -gt 0 ]; then
 fi
 
 ran=0 skipped=0 failed=()
+# A check's outcome, its output in $tmp/log: passed SUFFIX, or
+# failed_with_log SUFFIX LABEL (the log's end printed, LABEL recorded).
+passed() {
+  echo "   passed$1"
+  ran=$((ran + 1))
+}
+failed_with_log() {
+  echo "   FAILED$1; the end of its output:"
+  tail -n 20 "$tmp/log" | sed 's/^/   | /'
+  failed+=("$2")
+}
 for command in "${documented[@]}"; do
   how="${action[$command]}"
   case "$how" in
@@ -242,12 +253,9 @@ for command in "${documented[@]}"; do
   $list && continue
   start=$(date +%s)
   if bash -c "set -eo pipefail; $run" > "$tmp/log" 2>&1; then
-    echo "   passed in $(($(date +%s) - start)) s"
-    ran=$((ran + 1))
+    passed " in $(($(date +%s) - start)) s"
   else
-    echo "   FAILED after $(($(date +%s) - start)) s; the end of its output:"
-    tail -n 20 "$tmp/log" | sed 's/^/   | /'
-    failed+=("$command")
+    failed_with_log " after $(($(date +%s) - start)) s" "$command"
   fi
 done
 
@@ -287,12 +295,9 @@ for example in "${examples[@]}"; do
     if $runner --config="$file" --profile=smoke --out_dir="$out" --checkpoint_dir="$out/ck" \
          --data_dir="$out/no_data" > "$tmp/log" 2>&1 &&
        [ "$(find "$out/$name/smoke" -name '*.json' | wc -l)" -ge 2 ]; then
-      echo "   passed: $(grep -c ' vs ' "$tmp/log") comparison line(s) with its reference arm"
-      ran=$((ran + 1))
+      passed ": $(grep -c ' vs ' "$tmp/log") comparison line(s) with its reference arm"
     else
-      echo "   FAILED; the end of its output:"
-      tail -n 20 "$tmp/log" | sed 's/^/   | /'
-      failed+=("the example experiments/$name.json ($runner)")
+      failed_with_log "" "the example experiments/$name.json ($runner)"
     fi
   done
 done
