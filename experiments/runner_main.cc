@@ -100,6 +100,15 @@ ABSL_FLAG(
 namespace sdbench {
 namespace {
 
+// What every trainer of this program records about it: its command line and
+// the commit it was built from.
+RunOptions ProgramRunOptions(const std::vector<std::string>& command_line) {
+  RunOptions options;
+  options.command_line = command_line;
+  options.built = BuiltFrom();
+  return options;
+}
+
 // --profile, else the experiment's default profile.
 std::string ProfileOf(const Experiment& experiment) {
   const std::string flag = absl::GetFlag(FLAGS_profile);
@@ -228,13 +237,10 @@ absl::StatusOr<std::vector<Json>> RunAll(const Experiment& experiment, const std
       if (!files.ok()) return files.status();
       loaded[data_key] = std::make_shared<DatasetFiles>(*std::move(files));
     }
-    RunOptions options;
+    RunOptions options = ProgramRunOptions(command_line);
     options.checkpoint_path = run.checkpoint_path;
     options.metrics_path = MetricsPathFor(run.checkpoint_path);
     options.resume = absl::GetFlag(FLAGS_resume);
-    options.command_line = command_line;
-    options.built = BuiltFrom();
-    options.built = BuiltFrom();
     options.progress = writer ? &progress : nullptr;
     options.stop_check_every = absl::GetFlag(FLAGS_stop_check_every);
     options.communicator = communicator;
@@ -280,12 +286,10 @@ int EvaluateFile(const Experiment& experiment, const std::vector<PlannedRun>& ru
   absl::StatusOr<DatasetFiles> files =
       LoadDatasetFiles(run.settings.dataset, data_dir, /*synthetic_seed=*/12345);
   if (!files.ok()) return Fail(files.status());
-  RunOptions options;
-  options.command_line = command_line;
   absl::StatusOr<std::unique_ptr<Trainer>> trainer = Trainer::Create(
       run.settings,
       {experiment.name, run.arm.name, ProfileOf(experiment), run.seed, experiment.reference_arm},
-      *files, options);
+      *files, ProgramRunOptions(command_line));
   if (!trainer.ok()) return Fail(trainer.status());
   absl::StatusOr<Json> doc = (*trainer)->EvaluateFile(path);
   if (!doc.ok()) return Fail(doc.status());

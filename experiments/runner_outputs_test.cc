@@ -127,6 +127,10 @@ TEST(RunnerOutputsTest, EvaluateGivesTheRunsFinalErrorsFromCheckpointAndWeights)
   EXPECT_EQ(doc["evaluated"]["md5"], *Md5OfFile(checkpoint));
   EXPECT_EQ(doc["test_images"], 64);
   EXPECT_TRUE(doc["provenance"].contains("git"));
+  // --evaluate names the commit the runner was built from, as training does.
+  const Json trained = Json::parse(*ReadFileToString(ResultPath(dir)));
+  EXPECT_EQ(doc["provenance"]["git"]["from"], trained["provenance"]["git"]["from"]);
+  EXPECT_EQ(doc["provenance"]["git"]["commit"], trained["provenance"]["git"]["commit"]);
   EXPECT_NE(ReadFileToString(dir + ".log")->find("test error"), std::string::npos);
 
   // The weights saved from it evaluate the same; so does a run whose
