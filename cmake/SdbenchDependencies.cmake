@@ -128,8 +128,8 @@ message(STATUS "sdbench: CUDA ${SDBENCH_HAVE_CUDA}")
 # (cmake/SdbenchRules.cmake picks them): parsing it is most of such a file's
 # compile time (about 23 s of trainer.cc's 38 s on a 2-core AMD EPYC).
 # Sources that do not include it are left alone: the header forced on them
-# costs more than it saves. The Bazel build does not precompile; a file that
-# forgets an include fails there.
+# costs more than it saves. The Bazel build precompiles it for the same files
+# (third_party/torch_pch.bzl; tools/check_build_lists.py keeps the two in step).
 option(SDBENCH_PRECOMPILED_TORCH "precompile <torch/torch.h> once for the sources that include it" ON)
 if(SDBENCH_PRECOMPILED_TORCH)
   # Its one source is an empty file in the build folder (no C++ of ours

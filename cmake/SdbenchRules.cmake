@@ -16,7 +16,8 @@ endfunction()
 # Sets OUT to ON when FILE includes <torch/torch.h>, itself or through the
 # project's headers it includes ("lib/...", "experiments/..."). Each file is
 # read once (the answer is kept as a global property). The same scan, in
-# Python, picks the files of tools/check_libtorch2.sh (no Python needed here).
+# Python (tools/libtorch_use.py), picks the files of tools/check_libtorch2.sh
+# and the Bazel targets that take the precompiled header (no Python needed here).
 function(_sdbench_includes_torch file out)
   get_property(known GLOBAL PROPERTY "sdbench_torch:${file}" SET)
   if(NOT known)

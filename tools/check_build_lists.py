@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Checks that the Bazel and CMake builds compile the same sources.
+"""Checks that the Bazel and CMake builds compile the same sources, the same way.
 
 Every C++ file git tracks must be named by both builds, in the same folder's
 BUILD and CMakeLists.txt. Files built only under a condition (they replace
 each other, and each build decides which one) are listed below; both builds
-must name each of them, in both branches of their condition. Exit 1, with
+must name each of them, in both branches of their condition. A Bazel target
+takes the precompiled <torch/torch.h> where CMake gives it (a source that
+reaches it, tools/libtorch_use.py) and nowhere else. Exit 1, with
 the differences, when the builds drift apart.
 
     tools/check_build_lists.py
@@ -14,6 +16,8 @@ import os
 import re
 import subprocess
 import sys
+
+from libtorch_use import LibTorchUse
 
 # File -> (the condition under which it is built, the builds that may
 # build it). Bazel always has matio (tools/setup.sh installs libmatio-dev),
@@ -35,6 +39,9 @@ CONDITIONAL = {
 # CUDA-only sources on a machine without CUDA.
 NOT_BUILT = ("tools/cuda_stub",)
 
+# What TORCH_PCH_COPTS stands for when a BUILD file is read here.
+TORCH_PCH = "<TORCH_PCH_COPTS>"
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -43,25 +50,52 @@ class _Struct:
         self.__dict__.update(fields)
 
 
-def bazel_sources(package):
-    """Every .cc/.h a package's BUILD names, over every LIBTORCH variant."""
-    names = set()
+def bazel_rules(package):
+    """(kind, attributes) of every rule in a package's BUILD, over every LIBTORCH variant."""
+    rules = []
     for cuda, gloo, nccl in itertools.product([False, True], repeat=3):
-        def rule(**attributes):
-            for key in ("srcs", "hdrs"):
-                for item in attributes.get(key, []):
-                    if isinstance(item, str) and re.search(r"\.(cc|h)$", item):
-                        names.add(os.path.normpath(os.path.join(package, item)))
-        env = {kind: rule for kind in ("cc_library", "cc_binary", "cc_test", "sh_test",
-                                       "sh_binary", "filegroup", "genrule", "alias")}
+        env = {kind: (lambda kind: lambda **attributes: rules.append((kind, attributes)))(kind)
+               for kind in ("cc_library", "cc_binary", "cc_test", "sh_test", "sh_binary",
+                            "filegroup", "genrule", "alias", "torch_precompiled_header")}
         env.update(load=lambda *a, **k: None, package=lambda **k: None,
                    exports_files=lambda *a, **k: None, glob=lambda *a, **k: [],
                    sdbench_experiments=lambda *a, **k: None,
+                   TORCH_PCH_COPTS=[TORCH_PCH],
                    LIBTORCH=_Struct(has_cuda=cuda, has_gloo=gloo, has_nccl=nccl,
                                     source="", root=""))
         path = os.path.join(ROOT, package, "BUILD")
         exec(compile(open(path).read(), path, "exec"), env)
-    return names
+    return rules
+
+
+def bazel_sources(rules, package):
+    """Every .cc/.h the rules name."""
+    return {os.path.normpath(os.path.join(package, item))
+            for _, attributes in rules for key in ("srcs", "hdrs")
+            for item in attributes.get(key, [])
+            if isinstance(item, str) and re.search(r"\.(cc|h)$", item)}
+
+
+def precompiled_torch_problems(rules, package, use):
+    """A C++ target takes the precompiled <torch/torch.h> (copts = TORCH_PCH_COPTS)
+    exactly when one of its .cc files reaches <torch/torch.h>, as in CMake: the
+    header forced on other files costs more than it saves."""
+    problems = set()
+    for kind, attributes in rules:
+        if not kind.startswith("cc_"):
+            continue
+        sources = [os.path.normpath(os.path.join(package, item))
+                   for item in attributes.get("srcs", []) if item.endswith(".cc")]
+        wants = [f for f in sources if use.reaches_torch_h(f)]
+        takes = TORCH_PCH in attributes.get("copts", [])
+        label = f"//{package}:{attributes['name']}"
+        if wants and not takes:
+            problems.add(f"{label}: {wants[0]} includes <torch/torch.h>, but the target has no "
+                         "copts = TORCH_PCH_COPTS (//third_party:torch_pch.bzl)")
+        if sources and not wants and takes:
+            problems.add(f"{label}: copts = TORCH_PCH_COPTS, but none of its sources "
+                         "includes <torch/torch.h>")
+    return sorted(problems)
 
 
 def cmake_sources(package):
@@ -80,11 +114,14 @@ def main():
     tracked = [f for f in tracked if not f.startswith(NOT_BUILT)]
     packages = sorted({os.path.dirname(f) for f in tracked})
     problems = []
+    use = LibTorchUse()
     for package in packages:
         if not os.path.exists(os.path.join(ROOT, package, "BUILD")):
             problems.append(f"{package}/: C++ files but no BUILD")
             continue
-        bazel, cmake = bazel_sources(package), cmake_sources(package)
+        rules = bazel_rules(package)
+        bazel, cmake = bazel_sources(rules, package), cmake_sources(package)
+        problems += precompiled_torch_problems(rules, package, use)
         files = {f for f in tracked if os.path.dirname(f) == package}
         for f in sorted(files - bazel):
             if "bazel" in CONDITIONAL.get(f, ("", {"bazel"}))[1]:

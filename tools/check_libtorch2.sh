@@ -35,37 +35,10 @@ version_h="$headers/torch/csrc/api/include/torch/version.h"
 version=$(for part in MAJOR MINOR PATCH; do
   sed -n "s/#define TORCH_VERSION_$part \([0-9]*\)/\1/p" "$version_h"; done | paste -sd.)
 
-# What each file includes from LibTorch, itself or through the project's
-# headers it includes: "torch.h" (<torch/torch.h>), "other" (only other
-# LibTorch headers) or nothing (no LibTorch: the file is not checked). The
-# CMake build's precompiled header makes the same scan (cmake/SdbenchRules.cmake).
-libtorch_use() {
-  python3 - "$@" <<'PY'
-import re, sys
-include = re.compile(r'^#include ([<"])([^>"]+)[>"]', re.M)
-memo = {}
-def use(path):
-    if path not in memo:
-        memo[path] = set()  # Ends a cycle.
-        found = set()
-        for kind, name in include.findall(open(path, encoding="utf-8").read()):
-            if kind == "<" and name == "torch/torch.h":
-                found.add("torch.h")
-            elif kind == "<" and name.split("/")[0] in ("torch", "ATen", "c10"):
-                found.add("other")
-            elif kind == '"':
-                try:
-                    found |= use(name)
-                except FileNotFoundError:
-                    pass
-        memo[path] = found
-    return memo[path]
-for path in sys.argv[1:]:
-    found = use(path)
-    if found:
-        print(path, "torch.h" if "torch.h" in found else "other")
-PY
-}
+# What each file includes from LibTorch (tools/libtorch_use.py): "torch.h"
+# (<torch/torch.h>, itself or through the project's headers), "other" (only
+# other LibTorch headers) or nothing (no LibTorch: the file is not checked).
+libtorch_use() { python3 tools/libtorch_use.py "$@"; }
 if [ $# -gt 0 ]; then
   mapfile -t uses < <(libtorch_use "$@")
 else
