@@ -102,23 +102,30 @@ grep -q -E "rank 0: .*(allreduce|broadcast|sum) failed: .*(Connection reset by p
   "$tmp/kill0.log" || { cat "$tmp/kill0.log"; echo "FAIL: no peer-loss message (rank 0 exit status $status)"; exit 1; }
 echo "rank 0 exited with status $status ${elapsed}s after rank 1 was killed"
 echo "== 4. launched by PyTorch's own torchrun (python3-torch), unchanged"
-if command -v torchrun >/dev/null 2>&1; then
+if ! command -v torchrun >/dev/null 2>&1; then
+  echo "torchrun not installed (python3-torch): case 4 skipped"
+elif ! getent hosts "$(hostname)" > /dev/null; then
+  # torchrun's rendezvous looks up this machine's name and, when it does not
+  # resolve (a chroot without the name in /etc/hosts), waits until killed.
+  echo "this machine's name '$(hostname)' does not resolve (getent hosts), which" \
+    "torchrun --standalone needs: case 4 skipped"
+else
   # Debian's torchrun 1.13 on Python 3.11 cannot parse its own defaults
   # --redirects=0 --tee=0 (Flag enums no longer iterate a zero member):
-  # give it non-zero ones.
-  torchrun --no_python --standalone --nproc_per_node=2 --redirects=2 --tee=1 \
+  # give it non-zero ones. A launch that hangs fails after 5 minutes.
+  timeout 300 torchrun --no_python --standalone --nproc_per_node=2 --redirects=2 --tee=1 \
     --log_dir="$tmp/torchrun/logs" "$runner" "${common[@]}" \
     --out_dir="$tmp/torchrun/results" --checkpoint_dir="$tmp/torchrun/checkpoints" \
     > "$tmp/torchrun.log" 2>&1 || {
+    status=$?
     cat "$tmp/torchrun.log"; find "$tmp/torchrun/logs" -type f -exec cat {} +
+    [ "$status" -eq 124 ] && echo "torchrun did not finish within 300 s"
     echo "FAIL: torchrun launch"; exit 1; }
   for f in $(find "$tmp/torchrun/results" -name '*.json'); do
     python3 -c "import json,sys; assert json.load(open(sys.argv[1]))['provenance']['world_size'] == 2" "$f"
   done
   [ "$(find "$tmp/torchrun/results" -name '*.json' | wc -l)" -eq 2 ] || { echo "FAIL: torchrun results"; exit 1; }
   echo "torchrun --no_python: 2 ranks, world size recorded"
-else
-  echo "torchrun not installed (python3-torch): case 4 skipped"
 fi
 echo "== 5. NCCL for a CPU run: a clear error, nothing written"
 if "$runner" "${common[@]}" --dist_backend=nccl --out_dir="$tmp/nccl" > "$tmp/nccl.log" 2>&1; then
