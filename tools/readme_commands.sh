@@ -10,7 +10,8 @@
 # or a CI step that already runs it). A command a page shows without an
 # entry fails the check, and so does an entry whose command no page shows
 # any more (a section lost by mistake, as 9f4519c once lost four). Last,
-# the README's test count is checked against bazel query (and ctest).
+# the README's test count is checked against bazel query (and ctest), and
+# the quickstart output it shows against the run it comes from.
 #
 #   tools/readme_commands.sh [--list] [CMAKE_BUILD_DIR]
 #
@@ -322,5 +323,28 @@ if [ -n "$cmake_build" ]; then
     failed+=("the README's test count under ctest")
   fi
 fi
-echo "readme_commands.sh: ${#documented[@]} commands: $ran passed, ${#failed[@]} failed, $skipped skipped (each says why); the README's test count checked"
+
+# What the README shows the main job printing comes from the run whose
+# result files are in docs/quickstart_run/: the runner pointed there trains
+# nothing (both runs are complete) and prints its closing table from them,
+# which must begin with the README's block that starts with the table's
+# title (the README leaves out the long reading printed under it).
+shown=$(python3 - <<'PY'
+lines = open("README.md").read().splitlines()
+start = next((i for i, line in enumerate(lines) if line.startswith("quickstart, reduced profile")), None)
+if start is not None:
+    print("\n".join(lines[start:lines.index("```", start)]))
+PY
+)
+if [ -z "$shown" ]; then
+  echo "readme_commands.sh: README.md shows no block starting 'quickstart, reduced profile'" >&2
+  failed+=("the README's quickstart output")
+elif ! bazel run //experiments:quickstart -- --out_dir="$root/docs/quickstart_run" \
+       --checkpoint_dir="$tmp/quickstart_run_ck" > "$tmp/quickstart_table" 2> "$tmp/log" ||
+     ! diff <(echo "$shown") <(sed '/^$/d' "$tmp/quickstart_table" | head -n "$(wc -l <<< "$shown")"); then
+  tail -n 5 "$tmp/log" >&2
+  echo "readme_commands.sh: the README's quickstart output is not what the runner prints from docs/quickstart_run/" >&2
+  failed+=("the README's quickstart output")
+fi
+echo "readme_commands.sh: ${#documented[@]} commands: $ran passed, ${#failed[@]} failed, $skipped skipped (each says why); the README's test count and quickstart output checked"
 [ ${#failed[@]} -eq 0 ]
