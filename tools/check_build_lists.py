@@ -90,11 +90,11 @@ def precompiled_torch_problems(rules, package, use):
         takes = TORCH_PCH in attributes.get("copts", [])
         label = f"//{package}:{attributes['name']}"
         if wants and not takes:
-            problems.add(f"{label}: {wants[0]} includes <torch/torch.h>, but the target has no "
+            problems.add(f"{label}: {wants[0]} reaches <torch/torch.h>, but the target has no "
                          "copts = TORCH_PCH_COPTS (//third_party:torch_pch.bzl)")
         if sources and not wants and takes:
             problems.add(f"{label}: copts = TORCH_PCH_COPTS, but none of its sources "
-                         "includes <torch/torch.h>")
+                         "reaches <torch/torch.h>")
     return sorted(problems)
 
 

@@ -11,6 +11,7 @@ tools/check_build_lists.py holds the Bazel BUILD files to it), and
 tools/check_libtorch2.sh checks every file this prints.
 
     tools/libtorch_use.py FILE...     prints "FILE torch.h|other" per file
+                                      (FILEs relative to the repository root)
 """
 import os
 import re
@@ -49,7 +50,7 @@ class LibTorchUse:
 
 
 def main(paths):
-    use = LibTorchUse(os.getcwd())
+    use = LibTorchUse()
     for path in paths:
         found = use(path)
         if found:

@@ -336,8 +336,13 @@ if start is not None:
     print("\n".join(lines[start:lines.index("```", start)]))
 PY
 )
+quickstart_run=(docs/quickstart_run/quickstart/reduced/*_seed1.json)
 if [ -z "$shown" ]; then
   echo "readme_commands.sh: README.md shows no block starting 'quickstart, reduced profile'" >&2
+  failed+=("the README's quickstart output")
+elif [ ${#quickstart_run[@]} -ne 2 ] || [ ! -f "${quickstart_run[0]}" ]; then
+  # Without both files the runner would train the quickstart here, into docs/.
+  echo "readme_commands.sh: docs/quickstart_run/ lacks the two result files of the README's run" >&2
   failed+=("the README's quickstart output")
 elif ! bazel run //experiments:quickstart -- --out_dir="$root/docs/quickstart_run" \
        --checkpoint_dir="$tmp/quickstart_run_ck" > "$tmp/quickstart_table" 2> "$tmp/log" ||
